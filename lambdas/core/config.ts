@@ -1,0 +1,222 @@
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+// The controller's config: one JSON document, deep-merged over DEFAULTS (`{}` is a valid config).
+// Parsing happens in two passes: the user's partial document is checked for unknown keys and wrong
+// types (so a typo names its key), then the merged result is checked for cross-field rules.
+
+export const TIER_KEYS = ['tier1', 'tier2', 'tier3'] as const;
+/** The depth-driven tiers (1–3). Tier 4 is driven by the edge origin alarm, not by queue depth. */
+export type TierKey = (typeof TIER_KEYS)[number];
+export type TierNumber = 1 | 2 | 3;
+export const tierNumber = (key: TierKey): TierNumber => (TIER_KEYS.indexOf(key) + 1) as TierNumber;
+export const tierKey = (n: TierNumber): TierKey => TIER_KEYS[n - 1] as TierKey;
+
+export const TierModeSchema = z.enum(['auto', 'recommend', 'off']);
+export type TierMode = z.infer<typeof TierModeSchema>;
+
+const count = z.number().int('must be an integer').nonnegative('must be ≥ 0');
+const positiveCount = z.number().int('must be an integer').positive('must be ≥ 1');
+
+const ActivateSchema = z.strictObject({
+  waitingAbove: count,
+  /** null or absent: no agent condition. */
+  agentsAvailableBelow: count.nullable().optional(),
+  forObservations: positiveCount,
+});
+const RestoreSchema = z.strictObject({ waitingBelow: count, forObservations: positiveCount });
+const TierSchema = z.strictObject({
+  mode: TierModeSchema,
+  activate: ActivateSchema,
+  restore: RestoreSchema,
+  minActiveSeconds: count,
+});
+export type TierConfig = z.infer<typeof TierSchema>;
+
+const PartialTierSchema = z.strictObject({
+  mode: TierModeSchema.optional(),
+  activate: ActivateSchema.partial().optional(),
+  restore: RestoreSchema.partial().optional(),
+  minActiveSeconds: count.optional(),
+});
+export type PartialTierConfig = z.infer<typeof PartialTierSchema>;
+const PartialTiersSchema = z.strictObject({
+  tier1: PartialTierSchema.optional(),
+  tier2: PartialTierSchema.optional(),
+  tier3: PartialTierSchema.optional(),
+});
+
+const id = z.string().min(1, 'must be a non-empty string');
+const queueList = z.array(id).min(1, "must name at least one queue id, or ['*']");
+const actuatorBase = { id, tier: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]), queues: queueList };
+const flagValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const ActuatorSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    ...actuatorBase,
+    type: z.literal('datatable-row'),
+    datatableId: id,
+    rowId: id,
+    field: id,
+    activeValue: flagValue,
+    inactiveValue: flagValue,
+  }),
+  z.strictObject({ ...actuatorBase, type: z.literal('emergency-group'), groupId: id }),
+  z.strictObject({
+    ...actuatorBase,
+    type: z.literal('flow-publish'),
+    flowId: id,
+    surgeVersion: id,
+    normalVersion: id,
+  }),
+  z.strictObject({
+    ...actuatorBase,
+    type: z.literal('cloudfront-kvs'),
+    key: id,
+    activeValue: z.string(),
+    inactiveValue: z.string(),
+  }),
+  z.strictObject({ ...actuatorBase, type: z.literal('notify-only') }),
+]);
+export type Actuator = z.infer<typeof ActuatorSchema>;
+export type ActuatorType = Actuator['type'];
+export type ActuatorOf<T extends ActuatorType> = Extract<Actuator, { type: T }>;
+
+const QueueSchema = z.strictObject({ id, name: z.string().optional(), tiers: PartialTiersSchema.optional() });
+
+const GenesysSchema = z.strictObject({
+  /** A `PureCloudRegionHosts` key, e.g. us_east_1, eu_west_1. */
+  region: z.string().min(1),
+  /** Secrets Manager name of `{ clientId, clientSecret }` for the normal OAuth client. */
+  credentialsSecret: z.string().min(1),
+  /** Secrets Manager name of the break-glass OAuth client, used after a failed re-login. */
+  breakGlassSecret: z.string().min(1).optional(),
+});
+
+const ConfigInputSchema = z.strictObject({
+  intervalSeconds: positiveCount.optional(),
+  staleAfterSeconds: positiveCount.optional(),
+  tiers: PartialTiersSchema.optional(),
+  queues: z.array(QueueSchema).optional(),
+  actuators: z.array(ActuatorSchema).optional(),
+  genesys: GenesysSchema.partial().optional(),
+});
+export type SurgeConfigInput = z.infer<typeof ConfigInputSchema>;
+
+export interface QueueConfig {
+  readonly id: string;
+  readonly name?: string;
+  readonly tiers?: Partial<Record<TierKey, PartialTierConfig>>;
+}
+
+/** The validated, fully defaulted config. */
+export interface SurgeConfig {
+  readonly intervalSeconds: number;
+  /** No accepted observation for this long → page "stale"; tiers are held, never restored. */
+  readonly staleAfterSeconds: number;
+  readonly tiers: Readonly<Record<TierKey, TierConfig>>;
+  readonly queues: readonly QueueConfig[];
+  readonly actuators: readonly Actuator[];
+  readonly genesys: z.infer<typeof GenesysSchema>;
+}
+
+/** DESIGN.md §4 defaults (the seed's activation matrix). */
+export const DEFAULT_CONFIG: SurgeConfig = {
+  intervalSeconds: 60,
+  staleAfterSeconds: 180,
+  tiers: {
+    tier1: {
+      mode: 'auto',
+      activate: { waitingAbove: 50, forObservations: 10 },
+      restore: { waitingBelow: 25, forObservations: 10 },
+      minActiveSeconds: 0,
+    },
+    tier2: {
+      mode: 'auto',
+      activate: { waitingAbove: 200, agentsAvailableBelow: 5, forObservations: 3 },
+      restore: { waitingBelow: 50, forObservations: 5 },
+      minActiveSeconds: 0,
+    },
+    tier3: {
+      mode: 'recommend',
+      activate: { waitingAbove: 400, forObservations: 3 },
+      restore: { waitingBelow: 100, forObservations: 10 },
+      minActiveSeconds: 0,
+    },
+  },
+  queues: [],
+  actuators: [],
+  genesys: { region: 'us_east_1', credentialsSecret: 'cx-surge/genesys-client' },
+};
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge of plain objects; arrays and scalars in `over` replace; `undefined` keeps `base`. */
+export function deepMerge<T>(base: T, over: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(out[k], v);
+  return out as T;
+}
+
+function stripNullAgentCondition(tier: TierConfig): TierConfig {
+  if (tier.activate.agentsAvailableBelow !== null) return tier;
+  const { agentsAvailableBelow: _cleared, ...activate } = tier.activate;
+  return { ...tier, activate };
+}
+
+/** A tier's config for one queue: global tier config with the queue's partial override merged in. */
+export function tierConfigFor(config: SurgeConfig, queueId: string, key: TierKey): TierConfig {
+  const queue = config.queues.find((q) => q.id === queueId);
+  const override = queue?.tiers?.[key];
+  return stripNullAgentCondition(override ? deepMerge(config.tiers[key], override) : config.tiers[key]);
+}
+
+function checkBand(tier: TierConfig, path: string): void {
+  if (tier.restore.waitingBelow > tier.activate.waitingAbove) {
+    throw new ConfigError(
+      `${path}.restore.waitingBelow`,
+      `${tier.restore.waitingBelow} must be ≤ ${path}.activate.waitingAbove (${tier.activate.waitingAbove})`,
+    );
+  }
+}
+
+/** Validates a config document (already JSON-parsed) and returns it merged over the defaults. */
+export function parseConfig(input: unknown): SurgeConfig {
+  const parsed = ConfigInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.map(String).join('.') ?? '';
+    throw new ConfigError(path || '(root)', issue?.message ?? 'invalid config');
+  }
+  const merged = deepMerge(DEFAULT_CONFIG, parsed.data) as SurgeConfig;
+  const config: SurgeConfig = {
+    ...merged,
+    tiers: Object.fromEntries(TIER_KEYS.map((k) => [k, stripNullAgentCondition(merged.tiers[k])])) as Record<
+      TierKey,
+      TierConfig
+    >,
+  };
+
+  for (const key of TIER_KEYS) checkBand(config.tiers[key], `tiers.${key}`);
+  const seenQueues = new Set<string>();
+  config.queues.forEach((q, i) => {
+    if (seenQueues.has(q.id)) throw new ConfigError(`queues.${i}.id`, `duplicate queue id '${q.id}'`);
+    seenQueues.add(q.id);
+    for (const key of TIER_KEYS) {
+      if (q.tiers?.[key]) checkBand(tierConfigFor(config, q.id, key), `queues.${i}.tiers.${key}`);
+    }
+  });
+  const seenActuators = new Set<string>();
+  config.actuators.forEach((a, i) => {
+    if (seenActuators.has(a.id)) throw new ConfigError(`actuators.${i}.id`, `duplicate actuator id '${a.id}'`);
+    seenActuators.add(a.id);
+  });
+  return config;
+}
+
+/** Does this actuator cover this queue? */
+export const actuatorCovers = (a: Pick<Actuator, 'queues'>, queueId: string): boolean =>
+  a.queues.includes('*') || a.queues.includes(queueId);

@@ -1,0 +1,81 @@
+// Ports: what the application needs from the outside world, in the domain's words.
+// Adapters (lambdas/adapters/*) implement them against AWS, Genesys Cloud or local stand-ins.
+// Nothing here imports an SDK.
+import type { Actuator } from './config';
+import type { QueueObservation } from './observation';
+
+/** Time source. Every component takes one, so the drill can run on simulated time. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export type ActuatorState = 'active' | 'inactive';
+
+// ── Genesys Cloud (and other switch targets) ────────────────────────────────────────────────
+
+export interface ObservationRead {
+  readonly observations: QueueObservation[];
+  /** True if the primary credentials failed and the break-glass client was used (page it). */
+  readonly usedBreakGlass: boolean;
+}
+
+/** Reads current queue depth for many queues in as few API calls as the API allows. */
+export interface ObservationSource {
+  read(queueIds: readonly string[], options?: { deadline?: number }): Promise<ObservationRead>;
+}
+
+export interface SwitchOutcome {
+  /** The state read back after the call (or found already in place). */
+  readonly state: ActuatorState;
+  /** False if the target was already in the wanted state: no mutating call was made. */
+  readonly changed: boolean;
+  readonly usedBreakGlass: boolean;
+}
+
+/**
+ * Puts one actuator's target into `state`, idempotently, verified by read-back.
+ * Throws SwitchError (or a subclass) when it cannot, or cannot verify it within `deadline`.
+ */
+export interface SurgeSwitch {
+  apply(actuator: Actuator, state: ActuatorState, options?: { deadline?: number }): Promise<SwitchOutcome>;
+}
+
+export interface ClientCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** Primary and break-glass OAuth client credentials (Secrets Manager in AWS, a local file in drills). */
+export interface CredentialsSource {
+  get(which: 'primary' | 'breakGlass', options?: { forceRefresh?: boolean }): Promise<ClientCredentials | undefined>;
+}
+
+// ── Paging ──────────────────────────────────────────────────────────────────────────────────
+
+export type PageKind =
+  | 'actuator-episode' // an actuator switched on (trigger) or back off (resolve)
+  | 'recommendation' // a tier in `recommend` mode would have switched
+  | 'stale-observations' // no data for staleAfterSeconds: tiers held
+  | 'switch-failing' // switching or verifying failed
+  | 'break-glass-used' // primary credentials failed, break-glass client used
+  | 'circuit-open'
+  | 'flapping'
+  | 'edge-fallback'; // tier 4: origin alarm in ALARM / OK
+
+export interface Page {
+  readonly kind: PageKind;
+  /** PagerDuty-style: same key for trigger and resolve of one episode. */
+  readonly dedupKey: string;
+  readonly action: 'trigger' | 'resolve';
+  readonly severity: 'critical' | 'error' | 'warning' | 'info';
+  readonly summary: string;
+  /** Machine-readable reason from the reason catalogue (lambdas/core/reasons.ts). */
+  readonly reason: string;
+  readonly at: string;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export interface Pager {
+  send(page: Page): Promise<void>;
+}
