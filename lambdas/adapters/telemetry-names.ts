@@ -1,0 +1,45 @@
+// Names shared by the Lambdas that emit telemetry (Powertools Metrics, EMF) and the CDK constructs
+// that alarm and chart on it. Change a name here and both sides follow.
+
+export const METRICS_NAMESPACE = 'CxSurge';
+export const SERVICE_NAME = 'cx-surge-controller';
+
+export const MetricName = {
+  /** Accepted observations (per QueueId). */
+  Observations: 'Observations',
+  /** Observations ignored as duplicate / out-of-order. */
+  ObservationsIgnored: 'ObservationsIgnored',
+  /** Current oWaiting (per QueueId), for the dashboard. */
+  QueueWaiting: 'QueueWaiting',
+  /** 1 while a tier is effectively active (per QueueId, Tier). */
+  TierActive: 'TierActive',
+  /** Tier transitions (activate/restore/recommend) (per Tier). */
+  Transitions: 'Transitions',
+  /** Milliseconds from lock to verified switch (per ActuatorType). */
+  SwitchLatency: 'SwitchLatency',
+  /** Switch or verify failures (per ActuatorType). */
+  SwitchFailures: 'SwitchFailures',
+  /** Queues with no accepted observation for staleAfterSeconds (emitted by the poller every tick, 0 when healthy). */
+  StaleQueues: 'StaleQueues',
+  /** Pages that could not be delivered and were left for retry. */
+  PageFailures: 'PageFailures',
+  /** Break-glass credentials used. */
+  BreakGlassUsed: 'BreakGlassUsed',
+} as const;
+
+/** Environment variables the CDK construct sets and the handlers read. No secret values, only names/ARNs. */
+export const EnvVar = {
+  /** The single DynamoDB table (pk/sk strings, TTL attribute `ttl`). */
+  StateTableName: 'STATE_TABLE_NAME',
+  /** The controller's own EventBridge bus for QueueObservation events. */
+  EventBusName: 'EVENT_BUS_NAME',
+  /** SNS topic for pages (PagerDuty/e-mail subscriptions). */
+  PagerTopicArn: 'PAGER_TOPIC_ARN',
+  /** The user's config document (JSON), validated at synth and again at cold start. */
+  SurgeConfig: 'SURGE_CONFIG',
+  /** Optional: CloudFront KeyValueStore ARN for `cloudfront-kvs` actuators. */
+  EdgeKvsArn: 'EDGE_KVS_ARN',
+} as const;
+
+/** EventBridge `source` and `detail-type` of the controller's own events. */
+export const OBSERVATION_EVENT = { source: 'cx-surge.poller', detailType: 'QueueObservation' } as const;
