@@ -48,7 +48,10 @@ export interface ClientCredentials {
 
 /** Primary and break-glass OAuth client credentials (Secrets Manager in AWS, a local file in drills). */
 export interface CredentialsSource {
-  get(which: 'primary' | 'breakGlass', options?: { forceRefresh?: boolean }): Promise<ClientCredentials | undefined>;
+  get(
+    which: 'primary' | 'breakGlass',
+    options?: { forceRefresh?: boolean },
+  ): Promise<ClientCredentials | undefined>;
 }
 
 // ── Paging ──────────────────────────────────────────────────────────────────────────────────
@@ -78,4 +81,12 @@ export interface Page {
 
 export interface Pager {
   send(page: Page): Promise<void>;
+}
+
+// ── Events ──────────────────────────────────────────────────────────────────────────────────
+
+/** Hands observations to the evaluate pipeline (EventBridge in AWS, an in-memory bus in drills). */
+export interface ObservationPublisher {
+  /** Publishes one event per observation. Throws if any could not be published after retries. */
+  publish(observations: readonly QueueObservation[]): Promise<void>;
 }
