@@ -43,3 +43,15 @@ export const EnvVar = {
 
 /** EventBridge `source` and `detail-type` of the controller's own events. */
 export const OBSERVATION_EVENT = { source: 'cx-surge.poller', detailType: 'QueueObservation' } as const;
+
+/**
+ * Dimension names used with MetricName. Powertools Metrics adds `service` (= SERVICE_NAME) to every
+ * metric, so alarms and dashboards match on `service` plus the dimension named in MetricName's comment.
+ */
+export const MetricDimension = {
+  Service: 'service',
+  QueueId: 'QueueId',
+  Tier: 'Tier',
+  /** The actuator's `type` from the config, e.g. `datatable-row`. */
+  ActuatorType: 'ActuatorType',
+} as const;
