@@ -1,0 +1,27 @@
+// The Genesys Cloud API emulator: public surface for tests, the drill and `surge emulator`.
+export {
+  DEFAULT_EMULATOR_CLIENTS,
+  type GenesysEmulator,
+  type GenesysEmulatorOptions,
+  type MutationRecord,
+  type RequestRecord,
+  SURGE_CONTROL_TABLE,
+  startGenesysEmulator,
+} from './emulator';
+export { type CallMatcher, type Fault, FaultPlan, type HttpMethod } from './faults';
+export { ErrorCode, type GenesysErrorBody } from './http';
+export { defaultMediaSplit, type EmulatedObservation, MEDIA_TYPES } from './observations';
+export type {
+  DatatableRow,
+  DatatableSeed,
+  EmergencyCallFlow,
+  EmergencyGroup,
+  EmergencyGroupSeed,
+  EntityRef,
+  FieldType,
+  Flow,
+  FlowSeed,
+  Ivr,
+  IvrSeed,
+  Operation,
+} from './org';
