@@ -1,0 +1,193 @@
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EnvVar, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/adapters/telemetry-names';
+
+/** The Lambda runtime both handlers run on (cdk-nag L1 flags NODEJS_22_X as no longer the newest). */
+export const CONTROLLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/**
+ * Lease length the handlers use for the per-actuator lock, in seconds. The Lambda timeout equals it:
+ * a holder can never outlive its lease, so a fenced write after expiry is impossible by construction.
+ */
+export const LEASE_SECONDS = 60;
+
+/**
+ * AWS SDK v3 clients the handlers may take from the Lambda runtime instead of the bundle.
+ * The CloudFront KeyValueStore client is deliberately NOT here: it signs with SigV4A, which only works
+ * when `@aws-sdk/signature-v4a` registers itself in the same `@smithy/signature-v4` copy the client
+ * uses. The runtime's SDK does not do that, so the client and its signer are bundled together.
+ */
+export const RUNTIME_PROVIDED_SDK = [
+  '@aws-sdk/client-dynamodb',
+  '@aws-sdk/lib-dynamodb',
+  '@aws-sdk/util-dynamodb',
+  '@aws-sdk/client-eventbridge',
+  '@aws-sdk/client-sns',
+  '@aws-sdk/client-secrets-manager',
+] as const;
+
+/** DynamoDB actions the handlers use on the state table (queue state, actuators, leases, pages). */
+export const STATE_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
+
+/** CloudFront KeyValueStore data-plane actions a flag writer needs: read the ETag, write, read back. */
+export const KVS_FLAG_WRITER_ACTIONS = [
+  'cloudfront-keyvaluestore:DescribeKeyValueStore',
+  'cloudfront-keyvaluestore:GetKey',
+  'cloudfront-keyvaluestore:PutKey',
+] as const;
+
+export interface ControllerFunctionProps {
+  /** Absolute path of the handler module (exports `handler`). */
+  readonly entry: string;
+  /** One line for the console and the role. */
+  readonly description: string;
+  /** The user's config document, already validated, as compact JSON (`SURGE_CONFIG`). */
+  readonly configJson: string;
+  /** Log retention of the function's log group. */
+  readonly logRetention: logs.RetentionDays;
+  /** Removal policy of the log group. */
+  readonly logRemovalPolicy: RemovalPolicy;
+  /** Reserved concurrency; `undefined` leaves the function on the account's unreserved pool. */
+  readonly reservedConcurrentExecutions?: number;
+  /** @default 512 — CPU scales with memory; the Genesys SDK's cold start is CPU-bound. */
+  readonly memorySize?: number;
+  /** Powertools log level. @default 'INFO' */
+  readonly logLevel?: string;
+  /** Async invocation retries by Lambda after a handler error. */
+  readonly retryAttempts: number;
+  /** How long Lambda keeps an async event (including throttled ones) before giving up. */
+  readonly maxEventAge: Duration;
+  /** Where failed async events go (the original event as the message body). @default none */
+  readonly deadLetterQueue?: sqs.IQueue;
+}
+
+/**
+ * One controller Lambda: a bundled NodejsFunction with its own role (no managed policies), its own
+ * log group, and intent-named binders that set the env var and the least-privilege grant together.
+ */
+export class ControllerFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ControllerFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    // Own role instead of AWSLambdaBasicExecutionRole: logs only to this function's log group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (cx-surge-controller)`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: CONTROLLER_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: Duration.seconds(LEASE_SECONDS),
+      role: this.role,
+      logGroup: this.logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      retryAttempts: props.retryAttempts,
+      maxEventAge: props.maxEventAge,
+      deadLetterQueue: props.deadLetterQueue,
+      awsSdkConnectionReuse: false,
+      environment: {
+        [EnvVar.SurgeConfig]: props.configJson,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        // Stack traces in logs point at lambdas/**.ts lines (the bundle ships its source map).
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.CJS,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        // Stack traces map to our files; the sources themselves stay out of the asset.
+        sourcesContent: false,
+        externalModules: [...RUNTIME_PROVIDED_SDK],
+      },
+    });
+  }
+
+  /** Read/write the state table: sets STATE_TABLE_NAME and grants exactly STATE_TABLE_ACTIONS on it. */
+  bindStateTable(table: dynamodb.ITable): this {
+    this.function.addEnvironment(EnvVar.StateTableName, table.tableName);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: [...STATE_TABLE_ACTIONS], resources: [table.tableArn] }),
+    );
+    // A customer-managed table key needs the data-key actions; the AWS-managed key needs nothing.
+    table.encryptionKey?.grant(this.role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+    return this;
+  }
+
+  /** Publish QueueObservation events: sets EVENT_BUS_NAME and grants events:PutEvents on that bus only. */
+  bindObservationBus(bus: events.IEventBus): this {
+    this.function.addEnvironment(EnvVar.EventBusName, bus.eventBusName);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }),
+    );
+    return this;
+  }
+
+  /** Send pages: sets PAGER_TOPIC_ARN and grants sns:Publish on the topic plus the topic key's data-key use. */
+  bindPagerTopic(topic: sns.ITopic, topicKey: kms.IKey): this {
+    this.function.addEnvironment(EnvVar.PagerTopicArn, topic.topicArn);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
+    );
+    // SNS encrypts with a data key generated on the publisher's behalf: exactly these two actions.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [topicKey.keyArn],
+      }),
+    );
+    return this;
+  }
+
+  /** Read the Genesys OAuth client secrets (names come from config; no value ever in env or template). */
+  bindGenesysSecrets(secretArns: readonly string[]): this {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [...secretArns] }),
+    );
+    return this;
+  }
+}
+
+/**
+ * ARN of a secret referenced by name. Secrets Manager appends `-` and six random characters to the
+ * name; `??????` matches exactly those (never a longer name that merely shares the prefix).
+ */
+export function secretArnFromName(scope: Construct, secretName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${secretName}-??????`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}

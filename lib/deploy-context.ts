@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { SurgeConfigInput } from '../lambdas/core/config';
+import { ConfigError } from '../lambdas/core/errors';
+import type { SurgeControllerProps } from './surge-controller';
+
+// Deploy-time settings come from CDK context (`-c key=value` or cdk.json "context"): they are about the
+// AWS account, not about the controller's behaviour, so they stay out of the config file.
+// Values given with `-c` arrive as strings; cdk.json values keep their JSON types. Both are accepted.
+
+/** Every context key the app reads, with what it does (docs/deploy.md lists the same). */
+export const CONTEXT_KEYS = {
+  config:
+    'Path of the controller config JSON file (relative to the working directory). Default: none, i.e. `{}`.',
+  stackName: 'CloudFormation stack name. Default: CxSurgeController.',
+  alertEmail: 'E-mail address subscribed to the pager topic. Default: none.',
+  pagerDutyEndpoint: 'PagerDuty Amazon SNS integration URL (https). Default: none.',
+  partnerEventBusName:
+    'Genesys Cloud partner event bus name; its conversation events trigger extra polls. Default: none.',
+  createSecrets: 'true: create the Genesys secrets named in the config (placeholder values). Default: false.',
+  deletionProtection: 'false: let `cdk destroy` delete the table, keys, secrets and logs. Default: true.',
+  reserveConcurrency:
+    'false: no reserved Lambda concurrency (accounts with a concurrency quota of 10). Default: true.',
+  evaluateConcurrency: 'Reserved concurrency of evaluate. Default: 5.',
+  logRetentionDays: 'Log retention in days (a CloudWatch Logs retention value). Default: 30.',
+  logLevel: 'DEBUG | INFO | WARN | ERROR for both Lambdas. Default: INFO.',
+  edge: 'true: also deploy the edge stack (lib/edge) and bind it (Tier 3 flag, Tier 4 alarm). Default: false.',
+} as const;
+export type ContextKey = keyof typeof CONTEXT_KEYS;
+
+export interface DeployOptions {
+  readonly stackName: string;
+  /** Path of the config file, if one was given. */
+  readonly configPath?: string;
+  readonly edge: boolean;
+  /** Everything SurgeController takes except `config` and `edge`. */
+  readonly controller: Omit<SurgeControllerProps, 'config' | 'edge'>;
+}
+
+type ContextReader = (key: ContextKey) => unknown;
+
+function text(read: ContextReader, key: ContextKey): string | undefined {
+  const v = read(key);
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string')
+    throw new ConfigError(`context.${key}`, `must be a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function flag(read: ContextReader, key: ContextKey, fallback: boolean): boolean {
+  const v = read(key);
+  if (v === undefined || v === null || v === '') return fallback;
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  throw new ConfigError(`context.${key}`, `must be true or false, got ${JSON.stringify(v)}`);
+}
+
+function wholeNumber(read: ContextReader, key: ContextKey): number | undefined {
+  const v = read(key);
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`context.${key}`, `must be a whole number ≥ 1, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+const RETENTION_VALUES = new Set<number>(
+  Object.values(logs.RetentionDays).filter((d): d is number => typeof d === 'number'),
+);
+
+/** Reads and checks the deploy settings; a bad value throws a ConfigError naming `context.<key>`. */
+export function deployOptionsFromContext(read: ContextReader): DeployOptions {
+  const logLevel = text(read, 'logLevel')?.toUpperCase();
+  if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('context.logLevel', `must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
+  }
+  const retention = wholeNumber(read, 'logRetentionDays');
+  if (retention !== undefined && !RETENTION_VALUES.has(retention)) {
+    throw new ConfigError(
+      'context.logRetentionDays',
+      `${retention} is not a CloudWatch Logs retention; use one of ${[...RETENTION_VALUES].sort((a, b) => a - b).join(', ')}`,
+    );
+  }
+  return {
+    stackName: text(read, 'stackName') ?? 'CxSurgeController',
+    configPath: text(read, 'config'),
+    edge: flag(read, 'edge', false),
+    controller: {
+      alertEmail: text(read, 'alertEmail'),
+      pagerDutyEndpoint: text(read, 'pagerDutyEndpoint'),
+      partnerEventBusName: text(read, 'partnerEventBusName'),
+      createSecrets: flag(read, 'createSecrets', false),
+      deletionProtection: flag(read, 'deletionProtection', true),
+      reserveConcurrency: flag(read, 'reserveConcurrency', true),
+      evaluateConcurrency: wholeNumber(read, 'evaluateConcurrency'),
+      logRetention: retention as logs.RetentionDays | undefined,
+      logLevel: logLevel as DeployOptions['controller']['logLevel'],
+    },
+  };
+}
+
+/**
+ * Reads the config file as JSON. Validation is `parseConfig`'s job (SurgeController calls it), so a
+ * bad key fails synth with the same message the CLI gives; this only names unreadable files.
+ */
+export function readConfigFile(path: string | undefined): SurgeConfigInput {
+  if (path === undefined) return {};
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(
+      'context.config',
+      `cannot read config file '${path}': ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  try {
+    return JSON.parse(source) as SurgeConfigInput;
+  } catch (cause) {
+    throw new ConfigError('context.config', `'${path}' is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+}
