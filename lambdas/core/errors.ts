@@ -19,6 +19,23 @@ export class ConfigError extends SurgeError {
   }
 }
 
+/**
+ * A config file failed to parse or validate. One line: `file:line: path: detail` (`line` is where the
+ * offending key, or its nearest written ancestor, appears; omitted when unknown).
+ */
+export class ConfigFileError extends ConfigError {
+  constructor(
+    readonly source: string,
+    readonly line: number | undefined,
+    path: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(path, detail, options);
+    this.message = `${source}${line === undefined ? '' : `:${line}`}: ${this.message}`;
+  }
+}
+
 /** An observation failed validation. `field` names the bad field. State is never changed by one. */
 export class ObservationError extends SurgeError {
   constructor(
@@ -41,5 +58,42 @@ export class StaleFencingTokenError extends SurgeError {}
 
 /** A switch could not be made or could not be verified by read-back. */
 export class SwitchError extends SurgeError {}
+
+/**
+ * An item read from the state table does not have the shape this version writes (hand-edited, written
+ * by an incompatible version, or truncated). `key` names the item (`pk/sk`), `field` the bad attribute.
+ */
+export class StoredItemError extends SurgeError {
+  constructor(
+    readonly key: string,
+    readonly field: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`state table item ${key}: ${field}: ${detail}`, options);
+  }
+}
+
+/** Credentials could not be read or are malformed. Names the secret and the field, never the value. */
+export class CredentialsError extends SurgeError {
+  constructor(
+    readonly secretName: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`secret '${secretName}': ${detail}`, options);
+  }
+}
+
+/** A stored queue state failed validation on hydrate. `field` names the bad attribute (e.g. `tiers.tier2.status`). */
+export class StateError extends SurgeError {
+  constructor(
+    readonly field: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`queue state: ${field}: ${detail}`, options);
+  }
+}
 
 export const isSurgeError = (e: unknown): e is SurgeError => e instanceof SurgeError;

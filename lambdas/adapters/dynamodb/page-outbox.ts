@@ -1,0 +1,189 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConfigError, StoredItemError } from '../../core/errors';
+import type { OutboxEntry, PageOutbox } from '../../core/persistence';
+import type { Page } from '../../core/ports';
+import { isConditionFailed, PageSchema, pageKey, parseOutboxItem, parseWith, type StateTable } from './items';
+import { Partition } from './table-definition';
+
+export interface DynamoPageOutboxOptions {
+  /** How long a sender owns a page before a retry may take it over. @default 60_000 */
+  readonly claimMs?: number;
+  /** How long sent entries are kept (TTL housekeeping; pending entries never expire). @default 7 days */
+  readonly keepSentSeconds?: number;
+  /**
+   * Called for a malformed pending entry, which claimPending skips so one bad item cannot block every
+   * other page's retry. Log it. @default ignore
+   */
+  readonly onMalformed?: (error: StoredItemError) => void;
+}
+
+/**
+ * Page outbox, one item per (dedupKey, action). The first writer of an entry wins (conditional put) and
+ * sends; duplicates see the entry and send nothing. A failed send leaves the entry pending; the poller's
+ * tick claims lapsed pending entries (conditional update on status and claim time) and resends them.
+ *
+ *   recordNew ──► pending (claimed until now+claimMs) ──send ok──► markSent ──► sent (+ttl)
+ *                    ▲            │ send failed
+ *                    └── markFailed: attempts+1, claim released ◄─ claimPending (next tick)
+ */
+export class DynamoPageOutbox implements PageOutbox {
+  private readonly claimMs: number;
+  private readonly keepSentSeconds: number;
+  private readonly onMalformed: (error: StoredItemError) => void;
+
+  constructor(
+    private readonly table: StateTable,
+    options: DynamoPageOutboxOptions = {},
+  ) {
+    this.claimMs = options.claimMs ?? 60_000;
+    this.keepSentSeconds = options.keepSentSeconds ?? 7 * 24 * 3600;
+    this.onMalformed = options.onMalformed ?? (() => {});
+  }
+
+  async recordNew(page: Page, now: number): Promise<boolean> {
+    const valid = parseWith(
+      PageSchema,
+      page,
+      (field, detail) => new ConfigError(`page.${field}`, detail),
+    ) as Page;
+    try {
+      await this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: {
+            ...pageKey(valid.dedupKey, valid.action),
+            page: JSON.stringify(valid),
+            status: 'pending',
+            attempts: 0,
+            createdAt: now,
+            claimUntil: now + this.claimMs,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(dedupKey: string, action: Page['action']): Promise<OutboxEntry | undefined> {
+    const { Item } = await this.table.doc.send(
+      new GetCommand({
+        TableName: this.table.tableName,
+        Key: pageKey(dedupKey, action),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? parseOutboxItem(Item) : undefined;
+  }
+
+  async markSent(page: Page, now: number): Promise<void> {
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: pageKey(page.dedupKey, page.action),
+          UpdateExpression: 'SET #status = :sent, sentAt = :now, #ttl = :ttl REMOVE claimUntil',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':sent': 'sent',
+            ':now': now,
+            ':ttl': Math.floor(now / 1000) + this.keepSentSeconds,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      throw new Error(
+        `page ${page.dedupKey}#${page.action}: no outbox entry to mark sent (recordNew first)`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  async markFailed(page: Page, error: string, now: number): Promise<void> {
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: pageKey(page.dedupKey, page.action),
+          UpdateExpression: 'SET lastError = :error, claimUntil = :now ADD attempts :one',
+          // Never turn a page another sender already delivered back into a failure.
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':error': error.slice(0, 1000),
+            ':now': now,
+            ':one': 1,
+            ':pending': 'pending',
+          },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailed(e)) throw e;
+    }
+  }
+
+  async claimPending(now: number, limit = 25): Promise<OutboxEntry[]> {
+    const lapsed = await this.queryLapsedPending(now);
+    lapsed.sort((a, b) => a.createdAt - b.createdAt);
+    const claimed: OutboxEntry[] = [];
+    for (const entry of lapsed) {
+      if (claimed.length >= limit) break;
+      try {
+        const { Attributes } = await this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: pageKey(entry.page.dedupKey, entry.page.action),
+            UpdateExpression: 'SET claimUntil = :claimUntil',
+            ConditionExpression: '#status = :pending AND claimUntil < :now',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':claimUntil': now + this.claimMs,
+              ':pending': 'pending',
+              ':now': now,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        if (Attributes) claimed.push(parseOutboxItem(Attributes));
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error; // someone else claimed or sent it meanwhile
+      }
+    }
+    return claimed;
+  }
+
+  private async queryLapsedPending(now: number): Promise<OutboxEntry[]> {
+    const entries: OutboxEntry[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: '#status = :pending AND claimUntil < :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pk': Partition.Page, ':pending': 'pending', ':now': now },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        try {
+          entries.push(parseOutboxItem(item));
+        } catch (error) {
+          if (!(error instanceof StoredItemError)) throw error;
+          this.onMalformed(error);
+        }
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return entries;
+  }
+}

@@ -1,0 +1,54 @@
+// The controller's one DynamoDB table, defined once: the CDK stack, the drill's dynalite and the tests
+// all build it from here. Key layout and item shapes: docs/state-table.md.
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+
+export const TABLE_KEY = { partitionKey: 'pk', sortKey: 'sk' } as const;
+/** Epoch seconds. Housekeeping only (sent outbox entries); no lock or state ever relies on it. */
+export const TTL_ATTRIBUTE = 'ttl';
+
+/**
+ * Partition key values. Each partition is one collection of small items, so listing a collection is
+ * one Query and an evaluation's reads are one BatchGetItem.
+ */
+export const Partition = {
+  /** sk = queue id: the queue's decision state (JSON) and its optimistic version. */
+  Queue: 'QUEUE',
+  /** sk = actuator id: demand set, applied state, fencing token, lease, paging episode. */
+  Actuator: 'ACTUATOR',
+  /** sk = OVERRIDES_SORT_KEY: the single item holding every manual override. */
+  Overrides: 'OVERRIDES',
+  /** sk = `<dedupKey>#<action>`: page outbox entries. */
+  Page: 'PAGE',
+} as const;
+export const OVERRIDES_SORT_KEY = 'ALL';
+
+export function stateTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    AttributeDefinitions: [
+      { AttributeName: TABLE_KEY.partitionKey, AttributeType: 'S' },
+      { AttributeName: TABLE_KEY.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: TABLE_KEY.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE_KEY.sortKey, KeyType: 'RANGE' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  };
+}
+
+/** Creates the table (local stand-ins only: in AWS the CDK stack owns it). TTL is set by CDK; dynalite has none. */
+export async function createStateTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(new CreateTableCommand(stateTableDefinition(tableName)));
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}

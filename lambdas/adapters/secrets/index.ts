@@ -1,0 +1,5 @@
+export { parseClientCredentials } from './client-credentials';
+export {
+  SecretsManagerCredentialsSource,
+  type SecretsManagerCredentialsSourceOptions,
+} from './secrets-manager-credentials';

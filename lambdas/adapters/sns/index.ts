@@ -1,0 +1,2 @@
+export * from './pagerduty-event';
+export * from './sns-pager';

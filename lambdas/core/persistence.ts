@@ -1,0 +1,211 @@
+// Persistence ports: what the application stores, in the domain's words. No AWS imports here; the
+// DynamoDB adapter (lambdas/adapters/dynamodb) implements them, tests run it against dynalite.
+import type { ActuatorState, Page } from './ports';
+
+// ── Queue state (optimistic) ────────────────────────────────────────────────────────────────
+
+/** A queue's persisted decision state. `state` is the core's JSON (hydrate it before use). */
+export interface StoredQueueState {
+  readonly queueId: string;
+  readonly state: unknown;
+  /** Starts at 1 on create; every save increments it by exactly one. */
+  readonly version: number;
+  /** Epoch ms of the last save. */
+  readonly updatedAt: number;
+}
+
+/** Manual override of one tier (DESIGN.md §4). Typed structurally until the core's OverrideSchema lands. */
+export interface ManualOverride {
+  /** A queue id, or '*' for every queue. */
+  readonly queue: string;
+  readonly tier: 1 | 2 | 3;
+  readonly state: ActuatorState;
+  /** ISO-8601 UTC; absent = until removed. */
+  readonly until?: string;
+  readonly reason: string;
+  readonly by: string;
+}
+
+/** What one evaluation needs, read in a single call. */
+export interface EvaluationSnapshot {
+  readonly queue: StoredQueueState | undefined;
+  readonly overrides: readonly ManualOverride[];
+}
+
+export interface QueueStateStore {
+  load(queueId: string): Promise<StoredQueueState | undefined>;
+  /** The queue's state and all manual overrides in ONE storage call (the evaluation budget is 2 calls). */
+  loadForEvaluation(queueId: string): Promise<EvaluationSnapshot>;
+  /**
+   * Writes `state` if the stored version is still `expectedVersion` (`undefined` = the queue has no
+   * state yet). Returns the new version. Throws StateConflictError when somebody else saved first.
+   */
+  save(queueId: string, state: unknown, expectedVersion: number | undefined): Promise<number>;
+  /** Every queue's state (the poller's stale check). */
+  list(): Promise<StoredQueueState[]>;
+}
+
+export interface OverrideStore {
+  list(): Promise<ManualOverride[]>;
+  /** Adds or replaces the override for (queue, tier). */
+  put(override: ManualOverride): Promise<void>;
+  /** Returns false if there was none. */
+  remove(queue: string, tier: 1 | 2 | 3): Promise<boolean>;
+}
+
+// ── Actuators (level-triggered, leased, fenced) ─────────────────────────────────────────────
+
+/** What the target was last verified to be; `unknown` after a failed or interrupted switch. */
+export type AppliedState = ActuatorState | 'unknown';
+
+/** Demander id used by the tier 4 edge alarm (queue ids are the other demanders). */
+export const EDGE_DEMANDER = 'edge';
+
+/**
+ * One paging episode of an actuator: opened when it is switched on (trigger page), closed when it is
+ * switched back off (resolve page). The dedup key is derived from the episode number, which only
+ * advances when `applied` is recorded, so a holder that crashed before recording computes the same key
+ * again on the next tick and the outbox deduplicates its page.
+ */
+export interface ActuatorEpisode {
+  readonly number: number;
+  readonly dedupKey: string;
+  /** Epoch ms. */
+  readonly openedAt: number;
+  /** Epoch ms; absent while the episode is open. */
+  readonly closedAt?: number;
+}
+
+export interface ActuatorFailure {
+  readonly message: string;
+  /** Epoch ms. */
+  readonly at: number;
+}
+
+export interface ActuatorRecord {
+  readonly actuatorId: string;
+  /** Derived, never stored: active iff `demandedBy` is non-empty, so it cannot drift from it. */
+  readonly desired: ActuatorState;
+  /** Queue ids (or EDGE_DEMANDER) whose effective tier state wants this actuator on; sorted. */
+  readonly demandedBy: readonly string[];
+  readonly applied: AppliedState;
+  /** Monotonic; incremented by every successful acquireLease. 0 = never leased. */
+  readonly fencingToken: number;
+  /** Present while a lease is recorded (it may have expired: compare `expiresAt` with now). */
+  readonly lease?: { readonly owner: string; readonly expiresAt: number };
+  readonly episode?: ActuatorEpisode;
+  readonly lastError?: ActuatorFailure;
+  /** Failures recorded since the last successful recordApplied. */
+  readonly consecutiveFailures: number;
+  /** Epoch ms of the last write. */
+  readonly updatedAt: number;
+}
+
+/** Proof of holding an actuator's lease. Writes that change `applied` must present it. */
+export interface Lease {
+  readonly actuatorId: string;
+  readonly owner: string;
+  readonly token: number;
+  /** Epoch ms; the lease is valid while now < expiresAt. */
+  readonly expiresAt: number;
+  /** The actuator as of acquisition (saves a read: its episode and applied state drive the switch). */
+  readonly record: ActuatorRecord;
+}
+
+export interface RecordAppliedOptions {
+  /** The episode to store (open one on activate, close it on restore). */
+  readonly episode?: ActuatorEpisode;
+  /** Release the lease in the same write (default true: one call instead of two). */
+  readonly release?: boolean;
+}
+
+export interface ActuatorStore {
+  /**
+   * Atomically adds (`demanding`) or removes `demander` from the actuator's demand set, creating the
+   * item if needed. Concurrent calls for different demanders never lose each other's change.
+   */
+  setDemand(actuatorId: string, demander: string, demanding: boolean, now: number): Promise<ActuatorRecord>;
+  get(actuatorId: string): Promise<ActuatorRecord | undefined>;
+  list(): Promise<ActuatorRecord[]>;
+  /** Takes the lease if it is free or expired; increments the fencing token. Throws LeaseHeldError. */
+  acquireLease(actuatorId: string, owner: string, now: number, leaseMs: number): Promise<Lease>;
+  /**
+   * Records the verified target state. Requires the lease to be current: same fencing token AND not
+   * expired at `now`. Throws StaleFencingTokenError otherwise.
+   */
+  recordApplied(
+    actuatorId: string,
+    applied: ActuatorState,
+    lease: Lease,
+    now: number,
+    options?: RecordAppliedOptions,
+  ): Promise<ActuatorRecord>;
+  /**
+   * Records a failed switch: applied becomes 'unknown' (forces a read-back next tick), the failure count
+   * grows. Requires the same fencing token (a late report from an expired holder is still evidence, a
+   * superseded holder's is not). Throws StaleFencingTokenError.
+   */
+  recordFailure(
+    actuatorId: string,
+    failure: ActuatorFailure,
+    lease: Lease,
+    options?: { release?: boolean },
+  ): Promise<ActuatorRecord>;
+  /** Frees the lease if this lease still holds it. Returns false if it had already been superseded. */
+  releaseLease(lease: Lease): Promise<boolean>;
+}
+
+/** The dedup key of an actuator's paging episode number `n`. */
+export const actuatorEpisodeKey = (actuatorId: string, n: number): string => `actuator:${actuatorId}:${n}`;
+
+/** The episode to open when `record` is switched on: the current one if still open, else the next. */
+export function openEpisode(
+  record: Pick<ActuatorRecord, 'actuatorId' | 'episode'>,
+  now: number,
+): ActuatorEpisode {
+  const current = record.episode;
+  if (current && current.closedAt === undefined) return current;
+  const number = (current?.number ?? 0) + 1;
+  return { number, dedupKey: actuatorEpisodeKey(record.actuatorId, number), openedAt: now };
+}
+
+/** The episode to store when `record` is switched off (undefined if none was open). */
+export function closeEpisode(
+  record: Pick<ActuatorRecord, 'episode'>,
+  now: number,
+): ActuatorEpisode | undefined {
+  const current = record.episode;
+  if (!current || current.closedAt !== undefined) return undefined;
+  return { ...current, closedAt: now };
+}
+
+// ── Page outbox ─────────────────────────────────────────────────────────────────────────────
+
+/** Outbox entries are keyed by (dedupKey, action): one trigger and one resolve per dedup key. */
+export type OutboxStatus = 'pending' | 'sent';
+
+export interface OutboxEntry {
+  readonly page: Page;
+  readonly status: OutboxStatus;
+  /** Delivery attempts that failed so far. */
+  readonly attempts: number;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  readonly lastError?: string;
+}
+
+/**
+ * Durable record of pages, so N duplicate triggers send one page and a failed send is retried later.
+ * Sending is claimed for a short time so two senders rarely overlap; delivery is at-least-once and
+ * the receiver (PagerDuty) deduplicates on `dedup_key` the rare duplicate after a crash mid-send.
+ */
+export interface PageOutbox {
+  /** Records `page` as pending and claims its sending. False if (dedupKey, action) was already recorded. */
+  recordNew(page: Page, now: number): Promise<boolean>;
+  get(dedupKey: string, action: Page['action']): Promise<OutboxEntry | undefined>;
+  markSent(page: Page, now: number): Promise<void>;
+  /** Counts the failed attempt and releases the claim so the next retry picks it up. */
+  markFailed(page: Page, error: string, now: number): Promise<void>;
+  /** Claims up to `limit` pending pages whose claim has lapsed, oldest first. */
+  claimPending(now: number, limit?: number): Promise<OutboxEntry[]>;
+}
