@@ -5,6 +5,7 @@ type Command = { summary: string; load: () => Promise<{ run(args: string[]): Pro
 
 const commands: Record<string, Command> = {
   // (commands register here, one line each)
+  replay: { summary: 'replay a queue history through the decision core', load: () => import('./cli/replay') },
 };
 
 function usage(): string {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConfigError } from './errors';
+import { ConfigError, ConfigFileError } from './errors';
+import { lineOfJsonPath, lineOfOffset } from './json-location';
 
 // The controller's config: one JSON document, deep-merged over DEFAULTS (`{}` is a valid config).
 // Parsing happens in two passes: the user's partial document is checked for unknown keys and wrong
@@ -48,7 +49,11 @@ const PartialTiersSchema = z.strictObject({
 
 const id = z.string().min(1, 'must be a non-empty string');
 const queueList = z.array(id).min(1, "must name at least one queue id, or ['*']");
-const actuatorBase = { id, tier: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]), queues: queueList };
+const actuatorBase = {
+  id,
+  tier: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
+  queues: queueList,
+};
 const flagValue = z.union([z.string(), z.number(), z.boolean()]);
 
 export const ActuatorSchema = z.discriminatedUnion('type', [
@@ -93,9 +98,17 @@ const GenesysSchema = z.strictObject({
   breakGlassSecret: z.string().min(1).optional(),
 });
 
+const FlappingSchema = z.strictObject({
+  /** This many transitions of one tier of one queue inside the window count as flapping. */
+  transitions: z.number().int('must be an integer').min(2, 'must be ≥ 2'),
+  windowSeconds: positiveCount,
+});
+export type FlappingConfig = z.infer<typeof FlappingSchema>;
+
 const ConfigInputSchema = z.strictObject({
   intervalSeconds: positiveCount.optional(),
   staleAfterSeconds: positiveCount.optional(),
+  flapping: FlappingSchema.partial().optional(),
   tiers: PartialTiersSchema.optional(),
   queues: z.array(QueueSchema).optional(),
   actuators: z.array(ActuatorSchema).optional(),
@@ -114,16 +127,22 @@ export interface SurgeConfig {
   readonly intervalSeconds: number;
   /** No accepted observation for this long → page "stale"; tiers are held, never restored. */
   readonly staleAfterSeconds: number;
+  /** Flapping detector (reason `flapping`). Optional so hand-built configs stay valid; see DEFAULT_FLAPPING. */
+  readonly flapping?: FlappingConfig;
   readonly tiers: Readonly<Record<TierKey, TierConfig>>;
   readonly queues: readonly QueueConfig[];
   readonly actuators: readonly Actuator[];
   readonly genesys: z.infer<typeof GenesysSchema>;
 }
 
+/** A tier that switches 4 times within an hour (two full episodes) is flapping: page, and widen the band. */
+export const DEFAULT_FLAPPING: FlappingConfig = { transitions: 4, windowSeconds: 3600 };
+
 /** DESIGN.md §4 defaults (the seed's activation matrix). */
 export const DEFAULT_CONFIG: SurgeConfig = {
   intervalSeconds: 60,
   staleAfterSeconds: 180,
+  flapping: DEFAULT_FLAPPING,
   tiers: {
     tier1: {
       mode: 'auto',
@@ -174,6 +193,29 @@ export function tierConfigFor(config: SurgeConfig, queueId: string, key: TierKey
   return stripNullAgentCondition(override ? deepMerge(config.tiers[key], override) : config.tiers[key]);
 }
 
+// Configs are immutable once parsed, so the merged per-queue tier configs are computed once per
+// (config, queue) and shared: the hot path (decide, ~1M calls in a replay) must not re-merge.
+const tierConfigCache = new WeakMap<SurgeConfig, Map<string, Readonly<Record<TierKey, TierConfig>>>>();
+
+/** All three tier configs for one queue (memoised per config object; treat configs as immutable). */
+export function tierConfigsFor(config: SurgeConfig, queueId: string): Readonly<Record<TierKey, TierConfig>> {
+  let byQueue = tierConfigCache.get(config);
+  if (!byQueue) {
+    byQueue = new Map();
+    tierConfigCache.set(config, byQueue);
+  }
+  let tiers = byQueue.get(queueId);
+  if (!tiers) {
+    tiers = {
+      tier1: tierConfigFor(config, queueId, 'tier1'),
+      tier2: tierConfigFor(config, queueId, 'tier2'),
+      tier3: tierConfigFor(config, queueId, 'tier3'),
+    };
+    byQueue.set(queueId, tiers);
+  }
+  return tiers;
+}
+
 function checkBand(tier: TierConfig, path: string): void {
   if (tier.restore.waitingBelow > tier.activate.waitingAbove) {
     throw new ConfigError(
@@ -188,8 +230,12 @@ export function parseConfig(input: unknown): SurgeConfig {
   const parsed = ConfigInputSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const path = issue?.path.map(String).join('.') ?? '';
-    throw new ConfigError(path || '(root)', issue?.message ?? 'invalid config');
+    const segments = issue?.path.map(String) ?? [];
+    // Name the misspelt key itself, not the object holding it.
+    if (issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined) {
+      throw new ConfigError([...segments, issue.keys[0]].join('.'), 'unknown key');
+    }
+    throw new ConfigError(segments.join('.') || '(root)', issue?.message ?? 'invalid config');
   }
   const merged = deepMerge(DEFAULT_CONFIG, parsed.data) as SurgeConfig;
   const config: SurgeConfig = {
@@ -211,7 +257,8 @@ export function parseConfig(input: unknown): SurgeConfig {
   });
   const seenActuators = new Set<string>();
   config.actuators.forEach((a, i) => {
-    if (seenActuators.has(a.id)) throw new ConfigError(`actuators.${i}.id`, `duplicate actuator id '${a.id}'`);
+    if (seenActuators.has(a.id))
+      throw new ConfigError(`actuators.${i}.id`, `duplicate actuator id '${a.id}'`);
     seenActuators.add(a.id);
   });
   return config;
@@ -220,3 +267,26 @@ export function parseConfig(input: unknown): SurgeConfig {
 /** Does this actuator cover this queue? */
 export const actuatorCovers = (a: Pick<Actuator, 'queues'>, queueId: string): boolean =>
   a.queues.includes('*') || a.queues.includes(queueId);
+
+/**
+ * Parses a config file's text (JSON) and validates it. Throws ConfigFileError whose one-line message
+ * names the file, the line of the offending key (or its nearest written ancestor) and the key path.
+ */
+export function parseConfigText(text: string, source: string): SurgeConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const position = /position (\d+)/.exec(message);
+    const line = position ? lineOfOffset(text, Number(position[1])) : undefined;
+    throw new ConfigFileError(source, line, '', `invalid JSON: ${message.split('\n')[0]}`, { cause: e });
+  }
+  try {
+    return parseConfig(json);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const line = e.path === '(root)' ? undefined : lineOfJsonPath(text, e.path.split('.'));
+    throw new ConfigFileError(source, line, e.path, e.detail, { cause: e });
+  }
+}

@@ -1,0 +1,283 @@
+import {
+  DEFAULT_FLAPPING,
+  type SurgeConfig,
+  TIER_KEYS,
+  type TierConfig,
+  type TierKey,
+  type TierMode,
+  type TierNumber,
+  tierConfigsFor,
+  tierNumber,
+} from './config';
+import type { QueueObservation } from './observation';
+import { governingOverride, type Override } from './override';
+import { Reason } from './reasons';
+import {
+  activateTier,
+  INITIAL_TIER_STATE,
+  QUEUE_STATE_SCHEMA_VERSION,
+  type QueueState,
+  restoreTier,
+  type TierState,
+  withStreaks,
+} from './state';
+
+export type { Override } from './override';
+export { OverrideSchema } from './override';
+export type { QueueState, TierState } from './state';
+export { hydrateQueueState } from './state';
+
+// The decision core (DESIGN.md §4): one pure function from (state, observation, config, now,
+// overrides) to a decision. No clock reads, no I/O: `now` is only used for override expiry, every
+// other time comes from the observation itself, so a replay decides exactly as the live system did.
+
+/** One tier switching, by the controller's own rules (overrides do not create transitions). */
+export interface Transition {
+  /** The `observedAt` of the observation that completed the streak. */
+  readonly at: string;
+  readonly queueId: string;
+  readonly tier: TierNumber;
+  readonly action: 'activate' | 'restore';
+  /** `recommend`: paged as a recommendation only; nothing is switched unless an operator overrides. */
+  readonly mode: Exclude<TierMode, 'off'>;
+  readonly reason: typeof Reason.ACTIVATE_THRESHOLD | typeof Reason.RESTORE_THRESHOLD;
+  /** True if a manual override governed the tier at the time, so the transition changed nothing effective. */
+  readonly overridden: boolean;
+}
+
+export interface Decision {
+  /** The state to store. The very same object as the input state when the observation was ignored. */
+  readonly next: QueueState;
+  readonly outcome: 'accepted' | 'ignored';
+  readonly ignoredReason?: typeof Reason.DUPLICATE | typeof Reason.OUT_OF_ORDER;
+  readonly transitions: Transition[];
+  /** Per tier: should its actuators be on for this queue? Auto state, or the override while in force. */
+  readonly effective: Record<TierKey, boolean>;
+  /** Tiers whose `effective` differs from the last accepted decision's (always empty when ignored). */
+  readonly effectiveChanged: TierKey[];
+  /** True if a gap reset every streak before this observation counted. */
+  readonly gap: boolean;
+  /** Tiers whose transition on this observation brought them to the flapping threshold. */
+  readonly flapping: TierKey[];
+  /** Why, from the catalogue; never empty (`steady` when nothing else applies). */
+  readonly reasons: Reason[];
+}
+
+/** How far apart two accepted observations may be before the streaks restart (§4 rule 3). */
+export const GAP_FACTOR = 1.5;
+
+const addReason = (reasons: Reason[], r: Reason): void => {
+  if (!reasons.includes(r)) reasons.push(r);
+};
+
+/** The activate predicate of §4: depth above, and (if configured) a known agent count below. */
+export function activatePredicate(
+  tier: TierConfig,
+  o: Pick<QueueObservation, 'waiting' | 'agentsAvailable'>,
+): boolean {
+  if (!(o.waiting > tier.activate.waitingAbove)) return false;
+  const below = tier.activate.agentsAvailableBelow;
+  return below === undefined || below === null || (o.agentsAvailable !== null && o.agentsAvailable < below);
+}
+
+/** The restore predicate of §4. */
+export const restorePredicate = (tier: TierConfig, o: Pick<QueueObservation, 'waiting'>): boolean =>
+  o.waiting < tier.restore.waitingBelow;
+
+function effectiveOf(
+  tierState: TierState,
+  tier: TierConfig,
+  override: Override | undefined,
+  reasons: Reason[] | undefined,
+): boolean {
+  if (override) {
+    if (reasons)
+      addReason(reasons, override.state === 'active' ? Reason.OVERRIDE_ACTIVE : Reason.OVERRIDE_INACTIVE);
+    return override.state === 'active';
+  }
+  return tier.mode === 'auto' && tierState.status === 'active';
+}
+
+/** Effective tier states of a stored queue state at `now` (e.g. to reconcile after an override changed). */
+export function effectiveTiers(
+  state: QueueState | undefined,
+  queueId: string,
+  config: SurgeConfig,
+  now: number,
+  overrides?: readonly Override[],
+): Record<TierKey, boolean> {
+  const tiers = tierConfigsFor(config, queueId);
+  const out = { tier1: false, tier2: false, tier3: false };
+  for (const key of TIER_KEYS) {
+    const override = governingOverride(overrides, queueId, tierNumber(key), now);
+    out[key] = effectiveOf(state?.tiers[key] ?? INITIAL_TIER_STATE, tiers[key], override, undefined);
+  }
+  return out;
+}
+
+/**
+ * Has the queue gone without an accepted observation for `staleAfterSeconds`? (Tiers are then held:
+ * missing data never restores a tier. The app layer pages `stale-observations`.) Never stale before
+ * its first observation: there is nothing to hold.
+ */
+export function isStale(state: QueueState | undefined, now: number, config: SurgeConfig): boolean {
+  if (!state) return false;
+  return now - Date.parse(state.lastObservedAt) >= config.staleAfterSeconds * 1000;
+}
+
+/** Decides what one observation means for its queue. Pure; assumes a validated observation. */
+export function decide(
+  state: QueueState | undefined,
+  observation: QueueObservation,
+  config: SurgeConfig,
+  now: number,
+  overrides?: readonly Override[],
+): Decision {
+  const { queueId, observedAt } = observation;
+  if (state && state.queueId !== queueId) {
+    throw new Error(`decide: state of queue '${state.queueId}' given an observation of queue '${queueId}'`);
+  }
+  const at = Date.parse(observedAt);
+  const last = state ? Date.parse(state.lastObservedAt) : Number.NaN;
+
+  // Rule 2: at-or-before the last accepted observation → ignored; the state object is returned untouched.
+  if (state && at <= last) {
+    const ignoredReason = at === last ? Reason.DUPLICATE : Reason.OUT_OF_ORDER;
+    return {
+      next: state,
+      outcome: 'ignored',
+      ignoredReason,
+      transitions: [],
+      effective: effectiveTiers(state, queueId, config, now, overrides),
+      effectiveChanged: [],
+      gap: false,
+      flapping: [],
+      reasons: [ignoredReason],
+    };
+  }
+
+  const reasons: Reason[] = [];
+  if (!state) addReason(reasons, Reason.FIRST_OBSERVATION);
+  // Rule 3: a gap restarts every streak before this observation counts (missing data is not "quiet").
+  const gap = state !== undefined && at - last > GAP_FACTOR * config.intervalSeconds * 1000;
+  if (gap) addReason(reasons, Reason.GAP);
+
+  const tierConfigs = tierConfigsFor(config, queueId);
+  const flappingConfig = config.flapping ?? DEFAULT_FLAPPING;
+  const transitions: Transition[] = [];
+  const flapping: TierKey[] = [];
+  const effectiveChanged: TierKey[] = [];
+  const nextTiers = {} as Record<TierKey, TierState>;
+  const effective = {} as Record<TierKey, boolean>;
+
+  for (const key of TIER_KEYS) {
+    const tier = tierConfigs[key];
+    const number = tierNumber(key);
+    const prev = state ? state.tiers[key] : INITIAL_TIER_STATE;
+    let next: TierState;
+
+    if (tier.mode === 'off') {
+      // Not evaluated. Its state is forgotten so that turning it back on starts from a clean count.
+      next = INITIAL_TIER_STATE;
+      addReason(reasons, Reason.TIER_OFF);
+    } else {
+      const activateOk = activatePredicate(tier, observation);
+      const restoreOk = restorePredicate(tier, observation);
+      const base = gap ? 0 : 1; // multiplier: a gap zeroes the carried-over streaks
+      const activateStreak = activateOk ? prev.activateStreak * base + 1 : 0;
+      const restoreStreak = restoreOk ? prev.restoreStreak * base + 1 : 0;
+      if (
+        !activateOk &&
+        observation.agentsAvailable === null &&
+        tier.activate.agentsAvailableBelow != null &&
+        observation.waiting > tier.activate.waitingAbove
+      ) {
+        addReason(reasons, Reason.AGENTS_UNKNOWN);
+      }
+      next = withStreaks(prev, activateStreak, restoreStreak);
+
+      let action: Transition['action'] | undefined;
+      if (next.status === 'inactive' && activateStreak >= tier.activate.forObservations) {
+        action = 'activate';
+      } else if (next.status === 'active' && restoreStreak >= tier.restore.forObservations) {
+        if (at - Date.parse(next.activatedAt) >= tier.minActiveSeconds * 1000) action = 'restore';
+        else addReason(reasons, Reason.MIN_ACTIVE_HOLD);
+      }
+
+      if (action) {
+        const windowMs = flappingConfig.windowSeconds * 1000;
+        const window = next.recentTransitions.filter((t) => at - t < windowMs);
+        window.push(at);
+        // Only the newest `transitions` timestamps can matter to the detector: bound the stored window.
+        if (window.length > flappingConfig.transitions)
+          window.splice(0, window.length - flappingConfig.transitions);
+        next = action === 'activate' ? activateTier(next, observedAt, window) : restoreTier(next, window);
+        const reason = action === 'activate' ? Reason.ACTIVATE_THRESHOLD : Reason.RESTORE_THRESHOLD;
+        addReason(reasons, reason);
+        if (tier.mode === 'recommend') addReason(reasons, Reason.RECOMMENDATION);
+        if (window.length >= flappingConfig.transitions) {
+          flapping.push(key);
+          addReason(reasons, Reason.FLAPPING);
+        }
+        transitions.push({
+          at: observedAt,
+          queueId,
+          tier: number,
+          action,
+          mode: tier.mode,
+          reason,
+          overridden: governingOverride(overrides, queueId, number, now) !== undefined,
+        });
+      }
+    }
+
+    nextTiers[key] = next;
+    const override = governingOverride(overrides, queueId, number, now);
+    effective[key] = effectiveOf(next, tier, override, reasons);
+    const before = state ? state.effective[key] : false;
+    if (effective[key] !== before) {
+      effectiveChanged.push(key);
+      // The effective state moved without a transition or override of its own: an override just lapsed.
+      if (
+        !override &&
+        !transitions.some((t) => t.tier === number) &&
+        hasLapsedOverride(overrides, queueId, number, now)
+      ) {
+        addReason(reasons, Reason.OVERRIDE_EXPIRED);
+      }
+    }
+  }
+
+  if (reasons.length === 0) reasons.push(Reason.STEADY);
+  return {
+    next: {
+      schemaVersion: QUEUE_STATE_SCHEMA_VERSION,
+      queueId,
+      lastObservedAt: observedAt,
+      tiers: nextTiers,
+      effective: { ...effective },
+    },
+    outcome: 'accepted',
+    transitions,
+    effective,
+    effectiveChanged,
+    gap,
+    flapping,
+    reasons,
+  };
+}
+
+function hasLapsedOverride(
+  overrides: readonly Override[] | undefined,
+  queueId: string,
+  tier: TierNumber,
+  now: number,
+): boolean {
+  return (overrides ?? []).some(
+    (o) =>
+      o.tier === tier &&
+      (o.queue === queueId || o.queue === '*') &&
+      o.until !== undefined &&
+      now >= Date.parse(o.until),
+  );
+}
