@@ -1,0 +1,143 @@
+// `surge edge set-flag on|off` / `surge edge get-flag`: the ops one-click toggle for Tier 3 (widget
+// throttling). Uses the same cloudfront-kvs switch as the controller, so the write is ETag-guarded,
+// idempotent and verified by read-back. The edge function picks the new value up within seconds.
+import { parseArgs } from 'node:util';
+import { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
+import { checkKvsArn, createKvsSwitch, SdkKeyValueStore } from '../../lambdas/adapters/cloudfront-kvs';
+import { EnvVar } from '../../lambdas/adapters/telemetry-names';
+import { ConfigError, SwitchError } from '../../lambdas/core/errors';
+import { EDGE_DEFAULTS } from '../../lambdas/edge/edge-config';
+
+export const USAGE = `usage: surge edge set-flag on|off [--kvs-arn ARN] [--key KEY] [--on-value V] [--off-value V] [--json]
+       surge edge get-flag [--kvs-arn ARN] [--key KEY] [--json]
+
+Turns Tier 3 (widget throttling) on or off by hand: writes the surge flag in the CloudFront
+KeyValueStore that the edge function reads on every request for the Messenger bootstrap script.
+While the flag is on, visitors without a running conversation see "chat is at capacity" with
+e-mail and FAQ links instead of the chat button.
+
+options:
+  --kvs-arn ARN     the KeyValueStore (default: $${EnvVar.EdgeKvsArn}; stack output of SurgeEdge)
+  --key KEY         flag key (default: ${EDGE_DEFAULTS.flagKey})
+  --on-value V      value meaning "on" (default: ${EDGE_DEFAULTS.flagOnValue}); must match the edge construct's flagOnValue
+  --off-value V     value meaning "off" (default: ${EDGE_DEFAULTS.flagOffValue})
+  --json            print the result as JSON
+  -h, --help        show this help
+
+AWS credentials and region come from the usual AWS SDK sources (profile, env, SSO).
+The controller may switch the flag back on its next evaluation if its tier-3 actuator is in
+'auto' mode; use 'surge override' to hold a tier by hand.
+
+exit codes: 0 done, 1 the switch failed (message says why), 2 bad input`;
+
+class UsageError extends Error {}
+
+export interface EdgeCliDeps {
+  readonly client?: CloudFrontKeyValueStoreClient;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly stdout?: (text: string) => void;
+  readonly stderr?: (text: string) => void;
+}
+
+interface Options {
+  'kvs-arn'?: string;
+  key?: string;
+  'on-value'?: string;
+  'off-value'?: string;
+  json?: boolean;
+  help?: boolean;
+}
+
+function parse(args: string[]): { positionals: string[]; values: Options } {
+  try {
+    return parseArgs({
+      args,
+      options: {
+        'kvs-arn': { type: 'string' },
+        key: { type: 'string' },
+        'on-value': { type: 'string' },
+        'off-value': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message} (surge edge --help for options)`);
+  }
+}
+
+export async function run(args: string[], deps: EdgeCliDeps = {}): Promise<number> {
+  const out = deps.stdout ?? ((t: string) => process.stdout.write(t));
+  const err = deps.stderr ?? ((t: string) => process.stderr.write(t));
+  try {
+    const { positionals, values } = parse(args);
+    if (values.help || positionals.length === 0) {
+      (values.help ? out : err)(`${USAGE}\n`);
+      return values.help ? 0 : 2;
+    }
+    const [verb, ...rest] = positionals;
+    const kvsArn = checkKvsArn(
+      values['kvs-arn'] ?? (deps.env ?? process.env)[EnvVar.EdgeKvsArn],
+      '--kvs-arn',
+    );
+    const key = values.key ?? EDGE_DEFAULTS.flagKey;
+    const onValue = values['on-value'] ?? EDGE_DEFAULTS.flagOnValue;
+    const offValue = values['off-value'] ?? EDGE_DEFAULTS.flagOffValue;
+    if (onValue === offValue)
+      throw new UsageError(`--on-value and --off-value must differ (both '${onValue}')`);
+    const client = deps.client ?? new CloudFrontKeyValueStoreClient({});
+
+    if (verb === 'get-flag') {
+      if (rest.length > 0) throw new UsageError(`get-flag takes no arguments, got '${rest.join(' ')}'`);
+      const store = new SdkKeyValueStore(client, kvsArn);
+      await store.etag(); // fails clearly if the store itself is missing or not readable
+      const value = await store.get(key);
+      const flag = value === onValue ? 'on' : 'off';
+      out(
+        values.json
+          ? `${JSON.stringify({ kvsArn, key, value: value ?? null, flag })}\n`
+          : `${key} = ${value ?? '(not set)'} → tier 3 ${flag}\n`,
+      );
+      return 0;
+    }
+    if (verb !== 'set-flag')
+      throw new UsageError(`unknown subcommand '${verb}' (expected set-flag or get-flag)`);
+    const [wanted, ...extra] = rest;
+    if ((wanted !== 'on' && wanted !== 'off') || extra.length > 0) {
+      throw new UsageError(`set-flag takes exactly one argument, on or off, got '${rest.join(' ')}'`);
+    }
+    const outcome = await createKvsSwitch({ kvsArn, client }).apply(
+      {
+        id: 'ops-set-flag',
+        tier: 3,
+        type: 'cloudfront-kvs',
+        queues: ['*'],
+        key,
+        activeValue: onValue,
+        inactiveValue: offValue,
+      },
+      wanted === 'on' ? 'active' : 'inactive',
+    );
+    const value = wanted === 'on' ? onValue : offValue;
+    out(
+      values.json
+        ? `${JSON.stringify({ kvsArn, key, value, flag: wanted, changed: outcome.changed })}\n`
+        : `${key} = ${value} → tier 3 ${wanted} (${outcome.changed ? 'changed' : 'already so, nothing written'})\n`,
+    );
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      err(`surge edge: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof SwitchError) {
+      err(`surge edge: ${e.message}\n`);
+      return 1;
+    }
+    const name = e instanceof Error ? e.name : 'Error';
+    err(`surge edge: ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
