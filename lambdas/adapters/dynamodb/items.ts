@@ -47,7 +47,7 @@ export const isConditionFailed = (e: unknown): e is ConditionalCheckFailedExcept
   e instanceof ConditionalCheckFailedException ||
   (e as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
-/** Throws `make(field, message)` for the first issue of a failed zod parse. */
+/** Throws `fail(field, detail)` for the first issue of a failed zod parse. */
 export function parseWith<T>(
   schema: z.ZodType<T>,
   value: unknown,
@@ -56,6 +56,10 @@ export function parseWith<T>(
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    // Name the unknown key itself, so a typo points at the typo.
+    throw fail([...issue.path, issue.keys[0]].map(String).join('.'), 'is not a known field');
+  }
   throw fail(issue?.path.map(String).join('.') || '(item)', issue?.message ?? 'invalid');
 }
 

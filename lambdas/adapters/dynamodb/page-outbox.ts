@@ -112,12 +112,15 @@ export class DynamoPageOutbox implements PageOutbox {
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: pageKey(page.dedupKey, page.action),
-          UpdateExpression: 'SET lastError = :error, claimUntil = :now ADD attempts :one',
+          // claimUntil 0 = released: the next claimPending may take it at once.
+          UpdateExpression:
+            'SET lastError = :error, claimUntil = :released, failedAt = :now ADD attempts :one',
           // Never turn a page another sender already delivered back into a failure.
           ConditionExpression: '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':error': error.slice(0, 1000),
+            ':released': 0,
             ':now': now,
             ':one': 1,
             ':pending': 'pending',
