@@ -1,0 +1,115 @@
+// ObservationSource over POST /api/v2/analytics/queues/observations/query.
+import { ObservationError } from '../../core/errors';
+import type { QueueObservation } from '../../core/observation';
+import type { Clock, ObservationRead, ObservationSource } from '../../core/ports';
+import { GenesysApiError } from './errors';
+import type { GenesysSession } from './session';
+
+/** Queue predicates per query. The API caps predicates per filter; 100 is a conservative chunk. */
+export const DEFAULT_QUEUES_PER_QUERY = 100;
+
+/** The query for one chunk of queues: waiting conversations and on-queue users. */
+export function observationQuery(queueIds: readonly string[]): unknown {
+  return {
+    filter: {
+      type: 'or',
+      predicates: queueIds.map((value) => ({
+        type: 'dimension',
+        dimension: 'queueId',
+        operator: 'matches',
+        value,
+      })),
+    },
+    metrics: ['oWaiting', 'oOnQueueUsers'],
+  };
+}
+
+const record = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+/** ISO-8601 UTC without milliseconds when there are none (2026-11-27T09:00:00Z), as scenarios write it. */
+export function isoInstant(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * Reduces a response to one observation per asked queue:
+ * - waiting = sum of oWaiting over every group of the queue (one group per media type);
+ * - agentsAvailable = oOnQueueUsers with qualifier IDLE;
+ * - zero counts are omitted by the API, so a missing entry (or a queue missing from the response) is 0.
+ * Throws GenesysApiError if the body is not shaped like an observations response.
+ */
+export function observationsFromResponse(
+  queueIds: readonly string[],
+  body: unknown,
+  observedAt: string,
+): QueueObservation[] {
+  const results = record(body)?.results;
+  if (results !== undefined && !Array.isArray(results)) throw invalid('results is not an array');
+  const waiting = new Map<string, number>(queueIds.map((q) => [q, 0]));
+  const idle = new Map<string, number>(queueIds.map((q) => [q, 0]));
+  for (const result of (results ?? []) as unknown[]) {
+    const queueId = record(record(result)?.group)?.queueId;
+    if (typeof queueId !== 'string' || !waiting.has(queueId)) continue;
+    const data = record(result)?.data ?? [];
+    if (!Array.isArray(data)) throw invalid(`data of queue ${queueId} is not an array`);
+    for (const datum of data) {
+      const d = record(datum);
+      const count = record(d?.stats)?.count ?? 0;
+      if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+        throw invalid(`stats.count of ${String(d?.metric)} for queue ${queueId} is not a count`);
+      }
+      if (d?.metric === 'oWaiting') waiting.set(queueId, (waiting.get(queueId) ?? 0) + count);
+      if (d?.metric === 'oOnQueueUsers' && d.qualifier === 'IDLE')
+        idle.set(queueId, (idle.get(queueId) ?? 0) + count);
+    }
+  }
+  return queueIds.map((queueId) => ({
+    queueId,
+    observedAt,
+    waiting: waiting.get(queueId) ?? 0,
+    agentsAvailable: idle.get(queueId) ?? 0,
+  }));
+}
+
+function invalid(detail: string): GenesysApiError {
+  return new GenesysApiError(`observations query: unexpected response: ${detail}`, {
+    operation: 'postAnalyticsQueuesObservationsQuery',
+    kind: 'invalid-response',
+    attempts: 1,
+    retryable: false,
+  });
+}
+
+export class GenesysObservationSource implements ObservationSource {
+  constructor(
+    private readonly session: GenesysSession,
+    private readonly clock: Clock,
+    private readonly queuesPerQuery: number = DEFAULT_QUEUES_PER_QUERY,
+  ) {}
+
+  /**
+   * One query per `queuesPerQuery` queues, in order. Every observation is stamped with the clock time the
+   * read started, so one poll tick yields one instant for all queues. Duplicates in `queueIds` are read once.
+   */
+  async read(queueIds: readonly string[], options?: { deadline?: number }): Promise<ObservationRead> {
+    queueIds.forEach((q, i) => {
+      if (typeof q !== 'string' || q.trim() === '')
+        throw new ObservationError(`queueIds.${i}`, 'must be a non-empty string');
+    });
+    const unique = [...new Set(queueIds)];
+    const observedAt = isoInstant(this.clock.now());
+    const deadline = this.session.deadlineFor(options);
+    const observations: QueueObservation[] = [];
+    for (let i = 0; i < unique.length; i += this.queuesPerQuery) {
+      const chunk = unique.slice(i, i + this.queuesPerQuery);
+      const body = await this.session.call(
+        `postAnalyticsQueuesObservationsQuery (${chunk.length} queues)`,
+        (sdk) => sdk.analytics.postAnalyticsQueuesObservationsQuery(observationQuery(chunk)),
+        deadline,
+      );
+      observations.push(...observationsFromResponse(chunk, body, observedAt));
+    }
+    return { observations, usedBreakGlass: this.session.usingBreakGlass };
+  }
+}
