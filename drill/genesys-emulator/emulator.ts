@@ -105,6 +105,11 @@ export interface GenesysEmulator {
   seedEmergencyGroup(seed: EmergencyGroupSeed): void;
   seedIvr(seed: IvrSeed): void;
   seedFlow(seed: FlowSeed): void;
+  /** Someone edits the group outside our client (bumps its version; not a call, so not in the mutation log). */
+  editEmergencyGroup(
+    groupId: string,
+    patch: Partial<Pick<EmergencyGroup, 'name' | 'description' | 'enabled' | 'emergencyCallFlows'>>,
+  ): EmergencyGroup;
 
   /** All tokens issued so far are rejected from now on (401). */
   revokeTokens(): void;
@@ -393,6 +398,7 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
     seedEmergencyGroup: (seed) => org.seedEmergencyGroup(seed),
     seedIvr: (seed) => org.seedIvr(seed),
     seedFlow: (seed) => org.seedFlow(seed),
+    editEmergencyGroup: (groupId, patch) => org.editEmergencyGroup(groupId, patch),
     revokeTokens: () => authority.revokeTokens(),
     revokeClient: (clientId) => authority.revokeClient(clientId),
     restoreClient: (clientId) => authority.restoreClient(clientId),

@@ -314,6 +314,17 @@ export class Org {
     return structuredClone(group);
   }
 
+  /** An out-of-band edit (an admin in the UI): bumps the version, so a client holding the old one gets 409. */
+  editEmergencyGroup(
+    id: string,
+    patch: Partial<Pick<EmergencyGroup, 'name' | 'description' | 'enabled' | 'emergencyCallFlows'>>,
+  ): EmergencyGroup {
+    const before = this.getEmergencyGroup(id);
+    const after: EmergencyGroup = { ...before, ...patch, version: before.version + 1 };
+    this.groups.set(id, after);
+    return structuredClone(after);
+  }
+
   /** PUT replaces the whole group; `version` must be the current one (else 409). */
   putEmergencyGroup(id: string, body: unknown): Change<EmergencyGroup> {
     const before = this.getEmergencyGroup(id);
