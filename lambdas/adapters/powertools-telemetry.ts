@@ -1,0 +1,34 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Telemetry } from '../app/telemetry';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './telemetry-names';
+
+/** Powertools Logger (structured JSON) and Metrics (EMF) behind the Telemetry port. */
+export class PowertoolsTelemetry implements Telemetry {
+  readonly logger = new Logger({ serviceName: SERVICE_NAME });
+  private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+
+  info(message: string, extra: Record<string, unknown> = {}): void {
+    this.logger.info(message, extra);
+  }
+  warn(message: string, extra: Record<string, unknown> = {}): void {
+    this.logger.warn(message, extra);
+  }
+  error(message: string, extra: Record<string, unknown> = {}): void {
+    this.logger.error(message, extra);
+  }
+  metric(name: string, unit: 'Count' | 'Milliseconds', value: number, dimensions: Readonly<Record<string, string>> = {}): void {
+    const mUnit = unit === 'Count' ? MetricUnit.Count : MetricUnit.Milliseconds;
+    if (Object.keys(dimensions).length === 0) {
+      this.metrics.addMetric(name, mUnit, value);
+      return;
+    }
+    // Dimensioned points go out as their own EMF blob so they don't share the invocation's dimensions.
+    const single = this.metrics.singleMetric();
+    single.addDimensions({ ...dimensions });
+    single.addMetric(name, mUnit, value);
+  }
+  flush(): void {
+    this.metrics.publishStoredMetrics();
+  }
+}

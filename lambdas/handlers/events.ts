@@ -1,0 +1,61 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+import type { EdgeAlarmChange } from '../app/edge-alarm';
+import { ObservationError, SurgeError } from '../core/errors';
+import { parseObservation, type QueueObservation } from '../core/observation';
+import { OBSERVATION_EVENT } from '../adapters/telemetry-names';
+
+/** An event the evaluate Lambda cannot use. It throws so the event ends in the DLQ, never silently dropped. */
+export class InvalidEventError extends SurgeError {}
+
+export const CLOUDWATCH_ALARM_EVENT = { source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' } as const;
+
+const AlarmStateSchema = z.object({
+  value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+  timestamp: z.string().min(1),
+});
+const AlarmDetailSchema = z.object({
+  alarmName: z.string().min(1),
+  state: AlarmStateSchema,
+  previousState: AlarmStateSchema.optional(),
+});
+
+export type EvaluateInput =
+  | { readonly kind: 'observation'; readonly observation: QueueObservation }
+  | { readonly kind: 'edge-alarm'; readonly alarm: EdgeAlarmChange };
+
+const firstIssue = (error: z.ZodError, prefix: string): string => {
+  const issue = error.issues[0];
+  return `${[prefix, ...(issue?.path ?? []).map(String)].join('.')}: ${issue?.message ?? 'invalid'}`;
+};
+
+/** Parses what EventBridge hands the evaluate Lambda; the error names the bad field. */
+export function parseEvaluateEvent(event: unknown): EvaluateInput {
+  const envelope = EventBridgeSchema.safeParse(event);
+  if (!envelope.success) throw new InvalidEventError(`not an EventBridge event: ${firstIssue(envelope.error, 'event')}`);
+  const { source, 'detail-type': detailType, detail } = envelope.data;
+
+  if (source === OBSERVATION_EVENT.source && detailType === OBSERVATION_EVENT.detailType) {
+    try {
+      return { kind: 'observation', observation: parseObservation(detail) };
+    } catch (e) {
+      if (e instanceof ObservationError) throw new InvalidEventError(`detail.${e.message}`, { cause: e });
+      throw e;
+    }
+  }
+  if (source === CLOUDWATCH_ALARM_EVENT.source && detailType === CLOUDWATCH_ALARM_EVENT.detailType) {
+    const parsed = AlarmDetailSchema.safeParse(detail);
+    if (!parsed.success) throw new InvalidEventError(firstIssue(parsed.error, 'detail'));
+    const { alarmName, state, previousState } = parsed.data;
+    return {
+      kind: 'edge-alarm',
+      alarm: {
+        alarmName,
+        state: state.value,
+        since: state.timestamp,
+        ...(previousState ? { previous: { state: previousState.value, since: previousState.timestamp } } : {}),
+      },
+    };
+  }
+  throw new InvalidEventError(`unexpected event source '${source}' / detail-type '${detailType}'`);
+}

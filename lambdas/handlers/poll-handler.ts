@@ -1,0 +1,31 @@
+import type { PollerDeps } from '../app/deps';
+import { type PollResult, pollTick } from '../app/poll-tick';
+import type { Telemetry } from '../app/telemetry';
+import { MetricName } from '../adapters/telemetry-names';
+import { recordActuations } from './evaluate-handler';
+
+/**
+ * poll-observations: a schedule (or a Genesys partner event) → one tick. The event carries nothing we
+ * need, so it is not parsed; the tick always polls every configured queue.
+ */
+export function createPollHandler(getDeps: () => PollerDeps, telemetry: Telemetry) {
+  return async (_event?: unknown, options: { queueIds?: readonly string[] } = {}): Promise<PollResult> => {
+    try {
+      const deps = getDeps();
+      const result = await pollTick(deps, options);
+      // Emitted every tick, 0 when healthy, so the stale alarm has data to evaluate.
+      telemetry.metric(MetricName.StaleQueues, 'Count', result.staleQueues.length);
+      recordActuations(telemetry, deps, result.reconciled);
+      telemetry.info('poll tick', {
+        observations: result.observations.length,
+        staleQueues: result.staleQueues,
+        reconciled: result.reconciled.length,
+        pagesRetried: result.pagesRetried,
+        ...(result.readError ? { readError: result.readError } : {}),
+      });
+      return result;
+    } finally {
+      telemetry.flush();
+    }
+  };
+}
