@@ -22,7 +22,12 @@
   }
 
   function link(href, text) {
-    const a = el('a', text, { color: 'inherit', textDecoration: 'underline', marginRight: '1em' });
+    const a = el('a', text, {
+      color: 'inherit',
+      textDecoration: 'underline',
+      marginRight: '1em',
+      display: 'inline-block',
+    });
     a.href = href;
     return a;
   }

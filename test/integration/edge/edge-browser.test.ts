@@ -1,0 +1,176 @@
+// Both edge tiers in a real headless browser (Debian's Chromium driven by playwright-core), against the
+// loopback edge emulator that runs the rendered CloudFront Function and serves the rendered fallback site.
+// SURGE_EDGE_SCREENSHOTS=1 also writes docs/img/edge-stub.png and docs/img/edge-fallback.png.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EDGE_DEFAULTS } from '../../../lambdas/edge/edge-config';
+import { type EdgeEmulator, SUPPORT_EMAIL, startEdgeEmulator } from './edge-emulator';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = process.env.SURGE_EDGE_SCREENSHOTS === '1';
+const docsImg = (name: string) => join(import.meta.dirname, '../../../docs/img', name);
+
+let edge: EdgeEmulator;
+let context: BrowserContext;
+let profileDir: string;
+let page: Page;
+
+beforeAll(async () => {
+  edge = await startEdgeEmulator();
+  profileDir = mkdtempSync(join(tmpdir(), 'surge-edge-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 800, height: 480 },
+  });
+  context.setDefaultTimeout(5_000);
+});
+
+afterAll(async () => {
+  await context?.close();
+  await edge?.close();
+  rmSync(profileDir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  edge.originDown = false;
+  edge.kvs.putUnconditionally(EDGE_DEFAULTS.flagKey, EDGE_DEFAULTS.flagOffValue);
+  edge.requests.length = 0;
+  await context.clearCookies();
+  page = await context.newPage();
+});
+
+afterEach(async () => {
+  await page.close();
+});
+
+const setFlag = (value: string) => edge.kvs.putUnconditionally(EDGE_DEFAULTS.flagKey, value);
+
+describe('Tier 3 stub in the browser', () => {
+  it('replaces the chat button with an accessible capacity notice when the flag is on', async () => {
+    setFlag('on');
+    const script = page.waitForResponse((r) => r.url().endsWith(EDGE_DEFAULTS.messengerScriptPath));
+
+    await page.goto(`${edge.url}/`);
+
+    const notice = page.getByRole('status');
+    await expect(notice.textContent()).resolves.toContain('Chat is at capacity right now.');
+    expect(await page.locator('[data-cx-chat-button]').count()).toBe(0);
+    expect(await page.locator('#genesys-messenger-launcher').count()).toBe(0);
+    expect(await notice.getByRole('link', { name: `E-mail ${SUPPORT_EMAIL}` }).getAttribute('href')).toBe(
+      `mailto:${SUPPORT_EMAIL}`,
+    );
+    expect((await script).headers()['cache-control']).toBe('no-store, max-age=0');
+    if (SCREENSHOTS) await page.screenshot({ path: docsImg('edge-stub.png') });
+  });
+
+  it('has a working FAQ link', async () => {
+    setFlag('on');
+    await page.goto(`${edge.url}/`);
+
+    await page.getByRole('link', { name: 'Read our FAQ' }).click();
+
+    await page.waitForURL(`${edge.url}/faq`);
+    expect(await page.locator('h1').textContent()).toBe('Frequently asked questions');
+  });
+
+  it('loads the real Messenger and keeps the chat button when the flag is off', async () => {
+    await page.goto(`${edge.url}/`);
+
+    await page.locator('#genesys-messenger-launcher').waitFor();
+    expect(await page.locator('[data-cx-chat-button]').count()).toBe(1);
+    expect(await page.locator('[data-cx-surge-notice]').count()).toBe(0);
+  });
+
+  it('reaches a returning visitor whose browser already holds the real script, on their next page view', async () => {
+    await page.goto(`${edge.url}/`);
+    await page.locator('#genesys-messenger-launcher').waitFor();
+
+    setFlag('on');
+    await page.goto(`${edge.url}/`);
+
+    await page.getByRole('status').waitFor();
+    expect(await page.locator('#genesys-messenger-launcher').count()).toBe(0);
+  });
+
+  it('keeps the real Messenger for a visitor with a running conversation', async () => {
+    setFlag('on');
+    await context.addCookies([{ name: EDGE_DEFAULTS.sessionCookieName, value: '1', url: edge.url }]);
+
+    await page.goto(`${edge.url}/`);
+
+    await page.locator('#genesys-messenger-launcher').waitFor();
+    expect(await page.locator('[data-cx-surge-notice]').count()).toBe(0);
+  });
+
+  it('shows a dismissible corner notice on pages without a chat button', async () => {
+    setFlag('on');
+    await page.goto(`${edge.url}/plain`);
+    const notice = page.getByRole('status');
+    await notice.waitFor();
+
+    await page.getByRole('button', { name: 'Dismiss chat capacity notice' }).focus();
+    await page.keyboard.press('Enter');
+
+    expect(await page.locator('[data-cx-surge-notice]').count()).toBe(0);
+  });
+});
+
+describe('Tier 4 fallback page in the browser', () => {
+  it('renders at the failing URL with the status from its JSON file and requests nothing but its own files', async () => {
+    edge.originDown = true;
+    edge.putFallbackFile(
+      'support-fallback-status.json',
+      JSON.stringify({
+        status: 'Checkout is down; orders placed are safe.',
+        updatedAt: '2025-11-28 10:05 UTC',
+      }),
+    );
+    const seen: string[] = [];
+    page.on('request', (r) => seen.push(r.url()));
+
+    const response = await page.goto(`${edge.url}/products/42`);
+
+    await expect(page.locator('#status').textContent()).resolves.toBeTruthy();
+    await page.waitForFunction(() =>
+      document.getElementById('status')?.textContent?.startsWith('Checkout is down'),
+    );
+    expect(response?.status()).toBe(503);
+    expect(await page.locator('h1').textContent()).toBe('Our website is having problems');
+    expect(await page.locator('#updated').textContent()).toBe('Last updated 2025-11-28 10:05 UTC');
+    expect(await page.getByRole('link', { name: 'Track your order' }).getAttribute('href')).toBe(
+      'https://orders.shop.example/track',
+    );
+    expect(await page.getByRole('link', { name: SUPPORT_EMAIL }).getAttribute('href')).toBe(
+      `mailto:${SUPPORT_EMAIL}`,
+    );
+    expect(
+      await page.evaluate(() => getComputedStyle(document.querySelector('main') as Element).maxWidth),
+    ).toBe('640px');
+    expect(seen.sort()).toEqual(
+      [
+        `${edge.url}/products/42`,
+        `${edge.url}/support-fallback-status.json`,
+        `${edge.url}/support-fallback.css`,
+        `${edge.url}/support-fallback.js`,
+      ].sort(),
+    );
+    if (SCREENSHOTS) {
+      await page.setViewportSize({ width: 800, height: 640 });
+      await page.screenshot({ path: docsImg('edge-fallback.png') });
+    }
+  });
+});
