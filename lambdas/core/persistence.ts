@@ -1,5 +1,6 @@
 // Persistence ports: what the application stores, in the domain's words. No AWS imports here; the
 // DynamoDB adapter (lambdas/adapters/dynamodb) implements them, tests run it against dynalite.
+import type { Override } from './override';
 import type { ActuatorState, Page } from './ports';
 
 // ── Queue state (optimistic) ────────────────────────────────────────────────────────────────
@@ -14,17 +15,8 @@ export interface StoredQueueState {
   readonly updatedAt: number;
 }
 
-/** Manual override of one tier (DESIGN.md §4). Typed structurally until the core's OverrideSchema lands. */
-export interface ManualOverride {
-  /** A queue id, or '*' for every queue. */
-  readonly queue: string;
-  readonly tier: 1 | 2 | 3;
-  readonly state: ActuatorState;
-  /** ISO-8601 UTC; absent = until removed. */
-  readonly until?: string;
-  readonly reason: string;
-  readonly by: string;
-}
+/** Manual override of one tier (DESIGN.md §4): the core's `Override`. */
+export type ManualOverride = Override;
 
 /** What one evaluation needs, read in a single call. */
 export interface EvaluationSnapshot {

@@ -5,6 +5,7 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { StoredItemError } from '../../core/errors';
+import { OverrideSchema } from '../../core/override';
 import type { ManualOverride } from '../../core/persistence';
 import type { Clock, Page } from '../../core/ports';
 import { OVERRIDES_SORT_KEY, Partition } from './table-definition';
@@ -97,16 +98,7 @@ export function parseQueueItem(item: Record<string, unknown>) {
 
 // ── Overrides ──
 
-export const ManualOverrideSchema = z.strictObject({
-  queue: nonEmpty,
-  tier: z.union([z.literal(1), z.literal(2), z.literal(3)], { error: 'must be 1, 2 or 3' }),
-  state: z.enum(['active', 'inactive']),
-  until: z.iso.datetime({ offset: false, message: 'must be an ISO-8601 UTC timestamp (…Z)' }).optional(),
-  reason: nonEmpty,
-  by: nonEmpty,
-});
-
-const OverridesItemSchema = z.object({ entries: z.record(z.string(), ManualOverrideSchema).optional() });
+const OverridesItemSchema = z.object({ entries: z.record(z.string(), OverrideSchema).optional() });
 
 export function parseOverridesItem(item: Record<string, unknown> | undefined): ManualOverride[] {
   if (!item) return [];

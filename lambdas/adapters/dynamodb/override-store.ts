@@ -1,9 +1,9 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConfigError } from '../../core/errors';
+import { OverrideSchema } from '../../core/override';
 import type { ManualOverride, OverrideStore } from '../../core/persistence';
 import {
   isConditionFailed,
-  ManualOverrideSchema,
   overrideEntryName,
   overridesKey,
   parseOverridesItem,
@@ -27,11 +27,11 @@ export class DynamoOverrideStore implements OverrideStore {
   }
 
   async put(override: ManualOverride): Promise<void> {
-    const valid = parseWith(
-      ManualOverrideSchema,
+    const valid: ManualOverride = parseWith(
+      OverrideSchema,
       override,
       (field, detail) => new ConfigError(`override.${field}`, detail),
-    ) as ManualOverride;
+    );
     const names = { '#entries': 'entries', '#entry': overrideEntryName(valid.queue, valid.tier) };
     const now = this.table.clock.now();
     // A nested SET needs the map to exist; the very first put creates it. If two first puts race, the
