@@ -69,7 +69,8 @@ function describeBody(body: unknown): { code?: string; message?: string } {
  */
 export function classifyFailure(error: unknown, nowMs: number = Date.now()): CallFailure {
   const e = record(error);
-  const response = e && typeof e.status === 'number' ? e : record(e?.response);
+  // Axios errors carry `status` too (axios ≥ 1.x), but the body and headers live on `response`.
+  const response = record(e?.response) ?? (e && typeof e.status === 'number' ? e : undefined);
   if (response && typeof response.status === 'number') {
     const { code, message } = describeBody(response.body ?? response.data);
     const retryAfterMs = parseRetryAfter(header(response.headers, 'retry-after'), nowMs);
