@@ -141,7 +141,8 @@ describe('ObservationSource.read', () => {
 
   it('reads many queues in chunks of queuesPerQuery, one query per chunk', async () => {
     const queues = ['q-c1', 'q-c2', 'q-c3', 'q-c4', 'q-c5'];
-    for (const [i, q] of queues.entries()) emulator.setObservation(q, { waiting: (i + 1) * 10, agentsAvailable: i });
+    for (const [i, q] of queues.entries())
+      emulator.setObservation(q, { waiting: (i + 1) * 10, agentsAvailable: i });
     const { genesys, events } = harness({ queuesPerQuery: 2 });
 
     const read = await genesys.observations.read([...queues, 'q-c1']);
