@@ -1,0 +1,95 @@
+// The CDK app as `cdk synth` runs it (a child process reading context from CDK_CONTEXT_JSON, the way
+// the CLI passes it), with bundling skipped: config file → stack → cdk-nag report, and a bad config
+// ending in one clear line instead of a stack trace.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lambdas/core/config';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Run {
+  code: number;
+  stderr: string;
+}
+
+function runApp(context: Record<string, unknown>, outdir: string): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'bin/app.ts'],
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          CDK_OUTDIR: outdir,
+          CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }),
+        },
+        timeout: 60_000,
+      },
+      (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+    );
+  });
+}
+
+describe('bin/app.ts', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'surge-app-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('synthesizes the stack from a config file and passes cdk-nag', async () => {
+    // Prepare
+    const configPath = join(dir, 'surge.config.json');
+    writeFileSync(configPath, JSON.stringify({ queues: [{ id: 'q-sales', name: 'Sales' }] }));
+    const outdir = join(dir, 'out-ok');
+    // Act
+    const run = await runApp(
+      { config: configPath, stackName: 'SurgeTest', alertEmail: 'ops@example.com' },
+      outdir,
+    );
+    // Assess
+    expect(run.stderr).not.toMatch(/AwsSolutions-/);
+    expect(run.code).toBe(0);
+    const template = JSON.parse(readFileSync(join(outdir, 'SurgeTest.template.json'), 'utf8'));
+    const functions = Object.values(
+      template.Resources as Record<
+        string,
+        { Type: string; Properties: { Environment: { Variables: Record<string, string> } } }
+      >,
+    ).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) {
+      expect(JSON.parse(fn.Properties.Environment.Variables.SURGE_CONFIG)).toEqual({
+        queues: [{ id: 'q-sales', name: 'Sales' }],
+      });
+    }
+  });
+
+  it('stops on a bad config with the CLI’s message and writes no template', async () => {
+    // Prepare
+    const bad = { tiers: { tier1: { restore: { waitingBelow: 80 } } } };
+    const expected = (() => {
+      try {
+        parseConfig(bad);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('config was expected to be invalid');
+    })();
+    const configPath = join(dir, 'bad.config.json');
+    writeFileSync(configPath, JSON.stringify(bad));
+    const outdir = join(dir, 'out-bad');
+    // Act
+    const run = await runApp({ config: configPath }, outdir);
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cx-surge-controller: invalid configuration: ${expected}`);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(outdir, 'CxSurgeController.template.json'))).toBe(false);
+  });
+});
