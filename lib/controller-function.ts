@@ -35,6 +35,9 @@ export const RUNTIME_PROVIDED_SDK = [
   '@aws-sdk/client-secrets-manager',
 ] as const;
 
+/** esbuild target matching CONTROLLER_RUNTIME. */
+export const BUNDLE_TARGET = 'node24';
+
 /** DynamoDB actions the handlers use on the state table (queue state, actuators, leases, pages). */
 export const STATE_TABLE_ACTIONS = [
   'dynamodb:GetItem',
@@ -123,13 +126,17 @@ export class ControllerFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
+        // CJS: the Genesys and AWS SDKs call require() at load time, which an ESM bundle lacks.
         format: OutputFormat.CJS,
-        target: 'node24',
+        target: BUNDLE_TARGET,
         minify: true,
         sourceMap: true,
         // Stack traces map to our files; the sources themselves stay out of the asset.
         sourcesContent: false,
         externalModules: [...RUNTIME_PROVIDED_SDK],
+        // The Genesys adapter reads import.meta.url only when `require` is missing (ESM under tsx);
+        // in this CJS bundle `require` exists, so the empty import.meta is never reached.
+        esbuildArgs: { '--log-override:empty-import-meta': 'silent' },
       },
     });
   }
