@@ -1,16 +1,22 @@
 import { actuatorsForDrill, desiredState, planActuators, withDemand } from '../lambdas/core/actuator-plan';
-import { DEFAULT_FLAPPING, type SurgeConfig, type TierKey } from '../lambdas/core/config';
-import { type Decision, decide, type Transition } from '../lambdas/core/decide';
+import { type Actuator, type SurgeConfig, tierKey, tierNumber } from '../lambdas/core/config';
+import { type Decision, decide } from '../lambdas/core/decide';
+import {
+  actuatorEpisodePage,
+  flappingPage,
+  recommendationPage,
+  staleObservationsPage,
+} from '../lambdas/core/pages';
+import { actuatorEpisodeKey } from '../lambdas/core/persistence';
 import { Reason } from '../lambdas/core/reasons';
 import type { QueueState } from '../lambdas/core/state';
-import type { ReportActuation, ReportPage, RunReport } from './report';
-import { toReportTransition } from './report';
+import { type RunReport, toReportPage, toReportTransition } from './report';
 import type { ScenarioLine } from './scenario';
 
 // `surge replay`: the scenario through the pure core, on simulated time (each line's `observedAt` is
 // "now"). Every queue in the scenario is evaluated, listed in the config or not. Actuations come from
-// the actuator plan with result `planned`; pages are those the live controller would send for the
-// same history (actuator episodes, recommendations, stale data, flapping), at the same dedup keys.
+// the actuator plan with result `planned`; pages are built by the live pipeline's own page builders
+// (actuator episodes, recommendations, stale data, flapping), so they carry the same dedup keys.
 
 export interface ReplayResult extends RunReport {
   /** Every queue seen, in order of first appearance. */
@@ -18,8 +24,6 @@ export interface ReplayResult extends RunReport {
   /** Number of observations processed (accepted + ignored). */
   readonly observations: number;
 }
-
-const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 export function replay(lines: readonly ScenarioLine[], config: SurgeConfig): ReplayResult {
   const actuators = actuatorsForDrill(config);
@@ -50,20 +54,26 @@ export function replay(lines: readonly ScenarioLine[], config: SurgeConfig): Rep
     }
     states.set(queueId, decision.next);
 
-    if (state && decision.gap && now - Date.parse(state.lastObservedAt) >= staleMs) {
-      pageStale(
-        report.pages,
-        queueId,
-        state.lastObservedAt,
-        Date.parse(state.lastObservedAt) + staleMs,
-        observedAt,
+    if (state && now - Date.parse(state.lastObservedAt) >= staleMs) {
+      // The live poller notices the silence on its first tick past staleAfterSeconds; replay has no
+      // ticks, so the trigger is stamped at the moment the queue became stale.
+      const staleAt = Date.parse(state.lastObservedAt) + staleMs;
+      report.pages.push(
+        toReportPage(staleObservationsPage(queueId, state.lastObservedAt, 'trigger', staleAt)),
       );
+      report.pages.push(toReportPage(staleObservationsPage(queueId, state.lastObservedAt, 'resolve', now)));
     }
     for (const t of decision.transitions) {
       report.transitions.push(toReportTransition(t));
-      if (t.mode === 'recommend') pageRecommendation(report.pages, episodes, t);
+      if (t.mode === 'recommend') {
+        const before = state?.tiers[tierKey(t.tier)];
+        const activatedAt = t.action === 'restore' && before?.status === 'active' ? before.activatedAt : t.at;
+        report.pages.push(toReportPage(recommendationPage(t, activatedAt)));
+      }
     }
-    for (const key of decision.flapping) pageFlapping(report.pages, queueId, key, observedAt, config);
+    for (const key of decision.flapping) {
+      report.pages.push(toReportPage(flappingPage(queueId, tierNumber(key), observedAt)));
+    }
     if (decision.effectiveChanged.length > 0) {
       planned(report, decision, actuators, demandedBy, episodes, observedAt);
     }
@@ -76,87 +86,31 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 function planned(
   report: RunReport,
   decision: Decision,
-  actuators: ReturnType<typeof actuatorsForDrill>,
+  actuators: readonly Actuator[],
   demandedBy: Map<string, string[]>,
   episodes: Map<string, number>,
   at: string,
 ): void {
   const queueId = decision.next.queueId;
+  const now = Date.parse(at);
   for (const demand of planActuators(actuators, queueId, decision.effective)) {
     const before = demandedBy.get(demand.actuatorId) ?? [];
     const after = withDemand(before, queueId, demand.demanding);
     demandedBy.set(demand.actuatorId, after);
-    const was = desiredState(before);
     const wanted = desiredState(after);
-    if (was === wanted) continue;
-    const action: ReportActuation['action'] = wanted === 'active' ? 'activate' : 'restore';
-    report.actuations.push({ at, actuatorId: demand.actuatorId, action, result: 'planned' });
-    // Same episode key scheme as the live pipeline: trigger on switch-on, resolve (same key) on switch-off.
-    const counterKey = `actuator:${demand.actuatorId}`;
-    const n = (episodes.get(counterKey) ?? 0) + (action === 'activate' ? 1 : 0);
-    episodes.set(counterKey, n);
-    report.pages.push({
+    if (desiredState(before) === wanted) continue;
+    const actuator = actuators.find((a) => a.id === demand.actuatorId) as Actuator;
+    report.actuations.push({
       at,
-      kind: 'actuator-episode',
-      action: action === 'activate' ? 'trigger' : 'resolve',
-      dedupKey: `actuator:${demand.actuatorId}:${n}`,
-      reason: action === 'activate' ? Reason.ACTUATOR_DEMANDED : Reason.ACTUATOR_RELEASED,
-      summary: `tier ${demand.tier} actuator ${demand.actuatorId} ${action === 'activate' ? 'switched on' : 'switched off'} (queue ${queueId})`,
+      actuatorId: actuator.id,
+      action: wanted === 'active' ? 'activate' : 'restore',
+      result: 'planned',
     });
+    // Episode numbering as the live actuator record does it: a new episode opens at each switch-on.
+    const n = (episodes.get(actuator.id) ?? 0) + (wanted === 'active' ? 1 : 0);
+    episodes.set(actuator.id, n);
+    report.pages.push(
+      toReportPage(actuatorEpisodePage(actuator, wanted, actuatorEpisodeKey(actuator.id, n), after, now)),
+    );
   }
-}
-
-function pageRecommendation(pages: ReportPage[], episodes: Map<string, number>, t: Transition): void {
-  const counterKey = `recommendation:${t.queueId}:tier${t.tier}`;
-  const n = (episodes.get(counterKey) ?? 0) + (t.action === 'activate' ? 1 : 0);
-  episodes.set(counterKey, n);
-  pages.push({
-    at: t.at,
-    kind: 'recommendation',
-    action: t.action === 'activate' ? 'trigger' : 'resolve',
-    dedupKey: `${counterKey}:${n}`,
-    reason: Reason.RECOMMENDATION,
-    summary: `recommend ${t.action === 'activate' ? 'activating' : 'restoring'} tier ${t.tier} for queue ${t.queueId}`,
-  });
-}
-
-function pageStale(
-  pages: ReportPage[],
-  queueId: string,
-  lastAt: string,
-  staleAt: number,
-  resumedAt: string,
-): void {
-  const dedupKey = `stale:${queueId}:${lastAt}`;
-  const base = { kind: 'stale-observations' as const, dedupKey, reason: Reason.STALE_OBSERVATIONS };
-  pages.push({
-    ...base,
-    at: iso(staleAt),
-    action: 'trigger',
-    summary: `no observations for queue ${queueId} since ${lastAt}: tiers held`,
-  });
-  pages.push({
-    ...base,
-    at: resumedAt,
-    action: 'resolve',
-    summary: `observations for queue ${queueId} resumed`,
-  });
-}
-
-function pageFlapping(
-  pages: ReportPage[],
-  queueId: string,
-  key: TierKey,
-  at: string,
-  config: SurgeConfig,
-): void {
-  const f = config.flapping ?? DEFAULT_FLAPPING;
-  pages.push({
-    at,
-    kind: 'flapping',
-    action: 'trigger',
-    dedupKey: `flapping:${queueId}:${key}:${at}`,
-    reason: Reason.FLAPPING,
-    summary: `${key} of queue ${queueId} is flapping (${f.transitions} transitions within ${f.windowSeconds} s): widen its band`,
-  });
 }

@@ -87,6 +87,9 @@ export function restoreRule(tier: TierConfig): string {
   return `waiting < ${tier.restore.waitingBelow} for ${plural(tier.restore.forObservations, 'observation')}${hold}`;
 }
 
+// Page builders stamp `toISOString()` (…:00.000Z), observations usually not: show both the same way.
+const shortIso = (at: string): string => (at.endsWith('.000Z') ? `${at.slice(0, -5)}Z` : at);
+
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const VERB = {
@@ -131,7 +134,7 @@ export function renderTimeline(
       const tier = tierConfigFor(config, queueId, tierKey(t.tier));
       const why = t.action === 'activate' ? activationRule(tier) : restoreRule(tier);
       const note = t.mode === 'recommend' ? ' (recommend mode: paged, not switched)' : '';
-      out.push(`  ${t.at}  tier ${t.tier}  ${VERB[t.mode][t.action].padEnd(13)}  ${why}${note}`);
+      out.push(`  ${shortIso(t.at)}  tier ${t.tier}  ${VERB[t.mode][t.action].padEnd(13)}  ${why}${note}`);
     }
   }
 
@@ -140,7 +143,7 @@ export function renderTimeline(
     const width = Math.max(...report.actuations.map((a) => a.actuatorId.length));
     for (const a of report.actuations) {
       const state = a.action === 'activate' ? 'on ' : 'off';
-      out.push(`  ${a.at}  ${a.actuatorId.padEnd(width)}  ${state}  (${a.result})`);
+      out.push(`  ${shortIso(a.at)}  ${a.actuatorId.padEnd(width)}  ${state}  (${a.result})`);
     }
   }
 
@@ -152,7 +155,7 @@ export function renderTimeline(
   if (report.pages.length > 0) {
     out.push('', 'pages');
     for (const p of report.pages)
-      out.push(`  ${p.at}  ${p.action.padEnd(7)}  ${p.kind.padEnd(18)}  ${p.summary}`);
+      out.push(`  ${shortIso(p.at)}  ${p.action.padEnd(7)}  ${p.kind.padEnd(18)}  ${p.summary}`);
   }
   return `${out.join('\n')}\n`;
 }

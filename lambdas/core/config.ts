@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, ConfigFileError } from './errors';
 import { lineOfJsonPath, lineOfOffset } from './json-location';
 

@@ -179,7 +179,9 @@ export function decide(
     if (tier.mode === 'off') {
       // Not evaluated. Its state is forgotten so that turning it back on starts from a clean count.
       next = INITIAL_TIER_STATE;
-      addReason(reasons, Reason.TIER_OFF);
+      if (prev.status === 'active' || prev.activateStreak > 0 || prev.restoreStreak > 0) {
+        addReason(reasons, Reason.TIER_OFF);
+      }
     } else {
       const activateOk = activatePredicate(tier, observation);
       const restoreOk = restorePredicate(tier, observation);

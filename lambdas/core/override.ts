@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TierNumber } from './config';
 
 /** A manual override of one tier for one queue (or every queue, `'*'`), set by an operator. */
