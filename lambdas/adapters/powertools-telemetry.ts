@@ -17,7 +17,12 @@ export class PowertoolsTelemetry implements Telemetry {
   error(message: string, extra: Record<string, unknown> = {}): void {
     this.logger.error(message, extra);
   }
-  metric(name: string, unit: 'Count' | 'Milliseconds', value: number, dimensions: Readonly<Record<string, string>> = {}): void {
+  metric(
+    name: string,
+    unit: 'Count' | 'Milliseconds',
+    value: number,
+    dimensions: Readonly<Record<string, string>> = {},
+  ): void {
     const mUnit = unit === 'Count' ? MetricUnit.Count : MetricUnit.Milliseconds;
     if (Object.keys(dimensions).length === 0) {
       this.metrics.addMetric(name, mUnit, value);

@@ -1,6 +1,6 @@
 import type { Actuator, SurgeConfig } from '../core/config';
 import type { ActuatorStore, OverrideStore, QueueStateStore } from '../core/persistence';
-import type { Clock, ObservationPublisher, ObservationSource, Pager, SurgeSwitch } from '../core/ports';
+import type { Clock, ObservationPublisher, ObservationSource, Page, Pager, SurgeSwitch } from '../core/ports';
 
 // The application layer: use cases that run the pure core against the ports. Handlers build one
 // `ControllerDeps` (AWS adapters at module scope; local stand-ins in the drill) and call these.
@@ -14,6 +14,10 @@ export interface AppLogger {
 
 /** A pager that also retries what it could not deliver earlier (the outbox pager). */
 export interface RetryingPager extends Pager {
+  /** Records a page durably without sending it (false: already recorded). */
+  stage(page: Page): Promise<boolean>;
+  /** Sends a page this caller staged. */
+  sendStaged(page: Page): Promise<unknown>;
   retryPending(limit?: number): Promise<{ sent: number; deferred: number }>;
 }
 
@@ -47,4 +51,5 @@ export const LEASE_SAFETY_MS = 5_000;
 /** Optimistic queue-state writes retried this often before the evaluation gives up (and EventBridge retries). */
 export const MAX_STATE_ATTEMPTS = 5;
 
-export const errorMessage = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+export const errorMessage = (e: unknown): string =>
+  e instanceof Error ? `${e.name}: ${e.message}` : String(e);

@@ -25,12 +25,20 @@ export interface EdgeAlarmResult {
  * resolve on OK with the same key (the ALARM state's timestamp). INSUFFICIENT_DATA holds: missing
  * data never restores a tier.
  */
-export async function handleEdgeAlarm(deps: ControllerDeps, change: EdgeAlarmChange): Promise<EdgeAlarmResult> {
+export async function handleEdgeAlarm(
+  deps: ControllerDeps,
+  change: EdgeAlarmChange,
+): Promise<EdgeAlarmResult> {
   if (change.state === 'INSUFFICIENT_DATA') return { tier4: 'held', actuations: [], pages: [] };
   const now = deps.clock.now();
   const actuations: ReconcileResult[] = [];
   for (const demand of planEdgeActuators(deps.actuators, change.state)) {
-    const record = await deps.actuatorStore.setDemand(demand.actuatorId, EDGE_DEMAND_ID, demand.demanding, now);
+    const record = await deps.actuatorStore.setDemand(
+      demand.actuatorId,
+      EDGE_DEMAND_ID,
+      demand.demanding,
+      now,
+    );
     if (record.desired !== record.applied) actuations.push(await reconcileActuator(deps, demand.actuatorId));
   }
   const pages: Page[] = [];

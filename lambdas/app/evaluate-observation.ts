@@ -29,15 +29,23 @@ export interface EvaluationResult {
  *   4. switch actuators whose desired state now differs from applied, then page.
  * With no transition that is exactly two DynamoDB calls and no Genesys call.
  */
-export async function evaluateObservation(deps: ControllerDeps, observation: QueueObservation): Promise<EvaluationResult> {
+export async function evaluateObservation(
+  deps: ControllerDeps,
+  observation: QueueObservation,
+): Promise<EvaluationResult> {
   const { config, queueStates, clock } = deps;
   for (let attempt = 1; attempt <= MAX_STATE_ATTEMPTS; attempt++) {
     const snapshot = await queueStates.loadForEvaluation(observation.queueId);
     const previous = snapshot.queue ? hydrateQueueState(snapshot.queue.state) : undefined;
     const decision = decide(previous, observation, config, clock.now(), snapshot.overrides);
-    if (decision.outcome === 'ignored') return { observation, decision, actuations: [], pages: [], attempts: attempt };
+    if (decision.outcome === 'ignored')
+      return { observation, decision, actuations: [], pages: [], attempts: attempt };
 
-    const demanded = await recordDemand(deps, observation.queueId, demandsOf(deps, observation.queueId, decision));
+    const demanded = await recordDemand(
+      deps,
+      observation.queueId,
+      demandsOf(deps, observation.queueId, decision),
+    );
     try {
       await queueStates.save(observation.queueId, decision.next, snapshot.queue?.version);
     } catch (e) {
@@ -46,7 +54,8 @@ export async function evaluateObservation(deps: ControllerDeps, observation: Que
     }
     const actuations: ReconcileResult[] = [];
     for (const record of demanded) {
-      if (record.desired !== record.applied) actuations.push(await reconcileActuator(deps, record.actuatorId));
+      if (record.desired !== record.applied)
+        actuations.push(await reconcileActuator(deps, record.actuatorId));
     }
     const pages = pagesFor(deps, observation, previous, decision);
     for (const page of pages) await deps.pager.send(page);
@@ -64,7 +73,11 @@ function demandsOf(deps: ControllerDeps, queueId: string, decision: Decision): A
   return planActuators(deps.actuators, queueId, decision.effective).filter((d) => changed.has(d.tier));
 }
 
-async function recordDemand(deps: ControllerDeps, queueId: string, demands: ActuatorDemand[]): Promise<ActuatorRecord[]> {
+async function recordDemand(
+  deps: ControllerDeps,
+  queueId: string,
+  demands: ActuatorDemand[],
+): Promise<ActuatorRecord[]> {
   const records: ActuatorRecord[] = [];
   for (const d of demands) {
     records.push(await deps.actuatorStore.setDemand(d.actuatorId, queueId, d.demanding, deps.clock.now()));
@@ -93,7 +106,9 @@ function pagesFor(
   if (previous) {
     const silentMs = Date.parse(observation.observedAt) - Date.parse(previous.lastObservedAt);
     if (silentMs >= deps.config.staleAfterSeconds * 1000) {
-      pages.push(staleObservationsPage(observation.queueId, previous.lastObservedAt, 'resolve', deps.clock.now()));
+      pages.push(
+        staleObservationsPage(observation.queueId, previous.lastObservedAt, 'resolve', deps.clock.now()),
+      );
     }
   }
   return pages;

@@ -20,7 +20,10 @@ export interface PollResult {
  * page stale queues, move every actuator whose applied state differs from desired, and retry pages
  * that could not be delivered. A failed read does not stop the housekeeping.
  */
-export async function pollTick(deps: PollerDeps, options: { queueIds?: readonly string[] } = {}): Promise<PollResult> {
+export async function pollTick(
+  deps: PollerDeps,
+  options: { queueIds?: readonly string[] } = {},
+): Promise<PollResult> {
   const queueIds = options.queueIds ?? deps.config.queues.map((q) => q.id);
   let observations: readonly QueueObservation[] = [];
   let readError: string | undefined;
@@ -29,10 +32,14 @@ export async function pollTick(deps: PollerDeps, options: { queueIds?: readonly 
       const read = await deps.observations.read(queueIds, { deadline: deps.clock.now() + ACTUATOR_LEASE_MS });
       observations = read.observations;
       await deps.publisher.publish(observations);
-      if (read.usedBreakGlass) await deps.pager.send(breakGlassPage('reading queue observations', deps.clock.now()));
+      if (read.usedBreakGlass)
+        await deps.pager.send(breakGlassPage('reading queue observations', deps.clock.now()));
     } catch (e) {
       readError = errorMessage(e);
-      deps.log.error('could not read or publish queue observations this tick', { error: readError, queues: queueIds.length });
+      deps.log.error('could not read or publish queue observations this tick', {
+        error: readError,
+        queues: queueIds.length,
+      });
     }
   }
 

@@ -13,16 +13,27 @@ import { ACTUATOR_LEASE_MS, type ControllerDeps, errorMessage, LEASE_SAFETY_MS }
 //   acquireLease ───────────────▶ lease free or expired? token+1 ──▶ Lease{token}
 //   desired == applied? ─ yes ──▶ release, done ("already-applied")
 //   apply(desired) ─────────────────────────────────────────────────────▶ read; write if needed; read back
+//   stage page (outbox) ────────▶ PAGE item pending (conditional: once per episode key and action)
 //   recordApplied(token) ───────▶ token unchanged and lease unexpired? applied=state, release
-//   page (outbox, deduped) ─────▶ trigger on activate / resolve on restore, same episode key
+//   send staged page ───────────▶ trigger on activate / resolve on restore, same episode key
 //
 // A crash after the switch but before recordApplied leaves applied≠desired: the next tick takes the
 // lease again, finds the target already switched (no mutating call), records it, and pages once —
-// the page is only sent after the record, and its key comes from the stored episode number.
+// the page key comes from the stored episode number, so the retry stages the same page and the
+// outbox keeps one.
 
 export type ReconcileResult =
-  | { readonly actuatorId: string; readonly result: 'switched' | 'converged'; readonly state: ActuatorState; readonly ms: number; readonly usedBreakGlass: boolean }
-  | { readonly actuatorId: string; readonly result: 'already-applied' | 'lock-held' | 'fenced-out' | 'not-configured' }
+  | {
+      readonly actuatorId: string;
+      readonly result: 'switched' | 'converged';
+      readonly state: ActuatorState;
+      readonly ms: number;
+      readonly usedBreakGlass: boolean;
+    }
+  | {
+      readonly actuatorId: string;
+      readonly result: 'already-applied' | 'lock-held' | 'fenced-out' | 'not-configured';
+    }
   | { readonly actuatorId: string; readonly result: 'failed'; readonly error: string };
 
 export async function reconcileActuator(deps: ControllerDeps, actuatorId: string): Promise<ReconcileResult> {
@@ -33,7 +44,12 @@ export async function reconcileActuator(deps: ControllerDeps, actuatorId: string
   }
   let lease: Lease;
   try {
-    lease = await deps.actuatorStore.acquireLease(actuatorId, deps.owner(), deps.clock.now(), ACTUATOR_LEASE_MS);
+    lease = await deps.actuatorStore.acquireLease(
+      actuatorId,
+      deps.owner(),
+      deps.clock.now(),
+      ACTUATOR_LEASE_MS,
+    );
   } catch (e) {
     if (e instanceof LeaseHeldError) return { actuatorId, result: Reason.LOCK_HELD };
     throw e;
@@ -57,22 +73,29 @@ async function switchUnderLease(
   const episodeNumber = record.episode?.number ?? 0;
   const started = clock.now();
   try {
-    const outcome = await deps.switches.apply(actuator, wanted, { deadline: lease.expiresAt - LEASE_SAFETY_MS });
+    const outcome = await deps.switches.apply(actuator, wanted, {
+      deadline: lease.expiresAt - LEASE_SAFETY_MS,
+    });
     const now = clock.now();
     const episode = outcome.state === 'active' ? openEpisode(record, now) : closeEpisode(record, now);
+    // The episode page is staged (durably, deduplicated by its key) before `applied` is recorded and sent
+    // after: a crash in between leaves it pending for the outbox retry instead of losing it. Switching off
+    // with no open episode (e.g. the first write of 'inactive') is not news: no page.
+    const page =
+      episode && actuatorEpisodePage(actuator, outcome.state, episode.dedupKey, record.demandedBy, now);
+    const staged = page ? await deps.pager.stage(page) : false;
     await actuatorStore.recordApplied(actuator.id, outcome.state, lease, now, episode ? { episode } : {});
-
-    // Pages go out only after the record: paging never blocks switching, and a retried tick pages once.
-    // Switching off with no open episode (e.g. the first write of 'inactive') is not news: no page.
-    if (episode) {
-      await deps.pager.send(actuatorEpisodePage(actuator, outcome.state, episode.dedupKey, record.demandedBy, now));
-    }
+    if (page && staged) await deps.pager.sendStaged(page);
     if (record.consecutiveFailures > 0) {
       await deps.pager.send(switchFailingPage(actuator, wanted, episodeNumber, 'resolve', undefined, now));
     }
     if (outcome.usedBreakGlass) await deps.pager.send(breakGlassPage(`switching ${actuator.id}`, now));
     if (outcome.state !== wanted) {
-      deps.log.warn('target settled in another state than wanted; next tick retries', { actuatorId: actuator.id, wanted, state: outcome.state });
+      deps.log.warn('target settled in another state than wanted; next tick retries', {
+        actuatorId: actuator.id,
+        wanted,
+        state: outcome.state,
+      });
     }
     return {
       actuatorId: actuator.id,
@@ -84,7 +107,9 @@ async function switchUnderLease(
   } catch (e) {
     if (e instanceof StaleFencingTokenError) {
       // We lost the lease while switching: the newer holder owns the record (and the page).
-      deps.log.warn('lease lost while switching; newer holder records the result', { actuatorId: actuator.id });
+      deps.log.warn('lease lost while switching; newer holder records the result', {
+        actuatorId: actuator.id,
+      });
       return { actuatorId: actuator.id, result: 'fenced-out' };
     }
     const error = errorMessage(e);
@@ -101,7 +126,10 @@ async function switchUnderLease(
 }
 
 /** Reconciles every actuator whose applied state differs from its desired one (the poller's sweep). */
-export async function reconcileAll(deps: ControllerDeps, records?: readonly ActuatorRecord[]): Promise<ReconcileResult[]> {
+export async function reconcileAll(
+  deps: ControllerDeps,
+  records?: readonly ActuatorRecord[],
+): Promise<ReconcileResult[]> {
   const all = records ?? (await deps.actuatorStore.list());
   const results: ReconcileResult[] = [];
   for (const r of all) {

@@ -17,7 +17,9 @@ export class SwitchRouter implements SurgeSwitch {
     const target = this.byType[actuator.type];
     if (!target) {
       return Promise.reject(
-        new SwitchError(`no switch configured for actuator type '${actuator.type}' (actuator ${actuator.id})`),
+        new SwitchError(
+          `no switch configured for actuator type '${actuator.type}' (actuator ${actuator.id})`,
+        ),
       );
     }
     return target.apply(actuator, state, options);

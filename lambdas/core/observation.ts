@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ObservationError } from './errors';
 
 /** One reading of one queue: oWaiting and on-queue IDLE agents (null = unknown). */

@@ -1,13 +1,17 @@
+import { MetricDimension, MetricName } from '../adapters/telemetry-names';
 import type { ControllerDeps } from '../app/deps';
 import { handleEdgeAlarm } from '../app/edge-alarm';
 import { type EvaluationResult, evaluateObservation } from '../app/evaluate-observation';
 import type { ReconcileResult } from '../app/reconcile';
 import type { Telemetry } from '../app/telemetry';
-import { MetricDimension, MetricName } from '../adapters/telemetry-names';
 import { parseEvaluateEvent } from './events';
 
 export type EvaluateResponse =
-  | { readonly kind: 'observation'; readonly outcome: 'accepted' | 'ignored'; readonly result: EvaluationResult }
+  | {
+      readonly kind: 'observation';
+      readonly outcome: 'accepted' | 'ignored';
+      readonly result: EvaluationResult;
+    }
   | { readonly kind: 'edge-alarm'; readonly tier4: string; readonly actuations: ReconcileResult[] };
 
 /** evaluate: EventBridge event → zod → core → actuators → pages. Deps come from AWS or the drill. */

@@ -1,7 +1,7 @@
+import { MetricName } from '../adapters/telemetry-names';
 import type { PollerDeps } from '../app/deps';
 import { type PollResult, pollTick } from '../app/poll-tick';
 import type { Telemetry } from '../app/telemetry';
-import { MetricName } from '../adapters/telemetry-names';
 import { recordActuations } from './evaluate-handler';
 
 /**

@@ -1,4 +1,23 @@
-// PLACEHOLDER (being written in issue 4 by the lead): poll Genesys queue observations, emit events, reconcile.
-export const handler = async (): Promise<void> => {
-  throw new Error('poll-observations handler not wired yet');
+// Lambda entry: poll-observations. Schedule (or Genesys partner event) → read every configured queue →
+// one QueueObservation event each → housekeeping (stale pages, reconcile actuators, retry pages).
+import type { Context } from 'aws-lambda';
+import { PowertoolsTelemetry } from '../adapters/powertools-telemetry';
+import type { PollerDeps } from '../app/deps';
+import { awsControllerDeps } from './aws-deps';
+import { createPollHandler } from './poll-handler';
+
+const telemetry = new PowertoolsTelemetry();
+let requestId = 'poll-observations';
+let deps: PollerDeps | undefined;
+const poll = createPollHandler(() => (deps ??= awsControllerDeps(telemetry, () => requestId)), telemetry);
+
+export const handler = async (event: unknown, context?: Context) => {
+  requestId = context?.awsRequestId ?? requestId;
+  if (context) telemetry.logger.addContext(context);
+  const result = await poll(event);
+  return {
+    observations: result.observations.length,
+    staleQueues: result.staleQueues,
+    readError: result.readError,
+  };
 };

@@ -3,7 +3,7 @@
 // three calls later.
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { StoredItemError } from '../../core/errors';
 import { OverrideSchema } from '../../core/override';
 import type { ManualOverride } from '../../core/persistence';

@@ -41,6 +41,23 @@ export class OutboxPager implements Pager {
     return this.transmit(page);
   }
 
+  /**
+   * Records `page` as pending without sending it, for pages that must survive a crash of the caller
+   * before its next write (the actuator episode page is staged before `applied` is recorded). Returns
+   * false if it was already recorded. Send it with `sendStaged`, or `retryPending` will.
+   */
+  async stage(page: Page): Promise<boolean> {
+    return this.outbox.recordNew(page, this.clock.now());
+  }
+
+  /** Delivers a page this caller staged (a resolve still waits for its trigger). */
+  async sendStaged(page: Page): Promise<PageDelivery> {
+    if (page.action === 'resolve' && (await this.triggerStillPending(page))) {
+      return this.defer(page, 'waiting for its trigger to be delivered first', this.clock.now());
+    }
+    return this.transmit(page);
+  }
+
   /** Delivers pending pages whose claim lapsed, oldest first. */
   async retryPending(limit?: number): Promise<{ sent: number; deferred: number }> {
     const now = this.clock.now();
