@@ -63,6 +63,8 @@ export interface GenesysEmulatorOptions {
   readonly maxPredicates?: number;
   /** Simulated ms until a publish Operation completes. @default 2000 */
   readonly publishDelayMs?: number;
+  /** Called for every mutating call once it is answered (the CLI prints them as they happen). */
+  readonly onMutation?: (mutation: MutationRecord) => void;
 }
 
 /** One mutating call the emulator received, whatever became of it. */
@@ -297,8 +299,10 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
     requestLog.push(request);
     const mutating = isMutating(method, path);
     const logMutation = (status: number, summary: string): void => {
-      if (mutating)
-        mutationLog.push({ at: arrivedAt, method, path: `${path}${url.search}`, summary, status });
+      if (!mutating) return;
+      const record = { at: arrivedAt, method, path: `${path}${url.search}`, summary, status };
+      mutationLog.push(record);
+      options.onMutation?.({ ...record });
     };
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       request.status = status;
