@@ -5,7 +5,7 @@ type Command = { summary: string; load: () => Promise<{ run(args: string[]): Pro
 
 const commands: Record<string, Command> = {
   // (commands register here, one line each)
-  emulator: { summary: 'run the Genesys Cloud API emulator on 127.0.0.1 (curl it)', load: () => import('./cli/emulator') },
+  emulator: { summary: 'run the Genesys Cloud API emulator (curl it)', load: () => import('./cli/emulator') },
   replay: { summary: 'replay a queue history through the decision core', load: () => import('./cli/replay') },
   edge: { summary: 'Tier 3 widget-throttle flag by hand: set-flag on|off, get-flag', load: () => import('./cli/edge') },
 };
