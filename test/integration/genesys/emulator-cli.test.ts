@@ -24,7 +24,11 @@ async function start(args: string[], realNow: () => number = Date.now) {
   // Wait for the banner (or an early exit on bad input).
   for (let i = 0; i < 200 && out.length === 0 && err.length === 0; i += 1)
     await new Promise((r) => setTimeout(r, 5));
-  return { out, err, exit, stop: () => (stop(), exit) };
+  const stopAndWait = (): Promise<number> => {
+    stop();
+    return exit;
+  };
+  return { out, err, exit, stop: stopAndWait };
 }
 
 describe('surge emulator', () => {
