@@ -34,7 +34,12 @@ export type ReconcileResult =
       readonly actuatorId: string;
       readonly result: 'already-applied' | 'lock-held' | 'fenced-out' | 'not-configured';
     }
-  | { readonly actuatorId: string; readonly result: 'failed'; readonly error: string };
+  | {
+      readonly actuatorId: string;
+      readonly result: 'failed';
+      readonly wanted: ActuatorState;
+      readonly error: string;
+    };
 
 export async function reconcileActuator(deps: ControllerDeps, actuatorId: string): Promise<ReconcileResult> {
   const actuator = deps.actuators.find((a) => a.id === actuatorId);
@@ -121,7 +126,7 @@ async function switchUnderLease(
     }
     deps.log.error('switch failed; retried on the next tick', { actuatorId: actuator.id, wanted, error });
     await deps.pager.send(switchFailingPage(actuator, wanted, episodeNumber, 'trigger', error, now));
-    return { actuatorId: actuator.id, result: 'failed', error };
+    return { actuatorId: actuator.id, result: 'failed', wanted, error };
   }
 }
 

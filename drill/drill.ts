@@ -1,0 +1,213 @@
+import type { ReconcileResult } from '../lambdas/app/reconcile';
+import { RecordingTelemetry } from '../lambdas/app/telemetry';
+import { actuatorsForDrill } from '../lambdas/core/actuator-plan';
+import type { Actuator, SurgeConfig } from '../lambdas/core/config';
+import type { ActuatorRecord } from '../lambdas/core/persistence';
+import type { EvaluateResponse } from '../lambdas/handlers/evaluate-handler';
+import { createEvaluateHandler } from '../lambdas/handlers/evaluate-handler';
+import { createPollHandler } from '../lambdas/handlers/poll-handler';
+import { type DrillCheck, drillChecks } from './checks';
+import { type MutationRecord, SURGE_CONTROL_TABLE } from './genesys-emulator';
+import { replay } from './replay';
+import { type ReportActuation, type RunReport, toReportPage, toReportTransition } from './report';
+import type { ScenarioLine } from './scenario';
+import { SimulatedClock } from './simulated-clock';
+import { type StandIns, startStandIns } from './stand-ins';
+
+// `surge drill`: the real handlers (poll-observations → EventBridge-shaped events → evaluate) on the
+// local stand-ins, tick by tick on simulated time. Each scenario line becomes the emulator's current
+// observation for its queue and one poll tick delivers it, so a repeated or older line reaches
+// evaluate the way an EventBridge redelivery or a late event would. Over silent stretches the poller
+// still ticks every intervalSeconds (stale pages, reconciliation, page retries), as it would in AWS.
+
+/** EventBridge retries a failed evaluate invocation (the CDK rule allows 2 retries) before the DLQ. */
+const EVALUATE_ATTEMPTS = 3;
+
+export interface DrillOptions {
+  readonly lines: readonly ScenarioLine[];
+  readonly config: SurgeConfig;
+  /** Append delivered pages here as JSON lines. */
+  readonly outboxFile?: string;
+  /** Called before each line is delivered: fault drills and tests inject faults or crashes here. */
+  readonly beforeLine?: (line: ScenarioLine, standIns: StandIns) => void | Promise<void>;
+  /** Real ms per Genesys call before it counts as a timeout. @default 3000 */
+  readonly callTimeoutMs?: number;
+}
+
+export interface SeriesPoint {
+  readonly at: string;
+  readonly waiting: number;
+  readonly agentsAvailable: number | null;
+}
+
+export interface DrillResult extends RunReport {
+  readonly queues: string[];
+  readonly observations: number;
+  readonly actuators: readonly Actuator[];
+  readonly checks: DrillCheck[];
+  readonly passed: boolean;
+  /** Every mutating call the Genesys emulator received. */
+  readonly switched: MutationRecord[];
+  /** Actuator records at the end of the drill. */
+  readonly finalActuators: ActuatorRecord[];
+  /** Evaluate invocations that still failed after EventBridge's retries (they would sit in the DLQ). */
+  readonly deadLetters: { readonly line: number; readonly error: string }[];
+  /** Observations per queue, for the chart. */
+  readonly series: Record<string, SeriesPoint[]>;
+  readonly telemetry: RecordingTelemetry;
+  /** Real wall-clock ms the drill took. */
+  readonly wallMs: number;
+}
+
+export async function runDrill(options: DrillOptions): Promise<DrillResult> {
+  const started = Date.now();
+  const { lines, config } = options;
+  if (lines.length === 0) throw new Error('drill: the scenario has no observations');
+  const actuators = actuatorsForDrill(config, SURGE_CONTROL_TABLE);
+  const clock = new SimulatedClock(Date.parse(lines[0]?.observation.observedAt ?? ''));
+  const telemetry = new RecordingTelemetry();
+  const standIns = await startStandIns({
+    config,
+    actuators,
+    clock,
+    telemetry,
+    ...(options.outboxFile ? { outboxFile: options.outboxFile } : {}),
+    ...(options.callTimeoutMs ? { callTimeoutMs: options.callTimeoutMs } : {}),
+  });
+  const poll = createPollHandler(() => standIns.deps, telemetry);
+  const evaluate = createEvaluateHandler(() => standIns.deps, telemetry);
+
+  const report: RunReport = { transitions: [], actuations: [], ignored: [], pages: [] };
+  const queues: string[] = [];
+  const series: Record<string, SeriesPoint[]> = {};
+  const deadLetters: { line: number; error: string }[] = [];
+  const accepted: ScenarioLine[] = [];
+
+  const noteActuations = (results: readonly ReconcileResult[]): void => {
+    const at = new Date(clock.now()).toISOString().replace('.000Z', 'Z');
+    for (const r of results) {
+      const a = toReportActuation(r, at);
+      if (a) report.actuations.push(a);
+    }
+  };
+  const tick = async (queueIds: readonly string[]) =>
+    noteActuations((await poll(undefined, { queueIds })).reconciled);
+
+  try {
+    const intervalMs = config.intervalSeconds * 1000;
+    let lastTick = Number.NEGATIVE_INFINITY;
+    for (const line of lines) {
+      const o = line.observation;
+      const at = Date.parse(o.observedAt);
+      for (let t = lastTick + intervalMs; Number.isFinite(lastTick) && t < at; t += intervalMs) {
+        clock.set(t);
+        await tick([]);
+      }
+      if (!queues.includes(o.queueId)) queues.push(o.queueId);
+      (series[o.queueId] ??= []).push({
+        at: o.observedAt,
+        waiting: o.waiting,
+        agentsAvailable: o.agentsAvailable,
+      });
+
+      clock.set(at);
+      await options.beforeLine?.(line, standIns);
+      standIns.emulator.setObservation(o.queueId, { waiting: o.waiting, agentsAvailable: o.agentsAvailable });
+      await tick([o.queueId]);
+      for (const event of standIns.bus.drain()) {
+        const response = await deliver(evaluate, event, line, deadLetters);
+        if (!response || response.kind !== 'observation') continue;
+        const { decision, actuations } = response.result;
+        if (decision.outcome === 'ignored') {
+          report.ignored.push({
+            line: line.line,
+            queueId: o.queueId,
+            reason: decision.ignoredReason ?? 'duplicate',
+          });
+          continue;
+        }
+        accepted.push(line);
+        // The poller stamps the read's instant; report it in the scenario's own spelling (same instant).
+        report.transitions.push(
+          ...decision.transitions.map((t) => ({ ...toReportTransition(t), at: o.observedAt })),
+        );
+        noteActuations(actuations);
+      }
+      lastTick = Math.max(lastTick, at);
+    }
+    // One more tick after the last line: the reconciliation and page retries a real poller would do.
+    clock.set(lastTick + intervalMs);
+    await tick([]);
+
+    report.pages.push(...standIns.transport.delivered.map(toReportPage));
+    const finalActuators = await standIns.deps.actuatorStore.list();
+    const switched = standIns.emulator.mutations();
+    const replayed = replay(lines, config);
+    const checks = await drillChecks({
+      config,
+      actuators,
+      accepted,
+      report,
+      replayed,
+      finalActuators,
+      standIns,
+      deadLetters,
+    });
+    return {
+      ...report,
+      queues,
+      observations: lines.length,
+      actuators,
+      checks,
+      passed: checks.every((c) => c.status !== 'fail'),
+      switched,
+      finalActuators,
+      deadLetters,
+      series,
+      telemetry,
+      wallMs: Date.now() - started,
+    };
+  } finally {
+    await standIns.stop();
+  }
+}
+
+async function deliver(
+  evaluate: (event: unknown) => Promise<EvaluateResponse>,
+  event: unknown,
+  line: ScenarioLine,
+  deadLetters: { line: number; error: string }[],
+): Promise<EvaluateResponse | undefined> {
+  let lastError = '';
+  for (let attempt = 1; attempt <= EVALUATE_ATTEMPTS; attempt++) {
+    try {
+      return await evaluate(event);
+    } catch (e) {
+      lastError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    }
+  }
+  deadLetters.push({ line: line.line, error: lastError });
+  return undefined;
+}
+
+function toReportActuation(r: ReconcileResult, at: string): ReportActuation | undefined {
+  switch (r.result) {
+    case 'switched':
+    case 'converged':
+      return {
+        at,
+        actuatorId: r.actuatorId,
+        action: r.state === 'active' ? 'activate' : 'restore',
+        result: r.result === 'switched' ? 'applied' : 'already-applied',
+      };
+    case 'failed':
+      return {
+        at,
+        actuatorId: r.actuatorId,
+        action: r.wanted === 'active' ? 'activate' : 'restore',
+        result: 'failed',
+      };
+    default:
+      return undefined; // lock held elsewhere, already applied, fenced out: nothing happened here
+  }
+}
