@@ -24,15 +24,26 @@ export const CONTEXT_KEYS = {
   evaluateConcurrency: 'Reserved concurrency of evaluate. Default: 5.',
   logRetentionDays: 'Log retention in days (a CloudWatch Logs retention value). Default: 30.',
   logLevel: 'DEBUG | INFO | WARN | ERROR for both Lambdas. Default: INFO.',
-  edge: 'true: also deploy the edge stack (lib/edge) and bind it (Tier 3 flag, Tier 4 alarm). Default: false.',
+  edge: 'true: also deploy the edge stack (lib/edge, us-east-1) and bind it (Tier 3 flag, Tier 4 alarm). Default: false.',
+  edgeOriginDomain:
+    'With edge: domain name of your site origin, no scheme (e.g. origin.shop.example). Required.',
+  edgeSupportEmail: 'With edge: support e-mail the capacity stub and fallback page link to. Required.',
+  edgeFaqUrl: 'With edge: FAQ / help-centre URL the stub and fallback page link to. Required.',
 } as const;
 export type ContextKey = keyof typeof CONTEXT_KEYS;
+
+export interface EdgeOptions {
+  readonly originDomainName: string;
+  readonly supportEmail: string;
+  readonly faqUrl: string;
+}
 
 export interface DeployOptions {
   readonly stackName: string;
   /** Path of the config file, if one was given. */
   readonly configPath?: string;
-  readonly edge: boolean;
+  /** The edge stack's required settings when `-c edge=true`; undefined otherwise. */
+  readonly edge?: EdgeOptions;
   /** Everything SurgeController takes except `config` and `edge`. */
   readonly controller: Omit<SurgeControllerProps, 'config' | 'edge'>;
 }
@@ -85,7 +96,7 @@ export function deployOptionsFromContext(read: ContextReader): DeployOptions {
   return {
     stackName: text(read, 'stackName') ?? 'CxSurgeController',
     configPath: text(read, 'config'),
-    edge: flag(read, 'edge', false),
+    edge: flag(read, 'edge', false) ? edgeOptions(read) : undefined,
     controller: {
       alertEmail: text(read, 'alertEmail'),
       pagerDutyEndpoint: text(read, 'pagerDutyEndpoint'),
@@ -97,6 +108,19 @@ export function deployOptionsFromContext(read: ContextReader): DeployOptions {
       logRetention: retention as logs.RetentionDays | undefined,
       logLevel: logLevel as DeployOptions['controller']['logLevel'],
     },
+  };
+}
+
+function edgeOptions(read: ContextReader): EdgeOptions {
+  const required = (key: ContextKey): string => {
+    const value = text(read, key);
+    if (value === undefined) throw new ConfigError(`context.${key}`, 'is required with edge=true');
+    return value;
+  };
+  return {
+    originDomainName: required('edgeOriginDomain'),
+    supportEmail: required('edgeSupportEmail'),
+    faqUrl: required('edgeFaqUrl'),
   };
 }
 

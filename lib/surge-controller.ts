@@ -64,6 +64,8 @@ export interface SurgeEdgeBinding {
   readonly originErrorAlarm: cloudwatch.IAlarm;
   /** Grants `fn` the KVS data-plane actions for the flag store and sets EDGE_KVS_ARN on it. */
   bindFlagWriter(fn: lambda.Function): void;
+  /** The flag the edge function reads; when given, `cloudfront-kvs` actuators must write exactly it. */
+  readonly flag?: { readonly key: string; readonly activeValue: string; readonly inactiveValue: string };
 }
 
 /** Parts of an edge you already run (a distribution alarm and a KeyValueStore), without lib/edge. */
@@ -149,7 +151,7 @@ export class SurgeController extends Construct {
   readonly genesysSecretArns: readonly string[];
   readonly monitoring: SurgeMonitoring;
   private readonly evaluateTarget: targets.LambdaFunction;
-  private edgeBound = false;
+  private edge?: SurgeEdgeBinding;
 
   constructor(scope: Construct, id: string, props: SurgeControllerProps = {}) {
     super(scope, id);
@@ -273,8 +275,8 @@ export class SurgeController extends Construct {
    * Tier 4, and both Lambdas may write the KVS flags (`cloudfront-kvs` actuators are reconciled by both).
    */
   bindEdge(edge: SurgeEdgeBinding): this {
-    if (this.edgeBound) throw new Error('SurgeController.bindEdge: an edge is already bound');
-    this.edgeBound = true;
+    if (this.edge) throw new Error('SurgeController.bindEdge: an edge is already bound');
+    this.edge = edge;
     new events.Rule(this, 'EdgeOriginAlarm', {
       description: 'Edge origin error alarm state changes → evaluate (Tier 4)',
       eventPattern: {
@@ -393,15 +395,37 @@ export class SurgeController extends Construct {
   }
 
   private validateEdgeNeeds(): string[] {
-    if (this.edgeBound) return [];
-    const index = this.config.actuators.findIndex((a) => a.type === 'cloudfront-kvs');
-    if (index < 0) return [];
-    return [
-      new ConfigError(
-        `actuators.${index}.type`,
-        "'cloudfront-kvs' needs the edge KeyValueStore: deploy with -c edge=true, or pass `edge` / call bindEdge() on SurgeController",
-      ).message,
-    ];
+    const errors: string[] = [];
+    this.config.actuators.forEach((actuator, i) => {
+      if (actuator.type !== 'cloudfront-kvs') return;
+      if (!this.edge) {
+        errors.push(
+          new ConfigError(
+            `actuators.${i}.type`,
+            "'cloudfront-kvs' needs the edge KeyValueStore: deploy with -c edge=true, or pass `edge` / call bindEdge() on SurgeController",
+          ).message,
+        );
+        return;
+      }
+      // A flag the edge function does not read would switch nothing while the controller reports success.
+      const flag = this.edge.flag;
+      if (!flag) return;
+      for (const [field, expected] of [
+        ['key', flag.key],
+        ['activeValue', flag.activeValue],
+        ['inactiveValue', flag.inactiveValue],
+      ] as const) {
+        if (actuator[field] !== expected) {
+          errors.push(
+            new ConfigError(
+              `actuators.${i}.${field}`,
+              `'${actuator[field]}' does not match the edge flag's ${field} '${expected}'`,
+            ).message,
+          );
+        }
+      }
+    });
+    return errors;
   }
 }
 

@@ -64,7 +64,7 @@ describe('bin/app.ts', () => {
     ).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions).toHaveLength(2);
     for (const fn of functions) {
-      expect(JSON.parse(fn.Properties.Environment.Variables.SURGE_CONFIG)).toEqual({
+      expect(JSON.parse(fn.Properties.Environment.Variables.SURGE_CONFIG ?? 'null')).toEqual({
         queues: [{ id: 'q-sales', name: 'Sales' }],
       });
     }

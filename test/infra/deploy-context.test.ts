@@ -18,7 +18,7 @@ describe('deployOptionsFromContext', () => {
     expect(options).toEqual({
       stackName: 'CxSurgeController',
       configPath: undefined,
-      edge: false,
+      edge: undefined,
       controller: {
         alertEmail: undefined,
         pagerDutyEndpoint: undefined,
@@ -71,12 +71,19 @@ describe('deployOptionsFromContext', () => {
         pagerDutyEndpoint: 'https://events.pagerduty.com/integration/k/enqueue',
         partnerEventBusName: 'aws.partner/genesys.com/cloud/org/x',
         edge: 'true',
+        edgeOriginDomain: 'origin.shop.example',
+        edgeSupportEmail: 'help@shop.example',
+        edgeFaqUrl: 'https://shop.example/faq',
       }),
     );
     expect(options).toMatchObject({
       stackName: 'SurgeProd',
       configPath: 'surge.config.json',
-      edge: true,
+      edge: {
+        originDomainName: 'origin.shop.example',
+        supportEmail: 'help@shop.example',
+        faqUrl: 'https://shop.example/faq',
+      },
       controller: {
         alertEmail: 'ops@example.com',
         pagerDutyEndpoint: 'https://events.pagerduty.com/integration/k/enqueue',

@@ -45,7 +45,12 @@ const KVS_ARN = `arn:aws:cloudfront::${ACCOUNT}:key-value-store/0b2f4ac1-1111-42
 const PARTNER_BUS = 'aws.partner/genesys.com/cloud/8f1c2d3e-org/cx-surge';
 
 function secretPattern(name: string): string {
-  return JSON.stringify(`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-??????`);
+  return JSON.stringify({
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, `:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-??????`],
+    ],
+  });
 }
 
 /** The message the CLI gives for a config (parseConfig's ConfigError), or undefined when it is valid. */
