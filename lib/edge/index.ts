@@ -1,0 +1,1 @@
+export { FAILOVER_STATUS_CODES, SurgeEdge, type SurgeEdgeProps } from './surge-edge';
