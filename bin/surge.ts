@@ -8,7 +8,6 @@ const commands: Record<string, Command> = {
   emulator: { summary: 'run the Genesys Cloud API emulator (curl it)', load: () => import('./cli/emulator') },
   replay: { summary: 'replay a queue history through the decision core', load: () => import('./cli/replay') },
   edge: { summary: 'Tier 3 widget-throttle flag by hand: set-flag on|off, get-flag', load: () => import('./cli/edge') },
-  edge: { summary: 'Tier 3 widget-throttle flag by hand: set-flag on|off, get-flag', load: () => import('./cli/edge') },
 };
 
 function usage(): string {
