@@ -7,8 +7,13 @@ import { badRequest, isPlainObject } from './http';
 /** What the emulator knows about one queue right now. */
 export interface EmulatedObservation {
   readonly waiting: number;
-  /** On-queue IDLE users. `null` (unknown) is served like 0: Genesys has no way to say "unknown". */
+  /**
+   * On-queue IDLE users. `null` (unknown) is served as no user metrics at all for the queue (no
+   * oMemberUsers, no oOnQueueUsers), which the adapter reads back as unknown.
+   */
   readonly agentsAvailable: number | null;
+  /** Queue members whatever their status (oMemberUsers). Default: idle + interacting + 2 off queue. */
+  readonly members?: number;
   /** On-queue INTERACTING users (default 0). Served so clients must filter by qualifier. */
   readonly agentsInteracting?: number;
   /** How `waiting` splits across media types (must sum to `waiting`). Default: voice/chat/message. */
@@ -51,6 +56,7 @@ function checkObservation(queueId: string, o: EmulatedObservation): EmulatedObse
   count(o.waiting, 'waiting');
   if (o.agentsAvailable !== null) count(o.agentsAvailable, 'agentsAvailable');
   if (o.agentsInteracting !== undefined) count(o.agentsInteracting, 'agentsInteracting');
+  if (o.members !== undefined) count(o.members, 'members');
   if (o.waitingByMediaType) {
     const parts = Object.entries(o.waitingByMediaType);
     for (const [media, n] of parts) count(n, `waitingByMediaType.${media}`);
@@ -209,13 +215,22 @@ export function answerObservationQuery(
         results.push({ group: { queueId, mediaType }, data: [{ metric: 'oWaiting', stats: { count: n } }] });
       }
     }
-    if (query.metrics.has('oOnQueueUsers')) {
+    // Unknown agents: the queue's user group is left out entirely (see EmulatedObservation).
+    if (
+      o.agentsAvailable !== null &&
+      (query.metrics.has('oOnQueueUsers') || query.metrics.has('oMemberUsers'))
+    ) {
       const data: Datum[] = [];
-      const idle = o.agentsAvailable ?? 0;
+      const idle = o.agentsAvailable;
       const interacting = o.agentsInteracting ?? 0;
-      if (idle > 0) data.push({ metric: 'oOnQueueUsers', qualifier: 'IDLE', stats: { count: idle } });
-      if (interacting > 0)
-        data.push({ metric: 'oOnQueueUsers', qualifier: 'INTERACTING', stats: { count: interacting } });
+      const members = o.members ?? idle + interacting + 2;
+      if (query.metrics.has('oOnQueueUsers')) {
+        if (idle > 0) data.push({ metric: 'oOnQueueUsers', qualifier: 'IDLE', stats: { count: idle } });
+        if (interacting > 0)
+          data.push({ metric: 'oOnQueueUsers', qualifier: 'INTERACTING', stats: { count: interacting } });
+      }
+      if (query.metrics.has('oMemberUsers') && members > 0)
+        data.push({ metric: 'oMemberUsers', stats: { count: members } });
       if (data.length) results.push({ group: { queueId }, data });
     }
     if (results.length === before) results.push({ group: { queueId } });

@@ -8,7 +8,12 @@ import type { GenesysSession } from './session';
 /** Queue predicates per query. The API caps predicates per filter; 100 is a conservative chunk. */
 export const DEFAULT_QUEUES_PER_QUERY = 100;
 
-/** The query for one chunk of queues: waiting conversations and on-queue users. */
+/**
+ * The query for one chunk of queues: waiting conversations, on-queue users by routing status, and queue
+ * members. Members are asked for only so the response tells "no idle agents" (the queue's user group is
+ * there, without an IDLE entry: 0) from "nothing known about this queue's users" (no user group at all:
+ * null). A queue with members always has the group, whatever their status.
+ */
 export function observationQuery(queueIds: readonly string[]): unknown {
   return {
     filter: {
@@ -20,7 +25,7 @@ export function observationQuery(queueIds: readonly string[]): unknown {
         value,
       })),
     },
-    metrics: ['oWaiting', 'oOnQueueUsers'],
+    metrics: ['oWaiting', 'oOnQueueUsers', 'oMemberUsers'],
   };
 }
 
@@ -35,8 +40,11 @@ export function isoInstant(ms: number): string {
 /**
  * Reduces a response to one observation per asked queue:
  * - waiting = sum of oWaiting over every group of the queue (one group per media type);
- * - agentsAvailable = oOnQueueUsers with qualifier IDLE;
- * - zero counts are omitted by the API, so a missing entry (or a queue missing from the response) is 0.
+ * - agentsAvailable = oOnQueueUsers with qualifier IDLE; zero counts are omitted by the API, so a missing
+ *   IDLE entry is 0 — but only when the queue's user metrics are there at all (oMemberUsers or
+ *   oOnQueueUsers); with no user metrics for the queue it is null (unknown), which never satisfies
+ *   `agentsAvailableBelow`;
+ * - a queue missing from the response has waiting 0.
  * Throws GenesysApiError if the body is not shaped like an observations response.
  */
 export function observationsFromResponse(
@@ -48,6 +56,7 @@ export function observationsFromResponse(
   if (results !== undefined && !Array.isArray(results)) throw invalid('results is not an array');
   const waiting = new Map<string, number>(queueIds.map((q) => [q, 0]));
   const idle = new Map<string, number>(queueIds.map((q) => [q, 0]));
+  const usersReported = new Set<string>();
   for (const result of (results ?? []) as unknown[]) {
     const queueId = record(record(result)?.group)?.queueId;
     if (typeof queueId !== 'string' || !waiting.has(queueId)) continue;
@@ -60,6 +69,7 @@ export function observationsFromResponse(
         throw invalid(`stats.count of ${String(d?.metric)} for queue ${queueId} is not a count`);
       }
       if (d?.metric === 'oWaiting') waiting.set(queueId, (waiting.get(queueId) ?? 0) + count);
+      if (d?.metric === 'oOnQueueUsers' || d?.metric === 'oMemberUsers') usersReported.add(queueId);
       if (d?.metric === 'oOnQueueUsers' && d.qualifier === 'IDLE')
         idle.set(queueId, (idle.get(queueId) ?? 0) + count);
     }
@@ -68,7 +78,7 @@ export function observationsFromResponse(
     queueId,
     observedAt,
     waiting: waiting.get(queueId) ?? 0,
-    agentsAvailable: idle.get(queueId) ?? 0,
+    agentsAvailable: usersReported.has(queueId) ? (idle.get(queueId) ?? 0) : null,
   }));
 }
 

@@ -123,7 +123,7 @@ describe('ObservationSource.read', () => {
     });
   });
 
-  it('reports a queue the response leaves out as 0 waiting and 0 available, stamped with the read time', async () => {
+  it('reports a queue the response leaves out as 0 waiting and unknown agents, stamped with the read time', async () => {
     clock.advance(60_000);
     const { genesys } = harness();
 
@@ -134,8 +134,21 @@ describe('ObservationSource.read', () => {
         queueId: 'q-never-seen',
         observedAt: new Date(clock.now()).toISOString().replace('.000Z', 'Z'),
         waiting: 0,
-        agentsAvailable: 0,
+        agentsAvailable: null,
       },
+    ]);
+  });
+
+  it('tells no idle agents (0) from agents unknown (null), as a scenario line with an empty column means', async () => {
+    emulator.setObservation('q-none-idle', { waiting: 300, agentsAvailable: 0, agentsInteracting: 7 });
+    emulator.setObservation('q-unknown', { waiting: 300, agentsAvailable: null });
+    const { genesys } = harness();
+
+    const read = await genesys.observations.read(['q-none-idle', 'q-unknown']);
+
+    expect(read.observations.map((o) => [o.queueId, o.waiting, o.agentsAvailable])).toEqual([
+      ['q-none-idle', 300, 0],
+      ['q-unknown', 300, null],
     ]);
   });
 

@@ -14,7 +14,7 @@ const waitingGroup = (queueId: string, mediaType: string, count: number) => ({
 });
 
 describe('observationQuery', () => {
-  it('asks for oWaiting and oOnQueueUsers with one queueId predicate per queue, or-ed', () => {
+  it('asks for oWaiting, oOnQueueUsers and oMemberUsers with one queueId predicate per queue, or-ed', () => {
     expect(observationQuery(['a', 'b'])).toEqual({
       filter: {
         type: 'or',
@@ -23,13 +23,13 @@ describe('observationQuery', () => {
           { type: 'dimension', dimension: 'queueId', operator: 'matches', value: 'b' },
         ],
       },
-      metrics: ['oWaiting', 'oOnQueueUsers'],
+      metrics: ['oWaiting', 'oOnQueueUsers', 'oMemberUsers'],
     });
   });
 });
 
 describe('observationsFromResponse', () => {
-  it('sums waiting over media types, takes IDLE users only, and fills queues left out with zeros', () => {
+  it('sums waiting over media types, takes IDLE users only, and reports agents unknown where no user metrics came back', () => {
     const body = {
       results: [
         waitingGroup('q1', 'voice', 30),
@@ -49,14 +49,27 @@ describe('observationsFromResponse', () => {
 
     expect(observationsFromResponse(['q1', 'q2', 'q3'], body, AT)).toEqual([
       { queueId: 'q1', observedAt: AT, waiting: 42, agentsAvailable: 4 },
-      { queueId: 'q2', observedAt: AT, waiting: 0, agentsAvailable: 0 },
-      { queueId: 'q3', observedAt: AT, waiting: 0, agentsAvailable: 0 },
+      { queueId: 'q2', observedAt: AT, waiting: 0, agentsAvailable: null },
+      { queueId: 'q3', observedAt: AT, waiting: 0, agentsAvailable: null },
     ]);
   });
 
-  it('treats an empty body (no results at all) as every queue at zero', () => {
+  it('reads a user group without an IDLE entry as 0 idle agents (zero counts are omitted), not unknown', () => {
+    const body = {
+      results: [
+        waitingGroup('q1', 'voice', 250),
+        { group: { queueId: 'q1' }, data: [{ metric: 'oMemberUsers', stats: { count: 12 } }] },
+      ],
+    };
+
+    expect(observationsFromResponse(['q1'], body, AT)).toEqual([
+      { queueId: 'q1', observedAt: AT, waiting: 250, agentsAvailable: 0 },
+    ]);
+  });
+
+  it('treats an empty body (no results at all) as every queue at zero waiting, agents unknown', () => {
     expect(observationsFromResponse(['q1'], {}, AT)).toEqual([
-      { queueId: 'q1', observedAt: AT, waiting: 0, agentsAvailable: 0 },
+      { queueId: 'q1', observedAt: AT, waiting: 0, agentsAvailable: null },
     ]);
   });
 
