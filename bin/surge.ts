@@ -6,15 +6,27 @@ type Command = { summary: string; load: () => Promise<{ run(args: string[]): Pro
 const commands: Record<string, Command> = {
   // (commands register here, one line each)
   emulator: { summary: 'run the Genesys Cloud API emulator (curl it)', load: () => import('./cli/emulator') },
+  drill: {
+    summary: 'drill every tier on local stand-ins (dynalite + emulator)',
+    load: () => import('./cli/drill'),
+  },
   replay: { summary: 'replay a queue history through the decision core', load: () => import('./cli/replay') },
-  edge: { summary: 'Tier 3 widget-throttle flag by hand: set-flag on|off, get-flag', load: () => import('./cli/edge') },
+  edge: {
+    summary: 'Tier 3 widget-throttle flag by hand: set-flag on|off, get-flag',
+    load: () => import('./cli/edge'),
+  },
 };
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return ['usage: surge <command> [options]', '', 'commands:', ...lines, '', 'surge <command> --help for options'].join(
-    '\n',
-  );
+  return [
+    'usage: surge <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'surge <command> --help for options',
+  ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
