@@ -14,6 +14,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { TABLE_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-definition';
 import { EnvVar, OBSERVATION_EVENT } from '../lambdas/adapters/telemetry-names';
 import { parseConfig, type SurgeConfig, type SurgeConfigInput } from '../lambdas/core/config';
 import { ConfigError } from '../lambdas/core/errors';
@@ -164,8 +165,8 @@ export class SurgeController extends Construct {
     // AWS-managed key by default: encrypted at rest with key use in CloudTrail, no key policy to run;
     // the table holds queue depths and switch state, not customer data. A CMK is one prop away.
     this.table = new dynamodb.Table(this, 'StateTable', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TABLE_KEY.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_KEY.sortKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: props.tableEncryptionKey
@@ -173,7 +174,7 @@ export class SurgeController extends Construct {
         : dynamodb.TableEncryption.AWS_MANAGED,
       encryptionKey: props.tableEncryptionKey,
       // Housekeeping only (old pages, expired overrides); locks never rely on TTL deletion.
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       deletionProtection: protect,
       removalPolicy: statefulRemoval,
     });
