@@ -49,6 +49,6 @@ export function addSurgeStacks(
     env: edgeEnv,
     controller: { ...options.controller, config, edge },
   });
-  controller.addDependency(edgeStack, 'binds the edge alarm and KeyValueStore');
+  controller.addStackDependency(edgeStack, 'binds the edge alarm and KeyValueStore');
   return { controller, edge: edgeStack };
 }
