@@ -10,6 +10,7 @@ import {
 import { actuatorEpisodeKey } from '../lambdas/core/persistence';
 import { Reason } from '../lambdas/core/reasons';
 import type { QueueState } from '../lambdas/core/state';
+import { isoToMs } from '../lambdas/core/time';
 import { type RunReport, toReportPage, toReportTransition } from './report';
 import type { ScenarioLine } from './scenario';
 
@@ -44,7 +45,7 @@ export function replay(lines: readonly ScenarioLine[], config: SurgeConfig): Rep
     const { queueId, observedAt } = observation;
     const state = states.get(queueId);
     if (!state) report.queues.push(queueId);
-    const now = Date.parse(observedAt);
+    const now = isoToMs(observedAt);
     const decision = decide(state, observation, config, now);
     report.observations++;
 
@@ -54,10 +55,10 @@ export function replay(lines: readonly ScenarioLine[], config: SurgeConfig): Rep
     }
     states.set(queueId, decision.next);
 
-    if (state && now - Date.parse(state.lastObservedAt) >= staleMs) {
+    if (state && now - isoToMs(state.lastObservedAt) >= staleMs) {
       // The live poller notices the silence on its first tick past staleAfterSeconds; replay has no
       // ticks, so the trigger is stamped at the moment the queue became stale.
-      const staleAt = Date.parse(state.lastObservedAt) + staleMs;
+      const staleAt = isoToMs(state.lastObservedAt) + staleMs;
       report.pages.push(
         toReportPage(staleObservationsPage(queueId, state.lastObservedAt, 'trigger', staleAt)),
       );

@@ -1,5 +1,6 @@
 import { SurgeError } from '../lambdas/core/errors';
 import type { QueueObservation } from '../lambdas/core/observation';
+import { parseIsoUtc } from '../lambdas/core/time';
 
 // Scenario CSV (DESIGN.md §5): a queue history, one observation per line, processed in file order.
 //
@@ -37,37 +38,41 @@ export class ScenarioError extends SurgeError {
 const MAX_SHOWN = 40;
 const shown = (v: string): string => JSON.stringify(v.length > MAX_SHOWN ? `${v.slice(0, MAX_SHOWN)}…` : v);
 
-// ISO-8601 UTC with seconds, optional fraction, literal Z: what z.iso.datetime({ offset: false }) accepts.
-const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z$/;
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** True if `v` is an ISO-8601 UTC timestamp naming a real instant (no Feb 30, no 24:00, no offsets). */
+export const isIsoUtcTimestamp = (v: string): boolean => !Number.isNaN(parseIsoUtc(v));
 
-/** True if `v` is an ISO-8601 UTC timestamp naming a real instant (no Feb 30, no 24:00). */
-export function isIsoUtcTimestamp(v: string): boolean {
-  const m = ISO_UTC.exec(v);
-  if (!m) return false;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1) return false;
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const maxDay = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
-  return day <= maxDay && Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6]) <= 59;
-}
+const isBlank = (c: number): boolean => c === 32 || c === 9;
 
-/** Non-negative decimal integer (digits only, safe-integer sized), or -1. */
-function parseCount(v: string): number {
-  const n = v.length;
-  if (n === 0 || n > 15) return -1;
+/**
+ * The non-negative decimal integer in text[start, end) (blanks around it allowed): its value, -1 if the
+ * cell is empty, -2 if it is anything else. Reads characters in place: no substring per cell.
+ */
+function countIn(text: string, start: number, end: number): number {
+  let from = start;
+  let to = end;
+  while (from < to && isBlank(text.charCodeAt(from))) from++;
+  while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+  if (from === to) return -1;
+  if (to - from > 15) return -2; // beyond any queue depth, and beyond exact integers
   let out = 0;
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -2;
     out = out * 10 + c;
   }
   return out;
 }
 
-function parseHeader(text: string, source: string, line: number): number[] {
+/** text[start, end) without surrounding blanks. */
+function cellIn(text: string, start: number, end: number): string {
+  let from = start;
+  let to = end;
+  while (from < to && isBlank(text.charCodeAt(from))) from++;
+  while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+  return text.slice(from, to);
+}
+
+function parseHeader(text: string, source: string, line: number): [number, number, number, number] {
   const names = text.split(',').map((s) => s.trim());
   const index: number[] = [];
   names.forEach((name, i) => {
@@ -94,7 +99,7 @@ function parseHeader(text: string, source: string, line: number): number[] {
       );
     }
   }
-  return index;
+  return index as [number, number, number, number];
 }
 
 /**
@@ -102,91 +107,122 @@ function parseHeader(text: string, source: string, line: number): number[] {
  * bad line (nothing is returned for a partly valid file: a replay of half a history would mislead).
  */
 export function parseScenario(text: string, source: string): ScenarioLine[] {
-  const rows = text.split('\n');
   const out: ScenarioLine[] = [];
-  let columns: number[] | undefined;
-  let canonical = false;
+  let columns: [number, number, number, number] | undefined;
+  // Equal strings are shared: one queue id object per queue, and consecutive lines with the same
+  // timestamp (many queues observed in one tick) reuse it, which also skips re-validating it.
+  const queueIds = new Map<string, string>();
+  let previousAt = '';
+  let lineNo = 0;
 
-  for (let i = 0; i < rows.length; i++) {
-    let raw = rows[i] as string;
-    if (raw.charCodeAt(raw.length - 1) === 13) raw = raw.slice(0, -1); // CRLF files
-    const lineNo = i + 1;
-    const first = raw.charCodeAt(0);
+  for (let start = 0; start < text.length; start = lineEnd(text, start) + 1) {
+    lineNo++;
+    let end = lineEnd(text, start);
+    if (end > start && text.charCodeAt(end - 1) === 13) end--; // CRLF files
+    const first = text.charCodeAt(start);
     // Fast skip of the common cases; fall back to trimming for indented comments or whitespace-only lines.
-    if (raw.length === 0 || first === 35 /* # */) continue;
-    if (first === 32 || first === 9) {
-      const trimmed = raw.trim();
+    if (end === start || first === 35 /* # */) continue;
+    if (isBlank(first)) {
+      const trimmed = text.slice(start, end).trim();
       if (trimmed.length === 0 || trimmed.charCodeAt(0) === 35) continue;
     }
 
     if (!columns) {
-      columns = parseHeader(raw, source, lineNo);
-      canonical = columns.every((c, k) => c === k);
+      columns = parseHeader(text.slice(start, end), source, lineNo);
       continue;
     }
 
-    const fields = raw.split(',');
-    if (fields.length !== SCENARIO_COLUMNS.length) {
+    // Field boundaries by hand (no split, no closures): this loop runs millions of times.
+    const c1 = commaIn(text, start, end);
+    const c2 = c1 < 0 ? -1 : commaIn(text, c1 + 1, end);
+    const c3 = c2 < 0 ? -1 : commaIn(text, c2 + 1, end);
+    if (c3 < 0 || commaIn(text, c3 + 1, end) >= 0) {
+      const got = text.slice(start, end).split(',').length;
       throw new ScenarioError(
         source,
         lineNo,
         'line',
-        `expected ${SCENARIO_COLUMNS.length} fields (${SCENARIO_COLUMNS.join(',')}), got ${fields.length}`,
+        `expected ${SCENARIO_COLUMNS.length} fields (${SCENARIO_COLUMNS.join(',')}), got ${got}`,
       );
     }
-    const field = (col: number): string => {
-      const v = fields[canonical ? col : ((columns as number[])[col] as number)] as string;
-      const c0 = v.charCodeAt(0);
-      const cN = v.charCodeAt(v.length - 1);
-      return c0 === 32 || c0 === 9 || cN === 32 || cN === 9 ? v.trim() : v;
-    };
+    // Column k of SCENARIO_COLUMNS sits in field columns[k] of the file.
+    const [atField, queueField, waitingField, agentsField] = columns;
+    const bounds: FieldBounds = { start, c1, c2, c3, end };
 
-    const observedAt = field(0);
-    if (!isIsoUtcTimestamp(observedAt)) {
+    let observedAt = cellIn(text, fieldStart(bounds, atField), fieldEnd(bounds, atField));
+    if (observedAt === previousAt) observedAt = previousAt;
+    else if (Number.isNaN(parseIsoUtc(observedAt))) {
       throw new ScenarioError(
         source,
         lineNo,
         'observedAt',
         `must be an ISO-8601 UTC timestamp like 2026-11-27T09:00:00Z, got ${shown(observedAt)}`,
       );
+    } else previousAt = observedAt;
+
+    const queueText = cellIn(text, fieldStart(bounds, queueField), fieldEnd(bounds, queueField));
+    if (queueText.length === 0) throw new ScenarioError(source, lineNo, 'queueId', 'must not be empty');
+    let queueId = queueIds.get(queueText);
+    if (queueId === undefined) {
+      queueId = queueText;
+      queueIds.set(queueId, queueId);
     }
-    const queueId = field(1);
-    if (queueId.length === 0) throw new ScenarioError(source, lineNo, 'queueId', 'must not be empty');
-    const waitingText = field(2);
-    const waiting = parseCount(waitingText);
+
+    const waiting = countIn(text, fieldStart(bounds, waitingField), fieldEnd(bounds, waitingField));
     if (waiting < 0) {
+      const got = cellIn(text, fieldStart(bounds, waitingField), fieldEnd(bounds, waitingField));
+      throw new ScenarioError(source, lineNo, 'waiting', `must be a non-negative integer, got ${shown(got)}`);
+    }
+    const agents = countIn(text, fieldStart(bounds, agentsField), fieldEnd(bounds, agentsField));
+    if (agents === -2) {
+      const got = cellIn(text, fieldStart(bounds, agentsField), fieldEnd(bounds, agentsField));
       throw new ScenarioError(
         source,
         lineNo,
-        'waiting',
-        `must be a non-negative integer, got ${shown(waitingText)}`,
+        'agentsAvailable',
+        `must be a non-negative integer or empty (unknown), got ${shown(got)}`,
       );
     }
-    const agentsText = field(3);
-    let agentsAvailable: number | null = null;
-    if (agentsText.length > 0) {
-      agentsAvailable = parseCount(agentsText);
-      if (agentsAvailable < 0) {
-        throw new ScenarioError(
-          source,
-          lineNo,
-          'agentsAvailable',
-          `must be a non-negative integer or empty (unknown), got ${shown(agentsText)}`,
-        );
-      }
-    }
-    out.push({ line: lineNo, observation: { queueId, observedAt, waiting, agentsAvailable } });
+    out.push({
+      line: lineNo,
+      observation: { queueId, observedAt, waiting, agentsAvailable: agents === -1 ? null : agents },
+    });
   }
 
   if (!columns) {
     throw new ScenarioError(
       source,
-      rows.length,
+      Math.max(lineNo, 1),
       'header',
       `missing (expected ${SCENARIO_COLUMNS.join(',')})`,
     );
   }
   return out;
+}
+
+/** Field f of a line spans [fieldStart(b, f), fieldEnd(b, f)). */
+interface FieldBounds {
+  readonly start: number;
+  readonly c1: number;
+  readonly c2: number;
+  readonly c3: number;
+  readonly end: number;
+}
+const fieldStart = (b: FieldBounds, f: number): number =>
+  f === 0 ? b.start : f === 1 ? b.c1 + 1 : f === 2 ? b.c2 + 1 : b.c3 + 1;
+const fieldEnd = (b: FieldBounds, f: number): number =>
+  f === 0 ? b.c1 : f === 1 ? b.c2 : f === 2 ? b.c3 : b.end;
+
+/** Index of the newline ending the line that starts at `start` (or the text's length). */
+function lineEnd(text: string, start: number): number {
+  const end = text.indexOf('\n', start);
+  return end < 0 ? text.length : end;
+}
+
+/** Index of the first comma in text[start, end), or -1. */
+function commaIn(text: string, start: number, end: number): number {
+  const at = text.indexOf(',', start);
+  return at >= 0 && at < end ? at : -1;
 }
 
 /** Renders observations as scenario CSV (the inverse of parseScenario, for generated traces and exports). */

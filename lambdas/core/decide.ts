@@ -21,6 +21,7 @@ import {
   type TierState,
   withStreaks,
 } from './state';
+import { isoToMs } from './time';
 
 export type { Override } from './override';
 export { OverrideSchema } from './override';
@@ -50,25 +51,35 @@ export interface Decision {
   readonly next: QueueState;
   readonly outcome: 'accepted' | 'ignored';
   readonly ignoredReason?: typeof Reason.DUPLICATE | typeof Reason.OUT_OF_ORDER;
-  readonly transitions: Transition[];
+  readonly transitions: readonly Transition[];
   /** Per tier: should its actuators be on for this queue? Auto state, or the override while in force. */
-  readonly effective: Record<TierKey, boolean>;
+  readonly effective: Readonly<Record<TierKey, boolean>>;
   /** Tiers whose `effective` differs from the last accepted decision's (always empty when ignored). */
-  readonly effectiveChanged: TierKey[];
+  readonly effectiveChanged: readonly TierKey[];
   /** True if a gap reset every streak before this observation counted. */
   readonly gap: boolean;
   /** Tiers whose transition on this observation brought them to the flapping threshold. */
-  readonly flapping: TierKey[];
+  readonly flapping: readonly TierKey[];
   /** Why, from the catalogue; never empty (`steady` when nothing else applies). */
-  readonly reasons: Reason[];
+  readonly reasons: readonly Reason[];
 }
 
 /** How far apart two accepted observations may be before the streaks restart (§4 rule 3). */
 export const GAP_FACTOR = 1.5;
 
-const addReason = (reasons: Reason[], r: Reason): void => {
+// Most decisions switch nothing: their lists are shared frozen constants, and lists are only allocated
+// when something goes in them (a replay decides millions of observations; garbage is its main cost).
+const NONE: readonly never[] = Object.freeze([]);
+const ONLY = Object.fromEntries(Object.values(Reason).map((r) => [r, Object.freeze([r])])) as Record<
+  Reason,
+  readonly Reason[]
+>;
+
+function withReason(reasons: Reason[] | undefined, r: Reason): Reason[] {
+  if (!reasons) return [r];
   if (!reasons.includes(r)) reasons.push(r);
-};
+  return reasons;
+}
 
 /** The activate predicate of §4: depth above, and (if configured) a known agent count below. */
 export function activatePredicate(
@@ -84,17 +95,8 @@ export function activatePredicate(
 export const restorePredicate = (tier: TierConfig, o: Pick<QueueObservation, 'waiting'>): boolean =>
   o.waiting < tier.restore.waitingBelow;
 
-function effectiveOf(
-  tierState: TierState,
-  tier: TierConfig,
-  override: Override | undefined,
-  reasons: Reason[] | undefined,
-): boolean {
-  if (override) {
-    if (reasons)
-      addReason(reasons, override.state === 'active' ? Reason.OVERRIDE_ACTIVE : Reason.OVERRIDE_INACTIVE);
-    return override.state === 'active';
-  }
+function effectiveOf(tierState: TierState, tier: TierConfig, override: Override | undefined): boolean {
+  if (override) return override.state === 'active';
   return tier.mode === 'auto' && tierState.status === 'active';
 }
 
@@ -110,7 +112,7 @@ export function effectiveTiers(
   const out = { tier1: false, tier2: false, tier3: false };
   for (const key of TIER_KEYS) {
     const override = governingOverride(overrides, queueId, tierNumber(key), now);
-    out[key] = effectiveOf(state?.tiers[key] ?? INITIAL_TIER_STATE, tiers[key], override, undefined);
+    out[key] = effectiveOf(state?.tiers[key] ?? INITIAL_TIER_STATE, tiers[key], override);
   }
   return out;
 }
@@ -122,7 +124,7 @@ export function effectiveTiers(
  */
 export function isStale(state: QueueState | undefined, now: number, config: SurgeConfig): boolean {
   if (!state) return false;
-  return now - Date.parse(state.lastObservedAt) >= config.staleAfterSeconds * 1000;
+  return now - isoToMs(state.lastObservedAt) >= config.staleAfterSeconds * 1000;
 }
 
 /** Decides what one observation means for its queue. Pure; assumes a validated observation. */
@@ -137,8 +139,8 @@ export function decide(
   if (state && state.queueId !== queueId) {
     throw new Error(`decide: state of queue '${state.queueId}' given an observation of queue '${queueId}'`);
   }
-  const at = Date.parse(observedAt);
-  const last = state ? Date.parse(state.lastObservedAt) : Number.NaN;
+  const at = isoToMs(observedAt);
+  const last = state ? isoToMs(state.lastObservedAt) : Number.NaN;
 
   // Rule 2: at-or-before the last accepted observation → ignored; the state object is returned untouched.
   if (state && at <= last) {
@@ -147,28 +149,32 @@ export function decide(
       next: state,
       outcome: 'ignored',
       ignoredReason,
-      transitions: [],
+      transitions: NONE,
       effective: effectiveTiers(state, queueId, config, now, overrides),
-      effectiveChanged: [],
+      effectiveChanged: NONE,
       gap: false,
-      flapping: [],
-      reasons: [ignoredReason],
+      flapping: NONE,
+      reasons: ONLY[ignoredReason],
     };
   }
 
-  const reasons: Reason[] = [];
-  if (!state) addReason(reasons, Reason.FIRST_OBSERVATION);
+  let reasons: Reason[] | undefined;
+  if (!state) reasons = withReason(reasons, Reason.FIRST_OBSERVATION);
   // Rule 3: a gap restarts every streak before this observation counts (missing data is not "quiet").
   const gap = state !== undefined && at - last > GAP_FACTOR * config.intervalSeconds * 1000;
-  if (gap) addReason(reasons, Reason.GAP);
+  if (gap) reasons = withReason(reasons, Reason.GAP);
 
   const tierConfigs = tierConfigsFor(config, queueId);
   const flappingConfig = config.flapping ?? DEFAULT_FLAPPING;
-  const transitions: Transition[] = [];
-  const flapping: TierKey[] = [];
-  const effectiveChanged: TierKey[] = [];
-  const nextTiers = {} as Record<TierKey, TierState>;
-  const effective = {} as Record<TierKey, boolean>;
+  let transitions: Transition[] | undefined;
+  let flapping: TierKey[] | undefined;
+  let effectiveChanged: TierKey[] | undefined;
+  const nextTiers: Record<TierKey, TierState> = {
+    tier1: INITIAL_TIER_STATE,
+    tier2: INITIAL_TIER_STATE,
+    tier3: INITIAL_TIER_STATE,
+  };
+  const effective: Record<TierKey, boolean> = { tier1: false, tier2: false, tier3: false };
 
   for (const key of TIER_KEYS) {
     const tier = tierConfigs[key];
@@ -180,7 +186,7 @@ export function decide(
       // Not evaluated. Its state is forgotten so that turning it back on starts from a clean count.
       next = INITIAL_TIER_STATE;
       if (prev.status === 'active' || prev.activateStreak > 0 || prev.restoreStreak > 0) {
-        addReason(reasons, Reason.TIER_OFF);
+        reasons = withReason(reasons, Reason.TIER_OFF);
       }
     } else {
       const activateOk = activatePredicate(tier, observation);
@@ -194,7 +200,7 @@ export function decide(
         tier.activate.agentsAvailableBelow != null &&
         observation.waiting > tier.activate.waitingAbove
       ) {
-        addReason(reasons, Reason.AGENTS_UNKNOWN);
+        reasons = withReason(reasons, Reason.AGENTS_UNKNOWN);
       }
       next = withStreaks(prev, activateStreak, restoreStreak);
 
@@ -202,8 +208,8 @@ export function decide(
       if (next.status === 'inactive' && activateStreak >= tier.activate.forObservations) {
         action = 'activate';
       } else if (next.status === 'active' && restoreStreak >= tier.restore.forObservations) {
-        if (at - Date.parse(next.activatedAt) >= tier.minActiveSeconds * 1000) action = 'restore';
-        else addReason(reasons, Reason.MIN_ACTIVE_HOLD);
+        if (at - isoToMs(next.activatedAt) >= tier.minActiveSeconds * 1000) action = 'restore';
+        else reasons = withReason(reasons, Reason.MIN_ACTIVE_HOLD);
       }
 
       if (action) {
@@ -215,12 +221,14 @@ export function decide(
           window.splice(0, window.length - flappingConfig.transitions);
         next = action === 'activate' ? activateTier(next, observedAt, window) : restoreTier(next, window);
         const reason = action === 'activate' ? Reason.ACTIVATE_THRESHOLD : Reason.RESTORE_THRESHOLD;
-        addReason(reasons, reason);
-        if (tier.mode === 'recommend') addReason(reasons, Reason.RECOMMENDATION);
+        reasons = withReason(reasons, reason);
+        if (tier.mode === 'recommend') reasons = withReason(reasons, Reason.RECOMMENDATION);
         if (window.length >= flappingConfig.transitions) {
+          flapping ??= [];
           flapping.push(key);
-          addReason(reasons, Reason.FLAPPING);
+          reasons = withReason(reasons, Reason.FLAPPING);
         }
+        transitions ??= [];
         transitions.push({
           at: observedAt,
           queueId,
@@ -235,37 +243,44 @@ export function decide(
 
     nextTiers[key] = next;
     const override = governingOverride(overrides, queueId, number, now);
-    effective[key] = effectiveOf(next, tier, override, reasons);
+    effective[key] = effectiveOf(next, tier, override);
+    if (override) {
+      reasons = withReason(
+        reasons,
+        override.state === 'active' ? Reason.OVERRIDE_ACTIVE : Reason.OVERRIDE_INACTIVE,
+      );
+    }
     const before = state ? state.effective[key] : false;
     if (effective[key] !== before) {
+      effectiveChanged ??= [];
       effectiveChanged.push(key);
       // The effective state moved without a transition or override of its own: an override just lapsed.
       if (
         !override &&
-        !transitions.some((t) => t.tier === number) &&
+        !transitions?.some((t) => t.tier === number) &&
         hasLapsedOverride(overrides, queueId, number, now)
       ) {
-        addReason(reasons, Reason.OVERRIDE_EXPIRED);
+        reasons = withReason(reasons, Reason.OVERRIDE_EXPIRED);
       }
     }
   }
 
-  if (reasons.length === 0) reasons.push(Reason.STEADY);
   return {
+    // `effective` is shared by the decision and the next state: both are read-only by contract.
     next: {
       schemaVersion: QUEUE_STATE_SCHEMA_VERSION,
       queueId,
       lastObservedAt: observedAt,
       tiers: nextTiers,
-      effective: { ...effective },
+      effective,
     },
     outcome: 'accepted',
-    transitions,
+    transitions: transitions ?? NONE,
     effective,
-    effectiveChanged,
+    effectiveChanged: effectiveChanged ?? NONE,
     gap,
-    flapping,
-    reasons,
+    flapping: flapping ?? NONE,
+    reasons: reasons ?? ONLY[Reason.STEADY],
   };
 }
 

@@ -76,7 +76,7 @@ const historyArb = (queueIds: readonly string[] = ['q']) =>
 interface Trace {
   transitions: Transition[];
   /** Per accepted observation: the observation and its decision's transitions. */
-  accepted: { o: QueueObservation; gap: boolean; transitions: Transition[] }[];
+  accepted: { o: QueueObservation; gap: boolean; transitions: readonly Transition[] }[];
   states: Map<string, QueueState>;
 }
 
