@@ -90,7 +90,7 @@ function chart(
   for (let i = 0; i <= 6; i++) {
     const t = t0 + ((t1 - t0) / 6) * i;
     parts.push(
-      `<text x="${x(t).toFixed(1)}" y="${H - 2}" text-anchor="middle" font-size="10" fill="#555">${new Date(t).toISOString().slice(11, 16)}</text>`,
+      `<text x="${x(t).toFixed(1)}" y="${H + 14}" text-anchor="middle" font-size="10" fill="#555">${new Date(t).toISOString().slice(11, 16)}</text>`,
     );
   }
   parts.push(`<line x1="${pad.l}" x2="${pad.l}" y1="${pad.t}" y2="${H - pad.b}" stroke="#999"/>`);

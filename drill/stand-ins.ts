@@ -103,6 +103,8 @@ export interface StandInOptions {
   readonly outboxFile?: string;
   /** Real ms per Genesys call before it counts as a timeout. @default 3000 */
   readonly callTimeoutMs?: number;
+  /** Where Genesys OAuth client credentials come from. @default the emulator's test clients, in memory */
+  readonly credentials?: CredentialsSource;
 }
 
 export async function startStandIns(options: StandInOptions): Promise<StandIns> {
@@ -113,7 +115,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     // The emulator's data table may not be the one the actuators name: seed whatever they switch.
     seedTargets(emulator, actuators);
     const clients: Record<'primary' | 'breakGlass', ClientCredentials> = DEFAULT_EMULATOR_CLIENTS;
-    const credentials: CredentialsSource = { get: async (which) => clients[which] };
+    const credentials: CredentialsSource = options.credentials ?? { get: async (which) => clients[which] };
     const genesys = createGenesys({
       credentials,
       clock,

@@ -2,7 +2,7 @@ import type { Actuator } from '../core/config';
 import { LeaseHeldError, StaleFencingTokenError } from '../core/errors';
 import { actuatorEpisodePage, breakGlassPage, switchFailingPage } from '../core/pages';
 import { type ActuatorRecord, closeEpisode, type Lease, openEpisode } from '../core/persistence';
-import type { ActuatorState } from '../core/ports';
+import type { ActuatorState, SwitchOutcome } from '../core/ports';
 import { Reason } from '../core/reasons';
 import { ACTUATOR_LEASE_MS, type ControllerDeps, errorMessage, LEASE_SAFETY_MS } from './deps';
 
@@ -77,46 +77,12 @@ async function switchUnderLease(
   const wanted = record.desired;
   const episodeNumber = record.episode?.number ?? 0;
   const started = clock.now();
+  let outcome: SwitchOutcome;
   try {
-    const outcome = await deps.switches.apply(actuator, wanted, {
-      deadline: lease.expiresAt - LEASE_SAFETY_MS,
-    });
-    const now = clock.now();
-    const episode = outcome.state === 'active' ? openEpisode(record, now) : closeEpisode(record, now);
-    // The episode page is staged (durably, deduplicated by its key) before `applied` is recorded and sent
-    // after: a crash in between leaves it pending for the outbox retry instead of losing it. Switching off
-    // with no open episode (e.g. the first write of 'inactive') is not news: no page.
-    const page =
-      episode && actuatorEpisodePage(actuator, outcome.state, episode.dedupKey, record.demandedBy, now);
-    const staged = page ? await deps.pager.stage(page) : false;
-    await actuatorStore.recordApplied(actuator.id, outcome.state, lease, now, episode ? { episode } : {});
-    if (page && staged) await deps.pager.sendStaged(page);
-    if (record.consecutiveFailures > 0) {
-      await deps.pager.send(switchFailingPage(actuator, wanted, episodeNumber, 'resolve', undefined, now));
-    }
-    if (outcome.usedBreakGlass) await deps.pager.send(breakGlassPage(`switching ${actuator.id}`, now));
-    if (outcome.state !== wanted) {
-      deps.log.warn('target settled in another state than wanted; next tick retries', {
-        actuatorId: actuator.id,
-        wanted,
-        state: outcome.state,
-      });
-    }
-    return {
-      actuatorId: actuator.id,
-      result: outcome.changed ? 'switched' : 'converged',
-      state: outcome.state,
-      ms: now - started,
-      usedBreakGlass: outcome.usedBreakGlass,
-    };
+    outcome = await deps.switches.apply(actuator, wanted, { deadline: lease.expiresAt - LEASE_SAFETY_MS });
   } catch (e) {
-    if (e instanceof StaleFencingTokenError) {
-      // We lost the lease while switching: the newer holder owns the record (and the page).
-      deps.log.warn('lease lost while switching; newer holder records the result', {
-        actuatorId: actuator.id,
-      });
-      return { actuatorId: actuator.id, result: 'fenced-out' };
-    }
+    // Only a failed switch is a switch failure. Errors after a successful switch (recording, paging)
+    // propagate: the invocation fails, and the next tick converges without switching again.
     const error = errorMessage(e);
     const now = clock.now();
     try {
@@ -128,6 +94,44 @@ async function switchUnderLease(
     await deps.pager.send(switchFailingPage(actuator, wanted, episodeNumber, 'trigger', error, now));
     return { actuatorId: actuator.id, result: 'failed', wanted, error };
   }
+
+  const now = clock.now();
+  const episode = outcome.state === 'active' ? openEpisode(record, now) : closeEpisode(record, now);
+  // The episode page is staged (durably, deduplicated by its key) before `applied` is recorded and sent
+  // after: a crash in between leaves it pending for the outbox retry instead of losing it. Switching off
+  // with no open episode (e.g. the first write of 'inactive') is not news: no page.
+  const page =
+    episode && actuatorEpisodePage(actuator, outcome.state, episode.dedupKey, record.demandedBy, now);
+  const staged = page ? await deps.pager.stage(page) : false;
+  try {
+    await actuatorStore.recordApplied(actuator.id, outcome.state, lease, now, episode ? { episode } : {});
+  } catch (e) {
+    if (!(e instanceof StaleFencingTokenError)) throw e;
+    // We lost the lease while switching: a newer holder reads the target back and records it.
+    deps.log.warn('lease lost while switching; the newer holder records the result', {
+      actuatorId: actuator.id,
+    });
+    return { actuatorId: actuator.id, result: 'fenced-out' };
+  }
+  if (page && staged) await deps.pager.sendStaged(page);
+  if (record.consecutiveFailures > 0) {
+    await deps.pager.send(switchFailingPage(actuator, wanted, episodeNumber, 'resolve', undefined, now));
+  }
+  if (outcome.usedBreakGlass) await deps.pager.send(breakGlassPage(`switching ${actuator.id}`, now));
+  if (outcome.state !== wanted) {
+    deps.log.warn('target settled in another state than wanted; next tick retries', {
+      actuatorId: actuator.id,
+      wanted,
+      state: outcome.state,
+    });
+  }
+  return {
+    actuatorId: actuator.id,
+    result: outcome.changed ? 'switched' : 'converged',
+    state: outcome.state,
+    ms: now - started,
+    usedBreakGlass: outcome.usedBreakGlass,
+  };
 }
 
 /** Reconciles every actuator whose applied state differs from its desired one (the poller's sweep). */

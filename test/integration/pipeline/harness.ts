@@ -1,0 +1,123 @@
+// A controller on the local stand-ins (dynalite + Genesys emulator), driven by hand on simulated time.
+
+import { SURGE_CONTROL_TABLE } from '../../../drill/genesys-emulator';
+import { SimulatedClock } from '../../../drill/simulated-clock';
+import { type StandIns, startStandIns } from '../../../drill/stand-ins';
+import type { PollerDeps } from '../../../lambdas/app/deps';
+import { RecordingTelemetry } from '../../../lambdas/app/telemetry';
+import { actuatorsForDrill } from '../../../lambdas/core/actuator-plan';
+import { parseConfig } from '../../../lambdas/core/config';
+import type { QueueObservation } from '../../../lambdas/core/observation';
+import type { CredentialsSource } from '../../../lambdas/core/ports';
+import { createEvaluateHandler } from '../../../lambdas/handlers/evaluate-handler';
+import { createPollHandler } from '../../../lambdas/handlers/poll-handler';
+
+export const T0 = Date.parse('2026-11-27T09:00:00Z');
+export const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** Tier 1 switches on at the first observation above 50 and off at the first below 25; tiers 2–3 off. */
+export const ONE_STEP_TIER1 = {
+  tiers: {
+    tier1: {
+      activate: { waitingAbove: 50, forObservations: 1 },
+      restore: { waitingBelow: 25, forObservations: 1 },
+    },
+    tier2: { mode: 'off' },
+    tier3: { mode: 'off' },
+  },
+};
+
+export const observation = (at: number, waiting: number, queueId = 'sales'): QueueObservation => ({
+  queueId,
+  observedAt: iso(at),
+  waiting,
+  agentsAvailable: 3,
+});
+
+/** What the evaluate rule hands the Lambda. */
+export const observationEvent = (o: QueueObservation) => ({
+  version: '0',
+  id: `evt-${o.queueId}-${o.observedAt}`,
+  'detail-type': 'QueueObservation',
+  source: 'cx-surge.poller',
+  account: '000000000000',
+  time: o.observedAt,
+  region: 'local',
+  resources: [],
+  detail: o,
+});
+
+export interface Pipeline extends StandIns {
+  readonly clock: SimulatedClock;
+  readonly telemetry: RecordingTelemetry;
+  readonly evaluate: ReturnType<typeof createEvaluateHandler>;
+  readonly poll: ReturnType<typeof createPollHandler>;
+  /** Handlers over altered deps (e.g. a store that crashes once). */
+  handlersWith(alter: (deps: PollerDeps) => PollerDeps): {
+    evaluate: ReturnType<typeof createEvaluateHandler>;
+    poll: ReturnType<typeof createPollHandler>;
+  };
+  /** Successful mutating calls the emulator answered (2xx). */
+  switchCalls(): ReturnType<StandIns['emulator']['mutations']>;
+  /** Pages the transport delivered, as `kind action dedupKey`. */
+  pagesSent(): string[];
+}
+
+export async function startPipeline(
+  options: { config?: unknown; callTimeoutMs?: number; credentials?: CredentialsSource } = {},
+): Promise<Pipeline> {
+  const config = parseConfig(options.config ?? ONE_STEP_TIER1);
+  const actuators = actuatorsForDrill(config, SURGE_CONTROL_TABLE);
+  const clock = new SimulatedClock(T0);
+  const telemetry = new RecordingTelemetry();
+  const standIns = await startStandIns({
+    config,
+    actuators,
+    clock,
+    telemetry,
+    callTimeoutMs: options.callTimeoutMs ?? 500,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
+  const handlersWith = (alter: (deps: PollerDeps) => PollerDeps) => {
+    const deps = alter(standIns.deps);
+    return {
+      evaluate: createEvaluateHandler(() => deps, telemetry),
+      poll: createPollHandler(() => deps, telemetry),
+    };
+  };
+  return {
+    ...standIns,
+    clock,
+    telemetry,
+    ...handlersWith((d) => d),
+    handlersWith,
+    switchCalls: () => standIns.emulator.mutations().filter((m) => m.status >= 200 && m.status < 300),
+    pagesSent: () => standIns.transport.delivered.map((p) => `${p.kind} ${p.action} ${p.dedupKey}`),
+  };
+}
+
+/** Replaces one method of an object (class instances included) for its first `times` calls. */
+export function failingFirst<T extends object>(
+  target: T,
+  method: keyof T,
+  times: number,
+  error: () => Error,
+): T {
+  let left = times;
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, receiver);
+      if (typeof value !== 'function') return value;
+      if (prop === method) {
+        return async (...args: unknown[]) => {
+          if (left > 0) {
+            left--;
+            throw error();
+          }
+          return value.apply(obj, args);
+        };
+      }
+      return value.bind(obj);
+    },
+  });
+}
