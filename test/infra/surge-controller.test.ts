@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EnvVar, OBSERVATION_EVENT } from '../../lambdas/adapters/telemetry-names';
@@ -434,6 +435,21 @@ describe('SurgeController options', () => {
     template.allResourcesProperties('AWS::Lambda::Function', {
       ReservedConcurrentExecutions: Match.absent(),
     });
+  });
+
+  it('applies evaluate concurrency, log level and log retention from props', () => {
+    const { template, stack } = synth({
+      evaluateConcurrency: 3,
+      logLevel: 'DEBUG',
+      logRetention: RetentionDays.ONE_WEEK,
+    });
+    const evaluate =
+      template.findResources('AWS::Lambda::Function')[logicalId(stack.controller.evaluator.function)];
+    expect(evaluate?.Properties).toMatchObject({
+      ReservedConcurrentExecutions: 3,
+      Environment: { Variables: expect.objectContaining({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }) },
+    });
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
   });
 
   it('drops into any stack and encrypts the table with a customer-managed key both functions may use', () => {
