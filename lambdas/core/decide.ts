@@ -58,7 +58,7 @@ export interface Decision {
   readonly effectiveChanged: readonly TierKey[];
   /** True if a gap reset every streak before this observation counted. */
   readonly gap: boolean;
-  /** Tiers whose transition on this observation brought them to the flapping threshold. */
+  /** Tiers whose transition on this observation brought them to the flapping threshold (once per burst). */
   readonly flapping: readonly TierKey[];
   /** Why, from the catalogue; never empty (`steady` when nothing else applies). */
   readonly reasons: readonly Reason[];
@@ -216,6 +216,8 @@ export function decide(
         const windowMs = flappingConfig.windowSeconds * 1000;
         const window = next.recentTransitions.filter((t) => at - t < windowMs);
         window.push(at);
+        // Flag the transition that REACHES the threshold: one flapping signal per burst, not one per switch.
+        const reachesFlapping = window.length === flappingConfig.transitions;
         // Only the newest `transitions` timestamps can matter to the detector: bound the stored window.
         if (window.length > flappingConfig.transitions)
           window.splice(0, window.length - flappingConfig.transitions);
@@ -223,7 +225,7 @@ export function decide(
         const reason = action === 'activate' ? Reason.ACTIVATE_THRESHOLD : Reason.RESTORE_THRESHOLD;
         reasons = withReason(reasons, reason);
         if (tier.mode === 'recommend') reasons = withReason(reasons, Reason.RECOMMENDATION);
-        if (window.length >= flappingConfig.transitions) {
+        if (reachesFlapping) {
           flapping ??= [];
           flapping.push(key);
           reasons = withReason(reasons, Reason.FLAPPING);

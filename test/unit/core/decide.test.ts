@@ -426,8 +426,8 @@ describe('decide', () => {
     });
 
     it('flags the transition that reaches N transitions inside the window, once', () => {
-      const run = feed(minutes([60, 10, 60, 10, 60]), twitchy);
-      expect(run.decisions.map((d) => d.flapping)).toEqual([[], [], [], ['tier1'], ['tier1']]);
+      const run = feed(minutes([60, 10, 60, 10, 60, 10]), twitchy);
+      expect(run.decisions.map((d) => d.flapping)).toEqual([[], [], [], ['tier1'], [], []]);
       expect(run.decisions[3]?.reasons).toContain(Reason.FLAPPING);
     });
 
@@ -437,6 +437,12 @@ describe('decide', () => {
       const run = feed(spread, twitchy);
       expect(transitionsOf(run)).toHaveLength(4);
       expect(run.decisions.flatMap((d) => d.flapping)).toEqual([]);
+    });
+
+    it('flags again after the window has emptied and a new burst starts', () => {
+      const burst = (fromMinute: number) => minutes([60, 10, 60, 10], { from: fromMinute });
+      const run = feed([...burst(0), ...burst(60)], twitchy);
+      expect(run.decisions.map((d) => d.flapping.length)).toEqual([0, 0, 0, 1, 0, 0, 0, 1]);
     });
 
     it('keeps the stored window bounded', () => {
