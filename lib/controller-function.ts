@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -10,15 +11,30 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvVar, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/adapters/telemetry-names';
+import { ACTUATOR_LEASE_MS } from '../lambdas/app/deps';
 
 /** The Lambda runtime both handlers run on (cdk-nag L1 flags NODEJS_22_X as no longer the newest). */
 export const CONTROLLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
- * Lease length the handlers use for the per-actuator lock, in seconds. The Lambda timeout equals it:
- * a holder can never outlive its lease, so a fenced write after expiry is impossible by construction.
+ * The handlers' Lambda timeout, in seconds. It must be at least the per-actuator lease the handlers
+ * take (ACTUATOR_LEASE_MS, 45 s): a holder that dies mid-switch frees the actuator by itself, and
+ * the fenced `applied` write refuses a holder whose lease has lapsed.
  */
 export const LEASE_SECONDS = 60;
+if (LEASE_SECONDS * 1000 < ACTUATOR_LEASE_MS) throw new Error('Lambda timeout must be ≥ the actuator lease');
+
+/**
+ * Modules replaced in the Lambda bundle (esbuild aliases). The Genesys SDK builds a winston logger even
+ * with logging off, and axios carries form-data (and a 140 KB MIME database) for multipart bodies the
+ * controller never sends: silent stand-ins keep the evaluate bundle under 1 MB and the SDK unable to log.
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  winston: fileURLToPath(new URL('../lambdas/adapters/genesys/bundle-shims/winston.cjs', import.meta.url)),
+  'form-data': fileURLToPath(
+    new URL('../lambdas/adapters/genesys/bundle-shims/form-data.cjs', import.meta.url),
+  ),
+};
 
 /**
  * AWS SDK v3 clients the handlers may take from the Lambda runtime instead of the bundle.
@@ -136,7 +152,10 @@ export class ControllerFunction extends Construct {
         externalModules: [...RUNTIME_PROVIDED_SDK],
         // The Genesys adapter reads import.meta.url only when `require` is missing (ESM under tsx);
         // in this CJS bundle `require` exists, so the empty import.meta is never reached.
-        esbuildArgs: { '--log-override:empty-import-meta': 'silent' },
+        esbuildArgs: {
+          '--log-override:empty-import-meta': 'silent',
+          ...Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
+        },
       },
     });
   }
