@@ -103,12 +103,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         clock.set(t);
         await tick([]);
       }
-      if (!queues.includes(o.queueId)) queues.push(o.queueId);
-      (series[o.queueId] ??= []).push({
-        at: o.observedAt,
-        waiting: o.waiting,
-        agentsAvailable: o.agentsAvailable,
-      });
+      if (!queues.includes(o.queueId)) {
+        queues.push(o.queueId);
+        series[o.queueId] = [];
+      }
+      series[o.queueId]?.push({ at: o.observedAt, waiting: o.waiting, agentsAvailable: o.agentsAvailable });
 
       clock.set(at);
       await options.beforeLine?.(line, standIns);
@@ -116,7 +115,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       await tick([o.queueId]);
       for (const event of standIns.bus.drain()) {
         const response = await deliver(evaluate, event, line, deadLetters);
-        if (!response || response.kind !== 'observation') continue;
+        if (response?.kind !== 'observation') continue;
         const { decision, actuations } = response.result;
         if (decision.outcome === 'ignored') {
           report.ignored.push({

@@ -6,6 +6,11 @@ afterEach(async () => {
   await pipeline?.stop();
   pipeline = undefined;
 });
+/** Starts a pipeline that afterEach stops. */
+async function open(options?: Parameters<typeof startPipeline>[0]): Promise<Pipeline> {
+  pipeline = await startPipeline(options);
+  return pipeline;
+}
 
 const alarmEvent = (state: string, since: string, previous?: { state: string; since: string }) => ({
   version: '0',
@@ -41,7 +46,7 @@ const TIER4 = {
 
 describe('evaluate: the edge origin alarm (Tier 4)', () => {
   it('records Tier 4 on ALARM, restores on OK, and pages one episode with one dedup key', async () => {
-    const p = (pipeline = await startPipeline({ config: TIER4 }));
+    const p = await open({ config: TIER4 });
 
     const on = await p.evaluate(alarmEvent('ALARM', '2026-11-27T09:00:00.000+0000'));
     expect(on).toMatchObject({ kind: 'edge-alarm', tier4: 'active' });
@@ -64,7 +69,7 @@ describe('evaluate: the edge origin alarm (Tier 4)', () => {
   });
 
   it('holds Tier 4 on INSUFFICIENT_DATA: missing data never restores a tier', async () => {
-    const p = (pipeline = await startPipeline({ config: TIER4 }));
+    const p = await open({ config: TIER4 });
     await p.evaluate(alarmEvent('ALARM', '2026-11-27T09:00:00.000+0000'));
 
     const held = await p.evaluate(
@@ -79,7 +84,7 @@ describe('evaluate: the edge origin alarm (Tier 4)', () => {
   });
 
   it('rejects an alarm event without a state, naming the field', async () => {
-    const p = (pipeline = await startPipeline({ config: TIER4 }));
+    const p = await open({ config: TIER4 });
     const event = alarmEvent('ALARM', '2026-11-27T09:00:00.000+0000');
     const { state: _dropped, ...detail } = event.detail;
 

@@ -13,6 +13,11 @@ afterEach(async () => {
   await pipeline?.stop();
   pipeline = undefined;
 });
+/** Starts a pipeline that afterEach stops. */
+async function open(options?: Parameters<typeof startPipeline>[0]): Promise<Pipeline> {
+  pipeline = await startPipeline(options);
+  return pipeline;
+}
 
 const tier1Row = (p: Pipeline) => p.emulator.readRow('surge-control', 'tier1').SurgeActive;
 const episodeTriggers = (p: Pipeline) =>
@@ -20,7 +25,7 @@ const episodeTriggers = (p: Pipeline) =>
 
 describe('evaluate pipeline under duplicates and crashes', () => {
   it('switches exactly once and pages exactly once for 20 concurrent deliveries of one activating observation', async () => {
-    const p = (pipeline = await startPipeline());
+    const p = await open();
     const event = observationEvent(observation(T0, 120));
 
     const results = await Promise.all(Array.from({ length: 20 }, () => p.evaluate(event)));
@@ -33,7 +38,7 @@ describe('evaluate pipeline under duplicates and crashes', () => {
   });
 
   it('converges after a crash between the Genesys switch and the applied write, with no second switch or page', async () => {
-    const p = (pipeline = await startPipeline());
+    const p = await open();
     const crashing = p.handlersWith((deps) => ({
       ...deps,
       actuatorStore: failingFirst(deps.actuatorStore, 'recordApplied', 1, () => new Error('Lambda killed')),
@@ -56,7 +61,7 @@ describe('evaluate pipeline under duplicates and crashes', () => {
   });
 
   it('lets a stale lease holder switch but not record: the newer holder records, one page', async () => {
-    const p = (pipeline = await startPipeline());
+    const p = await open();
     let nested: Promise<unknown> | undefined;
     const slow = p.handlersWith((deps) => ({
       ...deps,
@@ -88,7 +93,7 @@ describe('evaluate pipeline under duplicates and crashes', () => {
 
 describe('evaluate pipeline under Genesys faults', () => {
   it('switches on the first tick after a 3-minute Genesys outage that began with the activation', async () => {
-    const p = (pipeline = await startPipeline());
+    const p = await open();
     p.emulator.faults.until({ path: '/api/v2/*' }, { kind: 'status', status: 503 }, T0 + 3 * MINUTE);
 
     const first = await p.evaluate(observationEvent(observation(T0, 120)));
@@ -121,7 +126,7 @@ describe('evaluate pipeline under Genesys faults', () => {
       provider: new SecretsProvider({ awsSdkV3Client: sm as unknown as SecretsManagerClient }),
       onStaleServed: (name) => stale.push(name),
     });
-    const p = (pipeline = await startPipeline({ credentials }));
+    const p = await open({ credentials });
 
     await p.evaluate(observationEvent(observation(T0, 120)));
     expect(tier1Row(p)).toBe(true);
@@ -161,7 +166,7 @@ describe('evaluate pipeline input handling', () => {
       "unexpected event source 'someone.else'",
     ],
   ])('rejects %s with an error naming it and stores nothing', async (_case, event, message) => {
-    const p = (pipeline = await startPipeline());
+    const p = await open();
 
     await expect(p.evaluate(event)).rejects.toThrow(InvalidEventError);
     await expect(p.evaluate(event)).rejects.toThrow(message);
@@ -171,7 +176,7 @@ describe('evaluate pipeline input handling', () => {
   });
 
   it('ignores a redelivered and a late observation without touching the stored state', async () => {
-    const p = (pipeline = await startPipeline());
+    const p = await open();
     await p.evaluate(observationEvent(observation(T0, 10)));
     await p.evaluate(observationEvent(observation(T0 + MINUTE, 12)));
     const before = await p.deps.queueStates.load('sales');
