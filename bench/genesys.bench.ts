@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { DEFAULT_EMULATOR_CLIENTS, startGenesysEmulator } from '../drill/genesys-emulator';
 import { createGenesys, type SessionEvent } from '../lambdas/adapters/genesys';
 import type { Actuator } from '../lambdas/core/config';
+import { BUNDLE_ALIASES } from '../lib/controller-function';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUDGET_BYTES = 700 * 1024;
@@ -38,6 +39,8 @@ async function bundle(dir: string): Promise<string> {
     minify: true,
     // sdk.ts only reaches for import.meta.url when `require` is missing (ESM); in this CJS bundle it never is.
     logOverride: { 'empty-import-meta': 'silent' },
+    // As the Lambda ships it: winston and form-data replaced by silent stand-ins.
+    alias: { ...BUNDLE_ALIASES },
     logLevel: 'warning',
   });
   return outfile;

@@ -4,10 +4,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { createKvsSwitch } from '../adapters/cloudfront-kvs';
 import { createDynamoPersistence, OutboxPager } from '../adapters/dynamodb';
 import { EventBridgeObservationPublisher } from '../adapters/eventbridge/observation-publisher';
-import { createGenesys } from '../adapters/genesys';
 import { SecretsManagerCredentialsSource } from '../adapters/secrets';
 import { SnsPager } from '../adapters/sns';
 import { EnvVar } from '../adapters/telemetry-names';
@@ -16,9 +14,18 @@ import { notifyOnlySwitch, SwitchRouter } from '../app/switch-router';
 import type { Telemetry } from '../app/telemetry';
 import { parseConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
-import type { Clock, SurgeSwitch } from '../core/ports';
+import type { Clock, ObservationSource, SurgeSwitch } from '../core/ports';
 
 const systemClock: Clock = { now: () => Date.now() };
+
+/** Runs `load` once, on first use, and shares its promise. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
+  };
+}
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -50,14 +57,29 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
     onStaleServed: (secretName) =>
       telemetry.warn('Secrets Manager failed; serving cached credentials', { secretName }),
   });
-  const genesys = createGenesys({ credentials, clock: systemClock, region: config.genesys.region });
+  // The Genesys SDK and the KeyValueStore client are loaded on first use, not at cold start: most
+  // evaluations switch nothing (2 DynamoDB calls, no Genesys call) and never pay for them.
+  const genesys = once(async () =>
+    (await import('../adapters/genesys')).createGenesys({
+      credentials,
+      clock: systemClock,
+      region: config.genesys.region,
+    }),
+  );
+  const genesysSwitch: SurgeSwitch = { apply: async (...args) => (await genesys()).switch.apply(...args) };
+  const observations: ObservationSource = {
+    read: async (...args) => (await genesys()).observations.read(...args),
+  };
   const kvsArn = process.env[EnvVar.EdgeKvsArn];
+  const kvs = once(async () =>
+    (await import('../adapters/cloudfront-kvs')).createKvsSwitch({ kvsArn: kvsArn ?? '' }),
+  );
   const byType: Record<string, SurgeSwitch> = {
-    'datatable-row': genesys.switch,
-    'emergency-group': genesys.switch,
-    'flow-publish': genesys.switch,
+    'datatable-row': genesysSwitch,
+    'emergency-group': genesysSwitch,
+    'flow-publish': genesysSwitch,
     'notify-only': notifyOnlySwitch,
-    ...(kvsArn ? { 'cloudfront-kvs': createKvsSwitch({ kvsArn }) } : {}),
+    ...(kvsArn ? { 'cloudfront-kvs': { apply: async (...args) => (await kvs()).apply(...args) } } : {}),
   };
   const pager = new OutboxPager(
     persistence.outbox,
@@ -76,7 +98,7 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
     clock: systemClock,
     owner: requestId,
     log: telemetry,
-    observations: genesys.observations,
+    observations,
     publisher: busName
       ? new EventBridgeObservationPublisher(busName, new EventBridgeClient({}))
       : {

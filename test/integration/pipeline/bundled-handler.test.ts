@@ -1,0 +1,92 @@
+// The evaluate Lambda exactly as CDK bundles it (CJS, minified, runtime SDK external, aliases), loaded
+// in a fresh Node process with the construct's environment variables and DynamoDB pointed at dynalite.
+// An observation that changes no tier needs neither Genesys nor Secrets Manager: they load lazily.
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoPersistence } from '../../../lambdas/adapters/dynamodb';
+import { BUNDLE_ALIASES, BUNDLE_TARGET, RUNTIME_PROVIDED_SDK } from '../../../lib/controller-function';
+import { type LocalDynamo, startLocalDynamo } from '../../support/local-dynamo';
+import { observation, observationEvent, T0 } from './harness';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+// Inside the project, so the runtime-provided SDK clients resolve from node_modules as on Lambda.
+const dir = join(root, 'node_modules', '.cache', `surge-bundled-handler-${process.pid}`);
+
+function invoke(event: unknown, env: Record<string, string>): Promise<unknown> {
+  const script = `require('./evaluate.cjs').handler(${JSON.stringify(event)}, { awsRequestId: 'req-1' })
+    .then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e.message); process.exit(3); })`;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['-e', script],
+      { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 },
+      (error, stdout, stderr) =>
+        error
+          ? reject(new Error(`${error.message}\n${stderr}`))
+          : resolve(JSON.parse(stdout.split('\n').pop() ?? 'null')),
+    );
+  });
+}
+
+describe('the bundled evaluate Lambda', () => {
+  let dynamo: LocalDynamo;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    mkdirSync(dir, { recursive: true });
+    await build({
+      entryPoints: [join(root, 'lambdas/handlers/evaluate.ts')],
+      outfile: join(dir, 'evaluate.cjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: BUNDLE_TARGET,
+      minify: true,
+      external: [...RUNTIME_PROVIDED_SDK],
+      alias: { ...BUNDLE_ALIASES },
+      logOverride: { 'empty-import-meta': 'silent' },
+      logLevel: 'silent',
+    });
+    dynamo = await startLocalDynamo();
+    env = {
+      STATE_TABLE_NAME: dynamo.tableName,
+      PAGER_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:surge-pages',
+      SURGE_CONFIG: '{}',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    };
+  });
+  afterAll(async () => {
+    await dynamo?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('evaluates an observation from its environment alone and stores the queue state', async () => {
+    const result = await invoke(observationEvent(observation(T0, 12, 'q-bundle')), env);
+
+    expect(result).toMatchObject({ kind: 'observation', outcome: 'accepted' });
+    const stored = await createDynamoPersistence({
+      client: dynamo.client,
+      tableName: dynamo.tableName,
+    }).queues.load('q-bundle');
+    expect(stored).toMatchObject({ queueId: 'q-bundle', version: 1 });
+  });
+
+  it('fails the invocation with a message naming a bad SURGE_CONFIG key, so the deploy shows it', async () => {
+    const bad = {
+      ...env,
+      SURGE_CONFIG: JSON.stringify({ tiers: { tier1: { restore: { waitingBelow: 99 } } } }),
+    };
+
+    await expect(invoke(observationEvent(observation(T0, 12, 'q-bad')), bad)).rejects.toThrow(
+      'tiers.tier1.restore.waitingBelow',
+    );
+  });
+});
