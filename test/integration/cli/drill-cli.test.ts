@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'surge-drill-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function surge(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/surge.js', ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const file = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('surge drill (CLI)', () => {
+  it('rejects a config whose restore band is above its activate band, naming file, line and key, exit 2', async () => {
+    const config = file(
+      'bad.json',
+      '{\n  "tiers": {\n    "tier2": {\n      "restore": { "waitingBelow": 300 }\n    }\n  }\n}\n',
+    );
+
+    const { code, stderr, stdout } = await surge('drill', '--config', config);
+
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n').at(-1)).toBe(
+      `surge drill: ${config}:4: tiers.tier2.restore.waitingBelow: 300 must be ≤ tiers.tier2.activate.waitingAbove (200)`,
+    );
+    expect(stdout).toBe('');
+  });
+
+  it('rejects an unknown option with exit 2', async () => {
+    const { code, stderr } = await surge('drill', '--scenaro', 'x.csv');
+
+    expect(code).toBe(2);
+    expect(stderr).toContain("Unknown option '--scenaro'");
+  });
+
+  it('drills a small scenario to a passing JSON report and writes the HTML report and the outbox', async () => {
+    const lines = Array.from({ length: 14 }, (_, i) => {
+      const waiting = i < 3 ? 10 : i < 6 ? 80 : 5;
+      return `2026-11-27T09:${String(i).padStart(2, '0')}:00Z,q1,${waiting},8`;
+    });
+    const scenario = file('small.csv', ['observedAt,queueId,waiting,agentsAvailable', ...lines].join('\n'));
+    const config = file(
+      'fast.json',
+      JSON.stringify({
+        tiers: { tier1: { activate: { forObservations: 2 }, restore: { forObservations: 2 } } },
+      }),
+    );
+    const report = join(dir, 'report.html');
+    const outbox = join(dir, 'outbox.jsonl');
+
+    const { code, stdout } = await surge(
+      'drill',
+      '--scenario',
+      scenario,
+      '--config',
+      config,
+      '--json',
+      '--report',
+      report,
+      '--outbox',
+      outbox,
+    );
+
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json.passed).toBe(true);
+    expect(json.transitions.map((t: { at: string; action: string }) => `${t.at} ${t.action}`)).toEqual([
+      '2026-11-27T09:04:00Z activate',
+      '2026-11-27T09:07:00Z restore',
+    ]);
+    expect(readFileSync(report, 'utf8')).toContain('<svg');
+    const pages = readFileSync(outbox, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(pages.map((p) => p.event.event_action)).toEqual(['trigger', 'resolve']);
+  });
+});
