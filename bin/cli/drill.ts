@@ -4,14 +4,12 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { runDrill } from '../../drill/drill';
 import { renderDrillText } from '../../drill/drill-text';
 import { renderHtmlReport } from '../../drill/html-report';
-import { parseScenario, ScenarioError } from '../../drill/scenario';
+import { parseScenario } from '../../drill/scenario';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
-import { ConfigError } from '../../lambdas/core/errors';
-import { readText, UsageError } from './io';
+import { isInputError, parseCommandArgs, readText } from './io';
 
 export const DEFAULT_SCENARIO = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -37,31 +35,14 @@ exit codes: 0 every check passed, 1 a check failed, 2 bad input (the message nam
 
 export async function run(args: string[]): Promise<number> {
   try {
-    let values: {
-      scenario?: string;
-      config?: string;
-      json?: boolean;
-      report?: string;
-      outbox?: string;
-      help?: boolean;
-    };
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          scenario: { type: 'string' },
-          config: { type: 'string' },
-          json: { type: 'boolean' },
-          report: { type: 'string' },
-          outbox: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message} (surge drill --help for options)`);
-    }
+    const { values } = parseCommandArgs('drill', args, {
+      scenario: { type: 'string' },
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      report: { type: 'string' },
+      outbox: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
     if (values.help) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
@@ -88,7 +69,7 @@ export async function run(args: string[]): Promise<number> {
     }
     return result.passed ? 0 : 1;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof ConfigError) {
+    if (isInputError(e)) {
       process.stderr.write(`surge drill: ${e.message}\n`);
       return 2;
     }

@@ -1,12 +1,12 @@
 // `surge edge set-flag on|off` / `surge edge get-flag`: the ops one-click toggle for Tier 3 (widget
 // throttling). Uses the same cloudfront-kvs switch as the controller, so the write is ETag-guarded,
 // idempotent and verified by read-back. The edge function picks the new value up within seconds.
-import { parseArgs } from 'node:util';
 import { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { checkKvsArn, createKvsSwitch, SdkKeyValueStore } from '../../lambdas/adapters/cloudfront-kvs';
 import { EnvVar } from '../../lambdas/adapters/telemetry-names';
-import { ConfigError, SwitchError } from '../../lambdas/core/errors';
+import { SwitchError } from '../../lambdas/core/errors';
 import { EDGE_DEFAULTS } from '../../lambdas/edge/edge-config';
+import { isInputError, parseCommandArgs, UsageError } from './io';
 
 export const USAGE = `usage: surge edge set-flag on|off [--kvs-arn ARN] [--key KEY] [--on-value V] [--off-value V] [--json]
        surge edge get-flag [--kvs-arn ARN] [--key KEY] [--json]
@@ -30,8 +30,6 @@ The controller may switch the flag back on its next evaluation if its tier-3 act
 
 exit codes: 0 done, 1 the switch failed (message says why), 2 bad input`;
 
-class UsageError extends Error {}
-
 export interface EdgeCliDeps {
   readonly client?: CloudFrontKeyValueStoreClient;
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -49,23 +47,19 @@ interface Options {
 }
 
 function parse(args: string[]): { positionals: string[]; values: Options } {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        'kvs-arn': { type: 'string' },
-        key: { type: 'string' },
-        'on-value': { type: 'string' },
-        'off-value': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message} (surge edge --help for options)`);
-  }
+  return parseCommandArgs(
+    'edge',
+    args,
+    {
+      'kvs-arn': { type: 'string' },
+      key: { type: 'string' },
+      'on-value': { type: 'string' },
+      'off-value': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
 }
 
 export async function run(args: string[], deps: EdgeCliDeps = {}): Promise<number> {
@@ -128,7 +122,7 @@ export async function run(args: string[], deps: EdgeCliDeps = {}): Promise<numbe
     );
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ConfigError) {
+    if (isInputError(e)) {
       err(`surge edge: ${e.message}\n`);
       return 2;
     }

@@ -1,7 +1,6 @@
 // `surge emulator`: the Genesys Cloud API emulator in the foreground, for poking with curl or pointing a
 // local tool at. Prints where it listens, the test clients, and a curl session to start from.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import {
   DEFAULT_EMULATOR_CLIENTS,
   type MutationRecord,
@@ -9,9 +8,10 @@ import {
   seedDemoOrg,
   startGenesysEmulator,
 } from '../../drill/genesys-emulator';
-import { parseScenario, ScenarioError } from '../../drill/scenario';
+import { parseScenario } from '../../drill/scenario';
 import type { QueueObservation } from '../../lambdas/core/observation';
 import type { Clock } from '../../lambdas/core/ports';
+import { isInputError, parseCommandArgs, UsageError } from './io';
 
 export const USAGE = `usage: surge emulator [--port N] [--scenario FILE.csv] [--speed X] [--start ISO] [--token-ttl S] [--rate-limit N] [--json]
 
@@ -43,8 +43,6 @@ export interface EmulatorCliDeps {
   /** Real time source. Default: Date.now. */
   readonly realNow?: () => number;
 }
-
-class UsageError extends Error {}
 
 function positiveNumber(name: string, value: string | undefined, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
@@ -83,25 +81,16 @@ export async function run(args: string[], deps: EmulatorCliDeps = {}): Promise<n
   let rateLimitPerMinute: number | undefined;
   let scenario: { file: string; lines: QueueObservation[] } | undefined;
   try {
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          port: { type: 'string' },
-          scenario: { type: 'string' },
-          speed: { type: 'string' },
-          start: { type: 'string' },
-          'token-ttl': { type: 'string' },
-          'rate-limit': { type: 'string' },
-          json: { type: 'boolean' },
-          help: { type: 'boolean', short: 'h' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    ({ values } = parseCommandArgs('emulator', args, {
+      port: { type: 'string' },
+      scenario: { type: 'string' },
+      speed: { type: 'string' },
+      start: { type: 'string' },
+      'token-ttl': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    }));
     if (values.help) {
       stdout(USAGE);
       return 0;
@@ -132,7 +121,7 @@ export async function run(args: string[], deps: EmulatorCliDeps = {}): Promise<n
       scenario = { file, lines };
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ScenarioError) {
+    if (isInputError(e)) {
       stderr(`surge emulator: ${e.message}\n\n${USAGE}`);
       return 2;
     }

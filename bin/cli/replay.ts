@@ -1,12 +1,10 @@
 // `surge replay --scenario FILE.csv [--config FILE.json] [--json]`: what would the controller have done
 // with this queue history and these thresholds? Pure: reads two files, prints a report, switches nothing.
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { replay } from '../../drill/replay';
 import { renderTimeline } from '../../drill/report';
-import { parseScenario, ScenarioError } from '../../drill/scenario';
+import { parseScenario } from '../../drill/scenario';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
-import { ConfigError } from '../../lambdas/core/errors';
+import { isInputError, parseCommandArgs, readText, UsageError } from './io';
 
 export const USAGE = `usage: surge replay --scenario FILE.csv [--config FILE.json] [--json]
 
@@ -22,38 +20,14 @@ options:
 
 exit codes: 0 done, 2 bad input (the message names the file, line and field)`;
 
-/** Bad command-line input: one line on stderr, exit 2. */
-class UsageError extends Error {}
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new UsageError(`cannot read ${path}: ${why}`);
-  }
-}
-
 export async function run(args: string[]): Promise<number> {
   try {
-    let values: { scenario?: string; config?: string; json?: boolean; help?: boolean };
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          scenario: { type: 'string' },
-          config: { type: 'string' },
-          json: { type: 'boolean' },
-          help: { type: 'boolean', short: 'h' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message} (surge replay --help for options)`);
-    }
+    const { values } = parseCommandArgs('replay', args, {
+      scenario: { type: 'string' },
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
     if (values.help) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
@@ -81,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof ConfigError) {
+    if (isInputError(e)) {
       process.stderr.write(`surge replay: ${e.message}\n`);
       return 2;
     }
