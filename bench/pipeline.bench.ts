@@ -13,7 +13,7 @@ import { RecordingTelemetry } from '../lambdas/app/telemetry';
 import { actuatorsForDrill } from '../lambdas/core/actuator-plan';
 import { parseConfig } from '../lambdas/core/config';
 import { createEvaluateHandler } from '../lambdas/handlers/evaluate-handler';
-import { BUNDLE_ALIASES, BUNDLE_TARGET, RUNTIME_PROVIDED_SDK } from '../lib/controller-function';
+import { LAMBDA_ESBUILD_OPTIONS } from '../lib/controller-function';
 import { countDynamoCalls } from '../test/support/local-dynamo';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -103,17 +103,9 @@ async function bundles(): Promise<void> {
     for (const handler of ['evaluate', 'poll-observations']) {
       const outfile = join(dir, `${handler}.cjs`);
       await build({
+        ...LAMBDA_ESBUILD_OPTIONS,
         entryPoints: [join(root, `lambdas/handlers/${handler}.ts`)],
         outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: BUNDLE_TARGET,
-        minify: true,
-        external: [...RUNTIME_PROVIDED_SDK],
-        alias: { ...BUNDLE_ALIASES },
-        logOverride: { 'empty-import-meta': 'silent' },
-        logLevel: 'silent',
       });
       const script = `const t=performance.now();require(${JSON.stringify(outfile)});console.log(performance.now()-t)`;
       const load = median(

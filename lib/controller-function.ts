@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 import { EnvVar, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/adapters/telemetry-names';
 import { ACTUATOR_LEASE_MS } from '../lambdas/app/deps';
 
@@ -53,6 +54,22 @@ export const RUNTIME_PROVIDED_SDK = [
 
 /** esbuild target matching CONTROLLER_RUNTIME. */
 export const BUNDLE_TARGET = 'node24';
+
+/**
+ * The esbuild options the construct bundles with (minus entry and output), for the tests and benchmarks
+ * that build and load the very bundle Lambda runs.
+ */
+export const LAMBDA_ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: BUNDLE_TARGET,
+  minify: true,
+  external: [...RUNTIME_PROVIDED_SDK],
+  alias: { ...BUNDLE_ALIASES },
+  logOverride: { 'empty-import-meta': 'silent' },
+  logLevel: 'silent',
+} as const satisfies BuildOptions;
 
 /** DynamoDB actions the handlers use on the state table (queue state, actuators, leases, pages). */
 export const STATE_TABLE_ACTIONS = [

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_TARGET, RUNTIME_PROVIDED_SDK } from '../../lib/controller-function';
+import { LAMBDA_ESBUILD_OPTIONS } from '../../lib/controller-function';
 
 const probe = fileURLToPath(new URL('./fixtures/kvs-signing-probe.ts', import.meta.url));
 const KVS_ARN = 'arn:aws:cloudfront::123456789012:key-value-store/0b2f4ac1-1111-4222-8333-944455556666';
@@ -27,16 +27,10 @@ describe('Lambda bundle', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'surge-bundle-'));
     const result = await build({
+      ...LAMBDA_ESBUILD_OPTIONS,
       entryPoints: [probe],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: BUNDLE_TARGET,
-      minify: true,
-      external: [...RUNTIME_PROVIDED_SDK],
       outfile: join(dir, 'index.js'),
       metafile: true,
-      logLevel: 'silent',
     });
     external = Object.values(result.metafile.outputs)
       .flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path))

@@ -12,7 +12,7 @@ import {
   type GenesysEmulator,
   startGenesysEmulator,
 } from '../../../drill/genesys-emulator';
-import { BUNDLE_ALIASES, BUNDLE_TARGET, RUNTIME_PROVIDED_SDK } from '../../../lib/controller-function';
+import { LAMBDA_ESBUILD_OPTIONS } from '../../../lib/controller-function';
 
 const entry = fileURLToPath(new URL('./fixtures/bundled-genesys.ts', import.meta.url));
 
@@ -31,17 +31,10 @@ describe('the bundled Genesys adapter', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'surge-genesys-bundle-'));
     const result = await build({
+      ...LAMBDA_ESBUILD_OPTIONS,
       entryPoints: [entry],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: BUNDLE_TARGET,
-      minify: true,
-      external: [...RUNTIME_PROVIDED_SDK],
-      alias: { ...BUNDLE_ALIASES },
       outfile: join(dir, 'index.js'),
       metafile: true,
-      logLevel: 'silent',
     });
     inputs = Object.keys(result.metafile.inputs);
     emulator = await startGenesysEmulator({ clock: { now: () => Date.now() } });

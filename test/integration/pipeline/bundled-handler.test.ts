@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoPersistence } from '../../../lambdas/adapters/dynamodb';
-import { BUNDLE_ALIASES, BUNDLE_TARGET, RUNTIME_PROVIDED_SDK } from '../../../lib/controller-function';
+import { LAMBDA_ESBUILD_OPTIONS } from '../../../lib/controller-function';
 import { type LocalDynamo, startLocalDynamo } from '../../support/local-dynamo';
 import { observation, observationEvent, T0 } from './harness';
 
@@ -38,17 +38,9 @@ describe('the bundled evaluate Lambda', () => {
   beforeAll(async () => {
     mkdirSync(dir, { recursive: true });
     await build({
+      ...LAMBDA_ESBUILD_OPTIONS,
       entryPoints: [join(root, 'lambdas/handlers/evaluate.ts')],
       outfile: join(dir, 'evaluate.cjs'),
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: BUNDLE_TARGET,
-      minify: true,
-      external: [...RUNTIME_PROVIDED_SDK],
-      alias: { ...BUNDLE_ALIASES },
-      logOverride: { 'empty-import-meta': 'silent' },
-      logLevel: 'silent',
     });
     dynamo = await startLocalDynamo();
     env = {
