@@ -1,16 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Pipeline, startPipeline } from './harness';
+import { describe, expect, it } from 'vitest';
+import { pipelinePerTest } from './harness';
 
-let pipeline: Pipeline | undefined;
-afterEach(async () => {
-  await pipeline?.stop();
-  pipeline = undefined;
-});
-/** Starts a pipeline that afterEach stops. */
-async function open(options?: Parameters<typeof startPipeline>[0]): Promise<Pipeline> {
-  pipeline = await startPipeline(options);
-  return pipeline;
-}
+const open = pipelinePerTest();
 
 const alarmEvent = (state: string, since: string, previous?: { state: string; since: string }) => ({
   version: '0',

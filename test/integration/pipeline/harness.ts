@@ -1,4 +1,5 @@
 // A controller on the local stand-ins (dynalite + Genesys emulator), driven by hand on simulated time.
+import { afterEach } from 'vitest';
 
 import { SURGE_CONTROL_TABLE } from '../../../drill/genesys-emulator';
 import { SimulatedClock } from '../../../drill/simulated-clock';
@@ -120,4 +121,17 @@ export function failingFirst<T extends object>(
       return value.bind(obj);
     },
   });
+}
+
+/** For a test file: returns `open`, which starts a pipeline that is stopped after each test. */
+export function pipelinePerTest(): (options?: Parameters<typeof startPipeline>[0]) => Promise<Pipeline> {
+  let current: Pipeline | undefined;
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  return async (options) => {
+    current = await startPipeline(options);
+    return current;
+  };
 }

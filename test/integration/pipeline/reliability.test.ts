@@ -1,23 +1,14 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_EMULATOR_CLIENTS } from '../../../drill/genesys-emulator';
 import { SecretsManagerCredentialsSource } from '../../../lambdas/adapters/secrets';
 import { InvalidEventError } from '../../../lambdas/handlers/events';
-import { failingFirst, observation, observationEvent, type Pipeline, startPipeline, T0 } from './harness';
+import { failingFirst, observation, observationEvent, type Pipeline, pipelinePerTest, T0 } from './harness';
 
 const MINUTE = 60_000;
-let pipeline: Pipeline | undefined;
-afterEach(async () => {
-  await pipeline?.stop();
-  pipeline = undefined;
-});
-/** Starts a pipeline that afterEach stops. */
-async function open(options?: Parameters<typeof startPipeline>[0]): Promise<Pipeline> {
-  pipeline = await startPipeline(options);
-  return pipeline;
-}
+const open = pipelinePerTest();
 
 const tier1Row = (p: Pipeline) => p.emulator.readRow('surge-control', 'tier1').SurgeActive;
 const episodeTriggers = (p: Pipeline) =>
