@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LeaseHeldError, StaleFencingTokenError } from '../../core/errors';
 import type {
   ActuatorFailure,
@@ -8,7 +8,7 @@ import type {
   RecordAppliedOptions,
 } from '../../core/persistence';
 import type { ActuatorState } from '../../core/ports';
-import { actuatorKey, isConditionFailed, parseActuatorItem, type StateTable } from './items';
+import { actuatorKey, isConditionFailed, parseActuatorItem, queryPartition, type StateTable } from './items';
 import { Partition } from './table-definition';
 
 /*
@@ -86,22 +86,7 @@ export class DynamoActuatorStore implements ActuatorStore {
   }
 
   async list(): Promise<ActuatorRecord[]> {
-    const records: ActuatorRecord[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.doc.send(
-        new QueryCommand({
-          TableName: this.table.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': Partition.Actuator },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) records.push(parseActuatorItem(item));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return records;
+    return queryPartition(this.table, Partition.Actuator, parseActuatorItem);
   }
 
   async acquireLease(actuatorId: string, owner: string, now: number, leaseMs: number): Promise<Lease> {

@@ -2,7 +2,7 @@
 // foreign item fails with a StoredItemError naming the item and the attribute, never with a TypeError
 // three calls later.
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { StoredItemError } from '../../core/errors';
 import { OverrideSchema } from '../../core/override';
@@ -198,4 +198,35 @@ export function parseOutboxItem(item: Record<string, unknown>) {
     createdAt: o.createdAt,
     ...(o.lastError !== undefined ? { lastError: o.lastError } : {}),
   };
+}
+
+/**
+ * Every item of one partition, all pages, strongly consistent. `each` maps an item to a result, or to
+ * undefined to skip it; `filter` narrows server-side (FilterExpression with its names and values).
+ */
+export async function queryPartition<T>(
+  table: StateTable,
+  pk: string,
+  each: (item: Record<string, unknown>) => T | undefined,
+  filter?: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> },
+): Promise<T[]> {
+  const out: T[] = [];
+  const pages = paginateQuery(
+    { client: table.doc },
+    {
+      TableName: table.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk, ...filter?.values },
+      ...(filter ? { FilterExpression: filter.expression } : {}),
+      ...(filter?.names ? { ExpressionAttributeNames: filter.names } : {}),
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
+      const value = each(item);
+      if (value !== undefined) out.push(value);
+    }
+  }
+  return out;
 }

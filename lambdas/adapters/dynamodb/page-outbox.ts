@@ -1,8 +1,16 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConfigError, StoredItemError } from '../../core/errors';
 import type { OutboxEntry, PageOutbox } from '../../core/persistence';
 import type { Page } from '../../core/ports';
-import { isConditionFailed, PageSchema, pageKey, parseOutboxItem, parseWith, type StateTable } from './items';
+import {
+  isConditionFailed,
+  PageSchema,
+  pageKey,
+  parseOutboxItem,
+  parseWith,
+  queryPartition,
+  type StateTable,
+} from './items';
 import { Partition } from './table-definition';
 
 export interface DynamoPageOutboxOptions {
@@ -163,30 +171,19 @@ export class DynamoPageOutbox implements PageOutbox {
   }
 
   private async queryLapsedPending(now: number): Promise<OutboxEntry[]> {
-    const entries: OutboxEntry[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.doc.send(
-        new QueryCommand({
-          TableName: this.table.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          FilterExpression: '#status = :pending AND claimUntil < :now',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pk': Partition.Page, ':pending': 'pending', ':now': now },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        try {
-          entries.push(parseOutboxItem(item));
-        } catch (error) {
-          if (!(error instanceof StoredItemError)) throw error;
-          this.onMalformed(error);
-        }
+    const parse = (item: Record<string, unknown>): OutboxEntry | undefined => {
+      try {
+        return parseOutboxItem(item);
+      } catch (error) {
+        if (!(error instanceof StoredItemError)) throw error;
+        this.onMalformed(error);
+        return undefined;
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return entries;
+    };
+    return queryPartition(this.table, Partition.Page, parse, {
+      expression: '#status = :pending AND claimUntil < :now',
+      names: { '#status': 'status' },
+      values: { ':pending': 'pending', ':now': now },
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { StateConflictError } from '../../core/errors';
 import type { EvaluationSnapshot, QueueStateStore, StoredQueueState } from '../../core/persistence';
 import {
@@ -7,6 +7,7 @@ import {
   overridesKey,
   parseOverridesItem,
   parseQueueItem,
+  queryPartition,
   queueKey,
   type StateTable,
 } from './items';
@@ -85,22 +86,7 @@ export class DynamoQueueStateStore implements QueueStateStore {
   }
 
   async list(): Promise<StoredQueueState[]> {
-    const states: StoredQueueState[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.doc.send(
-        new QueryCommand({
-          TableName: this.table.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': Partition.Queue },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) states.push(parseQueueItem(item));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return states;
+    return queryPartition(this.table, Partition.Queue, parseQueueItem);
   }
 
   private async batchGet(keys: Key[]): Promise<Record<string, unknown>[]> {
