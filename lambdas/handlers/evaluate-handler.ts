@@ -68,7 +68,6 @@ function recordActuations(t: Telemetry, deps: ControllerDeps, actuations: readon
       if (a.usedBreakGlass) t.metric(MetricName.BreakGlassUsed, 'Count', 1);
       t.info('actuator applied', { ...a });
     } else if (a.result === 'failed') {
-      t.metric(MetricName.SwitchFailures, 'Count', 1);
       t.metric(MetricName.SwitchFailures, 'Count', 1, { [MetricDimension.ActuatorType]: type });
     }
   }

@@ -15,6 +15,7 @@ export function createPollHandler(getDeps: () => PollerDeps, telemetry: Telemetr
       const result = await pollTick(deps, options);
       // Emitted every tick, 0 when healthy, so the stale alarm has data to evaluate.
       telemetry.metric(MetricName.StaleQueues, 'Count', result.staleQueues.length);
+      telemetry.metric(MetricName.PageFailures, 'Count', result.pagesRetried.deferred);
       recordActuations(telemetry, deps, result.reconciled);
       telemetry.info('poll tick', {
         observations: result.observations.length,
