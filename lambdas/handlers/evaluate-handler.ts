@@ -60,7 +60,12 @@ function recordEvaluation(t: Telemetry, deps: ControllerDeps, r: EvaluationResul
   recordActuations(t, deps, r.actuations);
 }
 
-function recordActuations(t: Telemetry, deps: ControllerDeps, actuations: readonly ReconcileResult[]): void {
+/** Switch latency, failures and break-glass use of the actuations one invocation made. */
+export function recordActuations(
+  t: Telemetry,
+  deps: ControllerDeps,
+  actuations: readonly ReconcileResult[],
+): void {
   for (const a of actuations) {
     const type = deps.actuators.find((x) => x.id === a.actuatorId)?.type ?? 'unknown';
     if (a.result === 'switched' || a.result === 'converged') {
@@ -72,5 +77,3 @@ function recordActuations(t: Telemetry, deps: ControllerDeps, actuations: readon
     }
   }
 }
-
-export { recordActuations };
