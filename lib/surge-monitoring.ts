@@ -76,30 +76,16 @@ export class SurgeMonitoring extends Construct {
         datapointsToAlarm: 3,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
-      EvaluateDlqDepth: new cloudwatch.Alarm(this, 'EvaluateDlqDepth', {
-        alarmDescription:
-          'Observation or edge-alarm events could not be evaluated and wait in the evaluate DLQ. Runbook: docs/deploy.md#alarms',
-        metric: props.evaluateDlq.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      PageDeliveryDlqDepth: new cloudwatch.Alarm(this, 'PageDeliveryDlqDepth', {
-        alarmDescription:
-          'SNS could not deliver pages to a subscription (e-mail/PagerDuty); they wait in the page-delivery DLQ. Runbook: docs/deploy.md#alarms',
-        metric: props.pageDeliveryDlq.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      EvaluateDlqDepth: this.dlqAlarm(
+        'EvaluateDlqDepth',
+        props.evaluateDlq,
+        'Observation or edge-alarm events could not be evaluated and wait in the evaluate DLQ. Runbook: docs/deploy.md#alarms',
+      ),
+      PageDeliveryDlqDepth: this.dlqAlarm(
+        'PageDeliveryDlqDepth',
+        props.pageDeliveryDlq,
+        'SNS could not deliver pages to a subscription (e-mail/PagerDuty); they wait in the page-delivery DLQ. Runbook: docs/deploy.md#alarms',
+      ),
       // The poller emits StaleQueues every tick (0 when healthy), so no data means the poller itself is down.
       StaleObservations: new cloudwatch.Alarm(this, 'StaleObservations', {
         alarmDescription: `No fresh Genesys observations for some queue (past staleAfterSeconds=${config.staleAfterSeconds}) or the poller stopped reporting: tiers are held. Runbook: docs/deploy.md#alarms`,
@@ -206,6 +192,21 @@ export class SurgeMonitoring extends Construct {
           }),
         ],
       ],
+    });
+  }
+
+  /** Any message waiting in a dead-letter queue is something that was not done: alarm at the first one. */
+  private dlqAlarm(id: string, queue: sqs.IQueue, description: string): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, id, {
+      alarmDescription: description,
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 }
