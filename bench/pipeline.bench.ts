@@ -12,6 +12,7 @@ import { startStandIns } from '../drill/stand-ins';
 import { RecordingTelemetry } from '../lambdas/app/telemetry';
 import { actuatorsForDrill } from '../lambdas/core/actuator-plan';
 import { parseConfig } from '../lambdas/core/config';
+import { isoInstant } from '../lambdas/core/time';
 import { createEvaluateHandler } from '../lambdas/handlers/evaluate-handler';
 import { LAMBDA_ESBUILD_OPTIONS } from '../lib/controller-function';
 import { countDynamoCalls } from '../test/support/local-dynamo';
@@ -19,17 +20,16 @@ import { countDynamoCalls } from '../test/support/local-dynamo';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const T0 = Date.parse('2026-11-27T09:00:00Z');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const event = (queueId: string, at: number, waiting: number) => ({
   version: '0',
   id: `${queueId}-${at}`,
   'detail-type': 'QueueObservation',
   source: 'cx-surge.poller',
   account: '000000000000',
-  time: iso(at),
+  time: isoInstant(at),
   region: 'local',
   resources: [],
-  detail: { queueId, observedAt: iso(at), waiting, agentsAvailable: 8 },
+  detail: { queueId, observedAt: isoInstant(at), waiting, agentsAvailable: 8 },
 });
 
 async function callsAndThroughput(): Promise<void> {

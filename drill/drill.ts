@@ -3,6 +3,7 @@ import { RecordingTelemetry } from '../lambdas/app/telemetry';
 import { actuatorsForDrill } from '../lambdas/core/actuator-plan';
 import type { Actuator, SurgeConfig } from '../lambdas/core/config';
 import type { ActuatorRecord } from '../lambdas/core/persistence';
+import { isoInstant } from '../lambdas/core/time';
 import type { EvaluateResponse } from '../lambdas/handlers/evaluate-handler';
 import { createEvaluateHandler } from '../lambdas/handlers/evaluate-handler';
 import { createPollHandler } from '../lambdas/handlers/poll-handler';
@@ -84,7 +85,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const accepted: ScenarioLine[] = [];
 
   const noteActuations = (results: readonly ReconcileResult[]): void => {
-    const at = new Date(clock.now()).toISOString().replace('.000Z', 'Z');
+    const at = isoInstant(clock.now());
     for (const r of results) {
       const a = toReportActuation(r, at);
       if (a) report.actuations.push(a);

@@ -70,3 +70,8 @@ export function isoToMs(s: string): number {
   msA = ms;
   return ms;
 }
+
+/** ISO-8601 UTC without milliseconds when there are none (2026-11-27T09:00:00Z), as scenarios write it. */
+export function isoInstant(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}

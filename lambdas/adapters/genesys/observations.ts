@@ -2,6 +2,7 @@
 import { ObservationError } from '../../core/errors';
 import type { QueueObservation } from '../../core/observation';
 import type { Clock, ObservationRead, ObservationSource } from '../../core/ports';
+import { isoInstant } from '../../core/time';
 import { GenesysApiError } from './errors';
 import type { GenesysSession } from './session';
 
@@ -32,10 +33,7 @@ export function observationQuery(queueIds: readonly string[]): unknown {
 const record = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
-/** ISO-8601 UTC without milliseconds when there are none (2026-11-27T09:00:00Z), as scenarios write it. */
-export function isoInstant(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}
+export { isoInstant };
 
 /**
  * Reduces a response to one observation per asked queue:

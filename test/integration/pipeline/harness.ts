@@ -14,7 +14,9 @@ import { createEvaluateHandler } from '../../../lambdas/handlers/evaluate-handle
 import { createPollHandler } from '../../../lambdas/handlers/poll-handler';
 
 export const T0 = Date.parse('2026-11-27T09:00:00Z');
-export const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+export { isoInstant as iso } from '../../../lambdas/core/time';
+
+import { isoInstant as iso } from '../../../lambdas/core/time';
 
 /** Tier 1 switches on at the first observation above 50 and off at the first below 25; tiers 2–3 off. */
 export const ONE_STEP_TIER1 = {
