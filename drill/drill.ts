@@ -15,7 +15,7 @@ import type { ScenarioLine } from './scenario';
 import { SimulatedClock } from './simulated-clock';
 import { type StandIns, startStandIns } from './stand-ins';
 
-// `surge drill`: the real handlers (poll-observations → EventBridge-shaped events → evaluate) on the
+// `cx-surge drill`: the real handlers (poll-observations → EventBridge-shaped events → evaluate) on the
 // local stand-ins, tick by tick on simulated time. Each scenario line becomes the emulator's current
 // observation for its queue and one poll tick delivers it, so a repeated or older line reaches
 // evaluate the way an EventBridge redelivery or a late event would. Over silent stretches the poller
