@@ -11,6 +11,14 @@ const commands: Record<string, Command> = {
     load: () => import('./cli/drill'),
   },
   replay: { summary: 'replay a queue history through the decision core', load: () => import('./cli/replay') },
+  status: {
+    summary: 'what the controller knows now: queues, tiers, levers, pages',
+    load: () => import('./cli/status'),
+  },
+  override: {
+    summary: 'hold a tier on or off by hand: set, clear, list',
+    load: () => import('./cli/override'),
+  },
   edge: {
     summary: 'Tier 3 widget-throttle flag by hand: set-flag on|off, get-flag',
     load: () => import('./cli/edge'),

@@ -36,6 +36,14 @@ export interface DrillOptions {
   readonly callTimeoutMs?: number;
   /** Faults applied on simulated time at every tick (`cx-surge drill --faults`). @default none */
   readonly faults?: FaultSchedule;
+  /**
+   * `cx-surge drill --serve`: called with the result while the stand-ins still run; they stop when it
+   * returns. `liveTick` runs one poller tick (and its evaluations) at real time, as a deployed poller would.
+   */
+  readonly serve?: (
+    result: DrillResult,
+    live: { standIns: StandIns; liveTick: () => Promise<void> },
+  ) => Promise<void>;
 }
 
 export interface SeriesPoint {
@@ -162,7 +170,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       deadLetters,
     });
     if (!standIns.faults.schedule.empty) checks.push(faultsCheck(standIns));
-    return {
+    const result: DrillResult = {
       ...report,
       queues,
       observations: lines.length,
@@ -177,6 +185,18 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       wallMs: Date.now() - started,
       faults: standIns.faults.log,
     };
+    if (options.serve) {
+      // After the drill, time runs forward from the later of its end and the wall clock, in real time.
+      const from = Math.max(clock.now(), Date.now());
+      const realStart = Date.now();
+      const liveTick = async () => {
+        clock.set(from + (Date.now() - realStart));
+        await tick(queues);
+        for (const event of standIns.bus.drain()) await evaluate(event).catch(() => undefined);
+      };
+      await options.serve(result, { standIns, liveTick });
+    }
+    return result;
   } finally {
     await standIns.stop();
   }

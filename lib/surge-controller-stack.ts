@@ -18,6 +18,8 @@ export class SurgeControllerStack extends Stack {
     new CfnOutput(this, 'PagerTopicArn', { value: this.controller.pagerTopic.topicArn });
     new CfnOutput(this, 'ObservationBusName', { value: this.controller.observationBus.eventBusName });
     new CfnOutput(this, 'EvaluateDlqUrl', { value: this.controller.evaluateDlq.queueUrl });
+    // `cx-surge override` invokes the poller once so an override takes effect at once (docs/operate.md).
+    new CfnOutput(this, 'PollFunctionName', { value: this.controller.poller.function.functionName });
     new CfnOutput(this, 'DashboardName', { value: this.controller.monitoring.dashboard.dashboardName });
   }
 }

@@ -273,6 +273,8 @@ export function decide(
       schemaVersion: QUEUE_STATE_SCHEMA_VERSION,
       queueId,
       lastObservedAt: observedAt,
+      lastWaiting: observation.waiting,
+      lastAgentsAvailable: observation.agentsAvailable,
       tiers: nextTiers,
       effective,
     },
