@@ -1,7 +1,8 @@
 import { planActuators } from '../core/actuator-plan';
-import type { Actuator, SurgeConfig } from '../core/config';
+import type { Actuator } from '../core/config';
+import { type SurgeConfig, TIER_KEYS } from '../core/config';
 import { effectiveTiers, hydrateQueueState } from '../core/decide';
-import { ConfigError } from '../core/errors';
+import { ConfigError, StateConflictError } from '../core/errors';
 import { overridePage } from '../core/operator-pages';
 import {
   type BreakerView,
@@ -21,7 +22,7 @@ import type {
   QueueStateStore,
 } from '../core/persistence';
 import type { Clock } from '../core/ports';
-import { type ControllerDeps, errorMessage } from './deps';
+import { type ControllerDeps, errorMessage, MAX_STATE_ATTEMPTS } from './deps';
 import { type ReconcileResult, reconcileActuator } from './reconcile';
 
 // The operator's use cases (`cx-surge status | override`, `cx-surge console`): read the status, set or
@@ -246,14 +247,27 @@ export async function reapplyNow(
   const scope = queueIds ?? knownQueueIds(deps.config, byQueue.keys(), overrides);
   const touched = new Set<string>();
   for (const queueId of scope) {
-    const item = byQueue.get(queueId);
-    const state = item ? hydrateQueueState(item.state) : undefined;
-    const effective = effectiveTiers(state, queueId, deps.config, now, overrides);
-    for (const d of planActuators(deps.actuators, queueId, effective)) {
-      // An actuator never demanded has no item: not demanding it is already true, write nothing.
-      if (!d.demanding && !existing.has(d.actuatorId)) continue;
-      await deps.actuatorStore.setDemand(d.actuatorId, queueId, d.demanding, deps.clock.now());
-      touched.add(d.actuatorId);
+    let item = byQueue.get(queueId);
+    for (let attempt = 1; ; attempt++) {
+      const state = item ? hydrateQueueState(item.state) : undefined;
+      const effective = effectiveTiers(state, queueId, deps.config, now, overrides);
+      for (const d of planActuators(deps.actuators, queueId, effective)) {
+        // An actuator never demanded has no item: not demanding it is already true, write nothing.
+        if (!d.demanding && !existing.has(d.actuatorId)) continue;
+        await deps.actuatorStore.setDemand(d.actuatorId, queueId, d.demanding, deps.clock.now());
+        touched.add(d.actuatorId);
+      }
+      // Evaluate diffs each decision against the stored `effective`: store the one just applied, so an
+      // override's expiry or clear is seen as a change at the queue's next observation (same optimistic
+      // version rule as evaluate: a conflict re-reads and applies again).
+      if (!item || !state || TIER_KEYS.every((k) => state.effective[k] === effective[k])) break;
+      try {
+        await deps.queueStates.save(queueId, { ...state, effective }, item.version);
+        break;
+      } catch (e) {
+        if (!(e instanceof StateConflictError) || attempt >= MAX_STATE_ATTEMPTS) throw e;
+        item = await deps.queueStates.load(queueId);
+      }
     }
   }
   const results: ReconcileResult[] = [];
