@@ -19,6 +19,10 @@ const commands: Record<string, Command> = {
     summary: 'hold a tier on or off by hand: set, clear, list',
     load: () => import('./cli/override'),
   },
+  console: {
+    summary: 'local web page for supervisors: status and one-click overrides',
+    load: () => import('./cli/console'),
+  },
   edge: {
     summary: 'Tier 3 widget-throttle flag by hand: set-flag on|off, get-flag',
     load: () => import('./cli/edge'),
