@@ -148,6 +148,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       faults,
       withSite: drillsTheEdge(actuators, options.faults),
       sleep: clock.sleep,
+      clock,
       initialFlags: Object.fromEntries(
         actuators.flatMap((a) => (a.type === 'cloudfront-kvs' ? [[a.key, a.inactiveValue]] : [])),
       ),

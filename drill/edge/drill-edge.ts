@@ -3,7 +3,7 @@
 // `origin` faults hit, and the origin alarm whose state changes reach evaluate as the deployed rule would
 // deliver them. The drill calls `afterTick` after each tick; visitor checks run at the moments they mean
 // something (flag on, origin down, everything back), over HTTP always and in Chromium when there is one.
-import type { SurgeSwitch } from '../../lambdas/core/ports';
+import type { Clock, SurgeSwitch } from '../../lambdas/core/ports';
 import type { FaultInjector } from '../faults';
 import { type EdgeStandIn, probeOriginHealth, startEdgeStandIn } from './edge-stand-in';
 import { createDrillKvsSwitch, type KvsDataPlaneStandIn, startKvsDataPlane } from './kvs-data-plane';
@@ -32,6 +32,8 @@ export interface DrillEdgeOptions {
   /** Start the distribution and origin stand-ins and the alarm. */
   readonly withSite: boolean;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The drill's clock: switch deadlines are simulated time. */
+  readonly clock?: Clock;
   /** Initial keys, as the construct seeds the store (`<flagKey> = off`). */
   readonly initialFlags?: Record<string, string>;
 }
@@ -41,7 +43,10 @@ export async function startDrillEdge(options: DrillEdgeOptions): Promise<DrillEd
   let real: SurgeSwitch | undefined;
   const kvsSwitch: SurgeSwitch = {
     apply: async (actuator, state, opts) => {
-      real ??= await createDrillKvsSwitch(kvs, options.sleep ? { sleep: options.sleep } : {});
+      real ??= await createDrillKvsSwitch(kvs, {
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+        ...(options.clock ? { clock: options.clock } : {}),
+      });
       return real.apply(actuator, state, opts);
     },
   };

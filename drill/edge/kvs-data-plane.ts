@@ -12,6 +12,7 @@
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InMemoryKeyValueStore } from '../../lambdas/adapters/cloudfront-kvs';
+import type { Clock } from '../../lambdas/core/ports';
 
 /** The store's ARN in drills: a syntactically valid ARN of an account that is not anybody's. */
 export const DRILL_KVS_ARN =
@@ -151,7 +152,7 @@ export async function startKvsDataPlane(
  */
 export async function createDrillKvsSwitch(
   standIn: KvsDataPlaneStandIn,
-  options: { sleep?: (ms: number) => Promise<void> } = {},
+  options: { sleep?: (ms: number) => Promise<void>; clock?: Clock } = {},
 ) {
   const [{ CloudFrontKeyValueStoreClient }, { createKvsSwitch }] = await Promise.all([
     import('@aws-sdk/client-cloudfront-keyvaluestore'),
@@ -165,9 +166,11 @@ export async function createDrillKvsSwitch(
     maxAttempts: 1,
     requestHandler: { httpAgent: standIn.agent },
   });
+  // Switch deadlines come from the caller's clock: in a drill that is simulated time.
   return createKvsSwitch({
     kvsArn: standIn.kvsArn,
     client,
     ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
 }

@@ -191,9 +191,11 @@ export class VisitorChecks {
 
   private async inBrowser(browser: Browser, moment: VisitorMoment, at: string): Promise<DrillCheck> {
     const name = `visitor ${moment} (browser)`;
+    // A fresh context per moment (no cookies carried over). Contexts stay open until the browser closes:
+    // the packaged Chromium runs single-process, where closing a context can take the browser with it.
     const context = await browser.newContext({ viewport: { width: 800, height: 480 } });
     context.setDefaultTimeout(5_000);
-    try {
+    {
       const page = await context.newPage();
       const seen: string[] = [];
       page.on('request', (r) => seen.push(r.url()));
@@ -264,8 +266,6 @@ export class VisitorChecks {
         name,
         `at ${hhmm(at)} Chromium showed the site${this.end.flagOn ? ' (tier 3 still on: capacity notice)' : ' and the real Messenger launcher'} again`,
       );
-    } finally {
-      await context.close();
     }
   }
 
