@@ -83,7 +83,7 @@ export class VisitorChecks {
     if (!this.useBrowser) return 'browser checks turned off (--no-browser)';
     this.browser ??= launchBrowser()
       .then((b) => b.browser)
-      .catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+      .catch((e: unknown) => `no Chromium: ${e instanceof Error ? e.message : String(e)}`);
     return this.browser;
   }
 
@@ -108,7 +108,7 @@ export class VisitorChecks {
     const browser = await this.chromium();
     const name = `visitor ${moment} (browser)`;
     if (typeof browser === 'string') {
-      this.checks.push({ name, status: 'not-exercised', detail: `no Chromium: ${browser}` });
+      this.checks.push({ name, status: 'not-exercised', detail: browser });
       return;
     }
     try {

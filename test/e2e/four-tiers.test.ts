@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DrillResult, runDrill } from '../../drill/drill';
 import { loadFaultsFile, parseFaults } from '../../drill/faults';
+import { renderHtmlReport } from '../../drill/html-report';
 import { replay } from '../../drill/replay';
 import { parseScenario } from '../../drill/scenario';
 import { parseConfigText } from '../../lambdas/core/config';
@@ -16,14 +17,13 @@ const config = parseConfigText(
 describe('the four-tier drill (flash sale with the origin failing during the peak)', () => {
   let result: DrillResult;
   beforeAll(async () => {
-    // Browser checks have their own test; here the drill's own path through the edge is what matters.
+    // Chromium comes from drill/browser.ts (the @sparticuz/chromium devDependency on a bare machine).
     result = await runDrill({
       lines,
       config,
       faults: await loadFaultsFile('drill/scenarios/four-tiers.faults.json'),
-      browser: false,
     });
-  }, 120_000);
+  }, 180_000);
 
   it('passes every check, with the same tier 1–3 transitions as replay', () => {
     expect(result.checks.filter((c) => c.status === 'fail')).toEqual([]);
@@ -60,18 +60,31 @@ describe('the four-tier drill (flash sale with the origin failing during the pea
     expect(result.checks.find((c) => c.name === 'tier 4 static fallback recorded')?.status).toBe('pass');
   });
 
-  it('checks what visitors get over HTTP at each moment, and says browser checks were not exercised', () => {
-    const status = Object.fromEntries(
-      result.checks.filter((c) => c.name.startsWith('visitor')).map((c) => [c.name, c.status]),
+  it('checks what visitors get at each moment, over HTTP and in Chromium, with a screenshot each', () => {
+    const visitor = result.checks.filter((c) => c.name.startsWith('visitor'));
+    expect(visitor.map((c) => `${c.name} ${c.status}`)).toEqual([
+      'visitor flag-on (http) pass',
+      'visitor flag-on (browser) pass',
+      'visitor origin-down (http) pass',
+      'visitor origin-down (browser) pass',
+      'visitor recovered (http) pass',
+      'visitor recovered (browser) pass',
+    ]);
+    expect(visitor.find((c) => c.name === 'visitor flag-on (http)')?.detail).toMatch(/^at 09:22 /);
+    expect(visitor.find((c) => c.name === 'visitor origin-down (browser)')?.detail).toMatch(
+      /^at 09:28 Chromium loaded the fallback page at \/products\/42 in \d+ ms with 4 requests, all to the site itself$/,
     );
-    expect(status).toEqual({
-      'visitor flag-on (http)': 'pass',
-      'visitor flag-on (browser)': 'not-exercised',
-      'visitor origin-down (http)': 'pass',
-      'visitor origin-down (browser)': 'not-exercised',
-      'visitor recovered (http)': 'pass',
-      'visitor recovered (browser)': 'not-exercised',
-    });
+    const shots = result.edge?.screenshots ?? [];
+    expect(shots.map((s) => s.moment)).toEqual(['flag-on', 'origin-down', 'recovered']);
+    for (const s of shots) expect(Buffer.from(s.png, 'base64').subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('draws tier 4 on the same timeline as tiers 1–3 in the HTML report and embeds the screenshots', () => {
+    const html = renderHtmlReport(result, config, 'four tiers');
+
+    expect(html).toContain('tier 4 (origin alarm)');
+    expect(html).toContain('<title>tier 4 active 09:29–09:40</title>');
+    expect(html.match(/<img alt="[^"]+" src="data:image\/png;base64,/g)).toHaveLength(3);
   });
 });
 
@@ -84,12 +97,27 @@ describe('an origin fault CloudFront cannot fail over', () => {
       'inline.json',
     );
 
-    const result = await runDrill({ lines: lines.slice(0, 40), config, faults, browser: false });
+    // And with no Chromium anywhere, the browser checks say so instead of failing.
+    const saved = process.env.CHROMIUM_PATH;
+    process.env.CHROMIUM_PATH = '/nonexistent/chromium';
+
+    const result = await runDrill({ lines: lines.slice(0, 40), config, faults }).finally(() => {
+      if (saved === undefined) delete process.env.CHROMIUM_PATH;
+      else process.env.CHROMIUM_PATH = saved;
+    });
 
     const check = result.checks.find((c) => c.name === 'visitor origin-down (http)');
     expect(check?.status).toBe('fail');
     expect(check?.detail).toContain('answered 429, not the fallback page');
     // The alarm still sees the unhealthy origin, so Tier 4 is recorded and paged all the same.
     expect(result.edge?.tier4.map((t) => t.action)).toEqual(['activate', 'restore']);
+    const browser = result.checks.filter((c) => c.name.endsWith('(browser)'));
+    expect(browser.length).toBeGreaterThan(0);
+    for (const c of browser) {
+      expect(c.status).toBe('not-exercised');
+      expect(c.detail).toContain(
+        'no Chromium: CHROMIUM_PATH=/nonexistent/chromium is not an executable file',
+      );
+    }
   }, 120_000);
 });
