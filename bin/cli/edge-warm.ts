@@ -1,4 +1,4 @@
-// `surge edge warm|verify`: checks the deployed edge the week before an event. Fetches the Tier 4 fallback
+// `cx-surge edge warm|verify`: checks the deployed edge the week before an event. Fetches the Tier 4 fallback
 // files and the Tier 3 bootstrap path through the distribution and reports, per path, the status, what was
 // served, CloudFront's cache status (X-Cache) and the time it took. `warm` fetches the fallback files until
 // the edge location that answers holds them (a second fetch should be a Hit); `verify` fetches once and
@@ -117,7 +117,7 @@ export async function verifyEdge(
       f.ms > budget ? `${f.ms} ms over the ${budget} ms budget` : '',
       /^(Hit|RefreshHit) from cloudfront$/i.test(f.xCache ?? '')
         ? ''
-        : `not cached at this edge (X-Cache: ${f.xCache ?? 'none'}; run surge edge warm)`,
+        : `not cached at this edge (X-Cache: ${f.xCache ?? 'none'}; run cx-surge edge warm)`,
     ].filter(Boolean);
     verdicts.push({
       path,

@@ -1,5 +1,5 @@
 // A loopback stand-in for the SurgeEdge distribution (lib/edge) and the customer's origin, for the drill,
-// the browser tests and `surge edge verify` tests. It follows the construct's routing:
+// the browser tests and `cx-surge edge verify` tests. It follows the construct's routing:
 //
 //   viewer ─▶ distribution (127.0.0.1) ─┬─ bootstrap path: the real rendered CloudFront Function
 //                                       │     (flag from the KeyValueStore) ── stub, or ─▶ origin group

@@ -1,4 +1,4 @@
-// `surge edge warm|verify` against the loopback distribution stand-in (same routing and X-Cache values as
+// `cx-surge edge warm|verify` against the loopback distribution stand-in (same routing and X-Cache values as
 // CloudFront: fallback files Miss then Hit, the function's stub FunctionGeneratedResponse, failover Error).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../../bin/cli/edge';
@@ -31,7 +31,7 @@ const edge = (...args: string[]) =>
     },
   });
 
-describe('surge edge warm', () => {
+describe('cx-surge edge warm', () => {
   it('fetches every fallback file until this edge holds it, and reports X-Cache and time per fetch', async () => {
     const code = await edge('warm', '--base-url', site.url, '--json');
 
@@ -52,7 +52,7 @@ describe('surge edge warm', () => {
   });
 });
 
-describe('surge edge verify', () => {
+describe('cx-surge edge verify', () => {
   it('passes once warm, naming what the bootstrap path serves', async () => {
     await edge('warm', '--base-url', site.url);
     out = '';
@@ -95,7 +95,7 @@ describe('surge edge verify', () => {
 
     expect(code).toBe(1);
     expect(out).toContain(
-      'FAIL  /support-fallback-status.json: not cached at this edge (X-Cache: Miss from cloudfront; run surge edge warm)',
+      'FAIL  /support-fallback-status.json: not cached at this edge (X-Cache: Miss from cloudfront; run cx-surge edge warm)',
     );
   });
 
@@ -122,6 +122,6 @@ describe('surge edge verify', () => {
     const code = await edge('verify', '--base-url', 'http://127.0.0.1:9');
 
     expect(code).toBe(1);
-    expect(err).toMatch(/^surge edge verify: cannot reach http:\/\/127\.0\.0\.1:9: /);
+    expect(err).toMatch(/^cx-surge edge verify: cannot reach http:\/\/127\.0\.0\.1:9: /);
   });
 });
