@@ -125,7 +125,7 @@ export interface SurgeControllerProps {
 }
 
 /**
- * The surge controller (DESIGN.md §2): schedule → poll-observations → own bus → evaluate, one state
+ * The surge controller (docs/architecture.md): schedule → poll-observations → own bus → evaluate, one state
  * table, a KMS-encrypted pager topic, Genesys secrets by name, alarms and a dashboard.
  *
  * ```

@@ -138,7 +138,7 @@ export interface SurgeConfig {
 /** A tier that switches 4 times within an hour (two full episodes) is flapping: page, and widen the band. */
 export const DEFAULT_FLAPPING: FlappingConfig = { transitions: 4, windowSeconds: 3600 };
 
-/** DESIGN.md §4 defaults (the seed's activation matrix). */
+/** docs/semantics.md defaults (the seed's activation matrix). */
 export const DEFAULT_CONFIG: SurgeConfig = {
   intervalSeconds: 60,
   staleAfterSeconds: 180,

@@ -28,7 +28,7 @@ export { OverrideSchema } from './override';
 export type { QueueState, TierState } from './state';
 export { hydrateQueueState } from './state';
 
-// The decision core (DESIGN.md §4): one pure function from (state, observation, config, now,
+// The decision core (docs/semantics.md): one pure function from (state, observation, config, now,
 // overrides) to a decision. No clock reads, no I/O: `now` is only used for override expiry, every
 // other time comes from the observation itself, so a replay decides exactly as the live system did.
 

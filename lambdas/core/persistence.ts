@@ -15,7 +15,7 @@ export interface StoredQueueState {
   readonly updatedAt: number;
 }
 
-/** Manual override of one tier (DESIGN.md §4): the core's `Override`. */
+/** Manual override of one tier (docs/semantics.md): the core's `Override`. */
 export type ManualOverride = Override;
 
 /** What one evaluation needs, read in a single call. */

@@ -1,5 +1,5 @@
 // A Genesys Cloud session: one SDK ApiClient, one cached OAuth token, and the call discipline of
-// DESIGN.md §6. Lives at module scope in a Lambda, so a warm container reuses its token (the rate limit
+// docs/genesys.md. Lives at module scope in a Lambda, so a warm container reuses its token (the rate limit
 // is 300 requests/min per token; a token per call would also pay a login per call).
 //
 //   call ─▶ token fresh? ─no─▶ login (primary ─rejected─▶ primary, refreshed ─rejected─▶ break-glass)
