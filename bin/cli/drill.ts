@@ -13,7 +13,14 @@ import { renderHtmlReport } from '../../drill/html-report';
 import { parseScenario } from '../../drill/scenario';
 import type { StandIns } from '../../drill/stand-ins';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
-import { isInputError, parseCommandArgs, readText, UsageError } from './io';
+import {
+  checkWritable,
+  isInputError,
+  parseCommandArgs,
+  readText,
+  UsageError,
+  unmatchedQueueWarnings,
+} from './io';
 
 export const DEFAULT_SCENARIO = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -73,7 +80,12 @@ export async function run(args: string[]): Promise<number> {
     const config: SurgeConfig = configFile
       ? parseConfigText(await readText(configFile), configFile)
       : DEFAULT_CONFIG;
+    // Unwritable outputs fail now, not after the whole drill.
+    if (values.report) await checkWritable('--report', values.report);
+    if (values.outbox) await checkWritable('--outbox', values.outbox);
     const lines = parseScenario(await readText(scenario), scenario);
+    for (const w of unmatchedQueueWarnings(config, new Set(lines.map((l) => l.observation.queueId))))
+      process.stderr.write(`cx-surge drill: warning: ${w}\n`);
     // Faults beside a built-in scenario apply when that scenario is named, so plain `npm start` never changes.
     const faultsFile = values.scenario === undefined ? values.faults : faultsFileFor(scenario, values.faults);
     const faults = faultsFile === undefined ? undefined : await loadFaultsFile(faultsFile);

@@ -4,7 +4,7 @@ import { replay } from '../../drill/replay';
 import { renderTimeline } from '../../drill/report';
 import { parseScenario } from '../../drill/scenario';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
-import { isInputError, parseCommandArgs, readText, UsageError } from './io';
+import { isInputError, parseCommandArgs, readText, UsageError, unmatchedQueueWarnings } from './io';
 
 export const USAGE = `usage: cx-surge replay --scenario FILE.csv [--config FILE.json] [--json]
 
@@ -39,6 +39,8 @@ export async function run(args: string[]): Promise<number> {
       ? parseConfigText(await readText(values.config), values.config)
       : DEFAULT_CONFIG;
     const lines = parseScenario(await readText(values.scenario), values.scenario);
+    for (const w of unmatchedQueueWarnings(config, new Set(lines.map((l) => l.observation.queueId))))
+      process.stderr.write(`cx-surge replay: warning: ${w}\n`);
     const result = replay(lines, config);
 
     if (values.json) {
