@@ -28,7 +28,7 @@ function runApp(context: Record<string, unknown>, outdir: string): Promise<Run> 
           CDK_OUTDIR: outdir,
           CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }),
         },
-        timeout: 60_000,
+        timeout: 110_000, // synth with cdk-nag takes 60 s+ on 2 shared cores; the vitest timeout is 120 s
       },
       (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
     );
