@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { runDrill } from '../../drill/drill';
 import { renderDrillText } from '../../drill/drill-text';
 import { renderHtmlReport } from '../../drill/html-report';
-import { parseScenario } from '../../drill/scenario';
+import { type ScenarioLine, streamScenario } from '../../drill/scenario';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
-import { isInputError, parseCommandArgs, readText } from './io';
+import { isInputError, parseCommandArgs, readChunks, readText } from './io';
 
 export const DEFAULT_SCENARIO = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -51,7 +51,9 @@ export async function run(args: string[]): Promise<number> {
     const config: SurgeConfig = values.config
       ? parseConfigText(await readText(values.config), values.config)
       : DEFAULT_CONFIG;
-    const lines = parseScenario(await readText(scenario), scenario);
+    // The drill keeps the lines: it walks them on simulated time and replays them for its checks.
+    const lines: ScenarioLine[] = [];
+    await streamScenario(readChunks(scenario), scenario, (line) => lines.push(line));
     const shown = values.scenario ?? 'drill/scenarios/flash-sale.csv';
     const result = await runDrill({ lines, config, ...(values.outbox ? { outboxFile: values.outbox } : {}) });
 
