@@ -1,8 +1,8 @@
 // Streaming replay (`npm run bench replay`):
 //  (a) throughput on a generated 1,000,000-line trace, parse included: the file is read in 1 MiB
-//      chunks, parsed and decided as `surge replay` does. CPU time (user + system of this process)
+//      chunks, parsed and decided as `cx-surge replay` does. CPU time (user + system of this process)
 //      and wall time, median of 3 runs. Target: ≥ 1,000,000 observations/s CPU.
-//  (b) memory: peak RSS of `surge replay --json` as a whole process on 2M- and 10M-line traces.
+//  (b) memory: peak RSS of `cx-surge replay --json` as a whole process on 2M- and 10M-line traces.
 //      Target: within 1.3× of each other (memory does not grow with the file).
 // Reports figures; asserts nothing.
 import { spawn } from 'node:child_process';
@@ -59,7 +59,7 @@ async function throughput(dir: string): Promise<void> {
   );
 }
 
-/** Runs `surge replay --json` on `file` as its own process; its peak RSS and CPU as it reported them. */
+/** Runs `cx-surge replay --json` on `file` as its own process; its peak RSS and CPU as it reported them. */
 function cliUsage(file: string): Promise<{ maxRssKb: number; cpuMs: number; wallMs: number; code: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -68,7 +68,7 @@ function cliUsage(file: string): Promise<{ maxRssKb: number; cpuMs: number; wall
       [
         '--import',
         join(root, 'bench/support/report-rss.mjs'),
-        join(root, 'bin/surge.js'),
+        join(root, 'bin/cx-surge.js'),
         'replay',
         '--scenario',
         file,
@@ -95,7 +95,7 @@ function cliUsage(file: string): Promise<{ maxRssKb: number; cpuMs: number; wall
 }
 
 async function memory(dir: string): Promise<void> {
-  console.log('\n(b) peak RSS of `surge replay --json > /dev/null` as a whole process (tsx included)');
+  console.log('\n(b) peak RSS of `cx-surge replay --json > /dev/null` as a whole process (tsx included)');
   const rows: { lines: number; rss: number }[] = [];
   for (const lines of [2_000_000, 10_000_000]) {
     const file = join(dir, `trace-${lines / 1e6}m.csv`);

@@ -68,7 +68,7 @@ export async function writeChunks(pieces: Iterable<string>, separator = ''): Pro
   if (batch.length > 0) await flush();
 }
 
-/** `parseArgs` in strict mode; a mistake becomes a UsageError that points at `surge <command> --help`. */
+/** `parseArgs` in strict mode; a mistake becomes a UsageError that points at `cx-surge <command> --help`. */
 export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(
   command: string,
   args: string[],
@@ -78,6 +78,6 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options'
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message} (surge ${command} --help for options)`);
+    throw new UsageError(`${(e as Error).message} (cx-surge ${command} --help for options)`);
   }
 }
