@@ -10,13 +10,14 @@ import { type DrillResult, runDrill } from '../../drill/drill';
 import { renderDrillText } from '../../drill/drill-text';
 import { BUILT_IN_SCENARIOS_DIR, builtInBeside, faultsFileFor, loadFaultsFile } from '../../drill/faults';
 import { renderHtmlReport } from '../../drill/html-report';
-import { parseScenario } from '../../drill/scenario';
+import { type ScenarioLine, streamScenario } from '../../drill/scenario';
 import type { StandIns } from '../../drill/stand-ins';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
 import {
   checkWritable,
   isInputError,
   parseCommandArgs,
+  readChunks,
   readText,
   UsageError,
   unmatchedQueueWarnings,
@@ -83,7 +84,9 @@ export async function run(args: string[]): Promise<number> {
     // Unwritable outputs fail now, not after the whole drill.
     if (values.report) await checkWritable('--report', values.report);
     if (values.outbox) await checkWritable('--outbox', values.outbox);
-    const lines = parseScenario(await readText(scenario), scenario);
+    // The drill keeps the lines: it walks them on simulated time and replays them for its checks.
+    const lines: ScenarioLine[] = [];
+    await streamScenario(readChunks(scenario), scenario, (line) => lines.push(line));
     for (const w of unmatchedQueueWarnings(config, new Set(lines.map((l) => l.observation.queueId))))
       process.stderr.write(`cx-surge drill: warning: ${w}\n`);
     // Faults beside a built-in scenario apply when that scenario is named, so plain `npm start` never changes.
