@@ -9,6 +9,7 @@ export {
   SURGE_CONTROL_TABLE,
   startGenesysEmulator,
 } from './emulator';
+export { type CallbackInput, type EmulatedCallback } from './dr';
 export { type CallMatcher, type Fault, FaultPlan, type HttpMethod } from './faults';
 export { ErrorCode, type GenesysErrorBody } from './http';
 export { defaultMediaSplit, type EmulatedObservation, MEDIA_TYPES } from './observations';
