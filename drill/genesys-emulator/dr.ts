@@ -89,13 +89,20 @@ export class CallbackBook {
     const paging = isPlainObject(body.paging) ? body.paging : {};
     const pageSize = paging.pageSize ?? 25;
     const pageNumber = paging.pageNumber ?? 1;
-    if (!Number.isInteger(pageSize) || (pageSize as number) < 1 || (pageSize as number) > DETAILS_MAX_PAGE_SIZE)
+    if (
+      !Number.isInteger(pageSize) ||
+      (pageSize as number) < 1 ||
+      (pageSize as number) > DETAILS_MAX_PAGE_SIZE
+    )
       throw badRequest(`paging.pageSize must be an integer 1–${DETAILS_MAX_PAGE_SIZE}`);
     if (!Number.isInteger(pageNumber) || (pageNumber as number) < 1)
       throw badRequest('paging.pageNumber must be an integer ≥ 1');
     const wantsCallbacks = JSON.stringify(body.segmentFilters ?? []).includes('"callback"');
     const hits = wantsCallbacks ? this.all().filter((c) => c.createdAt >= start && c.createdAt < end) : [];
-    const page = hits.slice(((pageNumber as number) - 1) * (pageSize as number), (pageNumber as number) * (pageSize as number));
+    const page = hits.slice(
+      ((pageNumber as number) - 1) * (pageSize as number),
+      (pageNumber as number) * (pageSize as number),
+    );
     // Genesys leaves `conversations` out of an empty page; totalHits counts every match.
     return {
       ...(page.length ? { conversations: page.map(detailsView) } : {}),
@@ -212,4 +219,6 @@ export class EndpointLimits {
 }
 
 /** POSTs that only read (never in the mutation log). */
-export const READ_ONLY_POSTS: ReadonlySet<string> = new Set(['/api/v2/analytics/conversations/details/query']);
+export const READ_ONLY_POSTS: ReadonlySet<string> = new Set([
+  '/api/v2/analytics/conversations/details/query',
+]);

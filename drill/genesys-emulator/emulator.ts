@@ -10,8 +10,8 @@ import type { QueueObservation } from '../../lambdas/core/observation';
 import type { ClientCredentials, Clock } from '../../lambdas/core/ports';
 import { Authority, OAuthError } from './auth';
 import {
-  type CallbackInput,
   CallbackBook,
+  type CallbackInput,
   conversationView,
   type EmulatedCallback,
   EndpointLimits,

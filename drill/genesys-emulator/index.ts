@@ -1,5 +1,6 @@
 // The Genesys Cloud API emulator: public surface for tests, the drill and `surge emulator`.
 export { DEMO_ORG, seedDemoOrg } from './demo';
+export type { CallbackInput, EmulatedCallback } from './dr';
 export {
   DEFAULT_EMULATOR_CLIENTS,
   type GenesysEmulator,
@@ -9,7 +10,6 @@ export {
   SURGE_CONTROL_TABLE,
   startGenesysEmulator,
 } from './emulator';
-export { type CallbackInput, type EmulatedCallback } from './dr';
 export { type CallMatcher, type Fault, FaultPlan, type HttpMethod } from './faults';
 export { ErrorCode, type GenesysErrorBody } from './http';
 export { defaultMediaSplit, type EmulatedObservation, MEDIA_TYPES } from './observations';

@@ -38,7 +38,13 @@ import {
   rowInPlace,
   summarizeOps,
 } from '../core/dr-plan';
-import { DrConflictError, type DrLease, type DrOrg, type DrRunHeader, type DrRunStore } from '../core/dr-ports';
+import {
+  DrConflictError,
+  type DrLease,
+  type DrOrg,
+  type DrRunHeader,
+  type DrRunStore,
+} from '../core/dr-ports';
 import { LeaseHeldError } from '../core/errors';
 import type { Clock, Pager } from '../core/ports';
 
@@ -115,7 +121,10 @@ async function readBackup(deps: DrDeps): Promise<DrFacts['backup']> {
 
 async function readPrimary(deps: DrDeps): Promise<NonNullable<DrFacts['primary']>> {
   try {
-    return { reachable: true, rows: await deps.primary.listControlRows(deps.config.controlTable.datatableId) };
+    return {
+      reachable: true,
+      rows: await deps.primary.listControlRows(deps.config.controlTable.datatableId),
+    };
   } catch (e) {
     return { reachable: false, error: message(e) };
   }
@@ -143,11 +152,16 @@ export async function gatherFacts(deps: DrDeps, request: DrRequest | 'readiness'
   };
 }
 
-async function planFor(deps: DrDeps, request: DrRequest, facts: DrFacts): Promise<{ ops: DrOp[]; reverses?: string }> {
+async function planFor(
+  deps: DrDeps,
+  request: DrRequest,
+  facts: DrFacts,
+): Promise<{ ops: DrOp[]; reverses?: string }> {
   if (request.direction === 'failover') return { ops: planFailover(deps.config, request, facts) };
   const runId = facts.state.failoverRunId;
   const failover = runId ? await deps.store.getRun(runId) : undefined;
-  if (!runId || !failover) throw new DrPlanError(`the failover run ${runId ?? '(none)'} to reverse is not stored`);
+  if (!runId || !failover)
+    throw new DrPlanError(`the failover run ${runId ?? '(none)'} to reverse is not stored`);
   return { ops: reversePlan(failover.ops.map((r) => r.op)), reverses: runId };
 }
 
@@ -190,7 +204,11 @@ export async function planDr(deps: DrDeps, request: DrRequest): Promise<DrRunRep
 }
 
 /** `surge dr failover|failback --yes`: the guarded run. Throws DrBlockedError before any write if an assertion fails. */
-export async function runDr(deps: DrDeps, request: DrRequest, options: { confirmed: boolean }): Promise<DrRunReport> {
+export async function runDr(
+  deps: DrDeps,
+  request: DrRequest,
+  options: { confirmed: boolean },
+): Promise<DrRunReport> {
   requestDids(deps.config, request);
   if (!options.confirmed) throw new DrConfirmationError(`surge dr ${request.direction}`);
   const startedAt = deps.clock.now();
@@ -203,10 +221,17 @@ export async function runDr(deps: DrDeps, request: DrRequest, options: { confirm
   // The lease is the last assertion, taken for real: of two runs that both saw it free, one wins here.
   let lease: DrLease;
   try {
-    lease = await deps.store.acquireLease(runId, deps.owner, deps.clock.now(), deps.config.leaseSeconds * 1000);
+    lease = await deps.store.acquireLease(
+      runId,
+      deps.owner,
+      deps.clock.now(),
+      deps.config.leaseSeconds * 1000,
+    );
   } catch (e) {
     if (!(e instanceof LeaseHeldError)) throw e;
-    const lost = assertions.map((a) => (a.code === DrCheck.LEASE_FREE ? { ...a, ok: false, message: e.message } : a));
+    const lost = assertions.map((a) =>
+      a.code === DrCheck.LEASE_FREE ? { ...a, ok: false, message: e.message } : a,
+    );
     throw new DrBlockedError(baseReport(deps, runId, request, startedAt, lost, [], false));
   }
   try {
@@ -243,14 +268,23 @@ export async function runDr(deps: DrDeps, request: DrRequest, options: { confirm
 }
 
 /** `surge dr resume --run ID --yes`: finishes a run a crash (or a failure) left incomplete. */
-export async function resumeDr(deps: DrDeps, runId: string | undefined, options: { confirmed: boolean }): Promise<DrRunReport> {
+export async function resumeDr(
+  deps: DrDeps,
+  runId: string | undefined,
+  options: { confirmed: boolean },
+): Promise<DrRunReport> {
   if (!options.confirmed) throw new DrConfirmationError('surge dr resume');
   const target = runId ?? (await deps.store.findIncompleteRun())?.runId;
   if (!target) throw new DrPlanError('no incomplete DR run to resume');
   const run = await deps.store.getRun(target);
   if (!run) throw new DrPlanError(`DR run ${target} is not stored`);
   if (run.header.status === 'completed') throw new DrPlanError(`DR run ${target} already completed`);
-  const lease = await deps.store.acquireLease(target, deps.owner, deps.clock.now(), deps.config.leaseSeconds * 1000);
+  const lease = await deps.store.acquireLease(
+    target,
+    deps.owner,
+    deps.clock.now(),
+    deps.config.leaseSeconds * 1000,
+  );
   try {
     return await execute(deps, run.header, [], lease);
   } finally {
@@ -263,6 +297,7 @@ export async function resumeDr(deps: DrDeps, runId: string | undefined, options:
 interface Progress {
   readonly records: Map<string, DrOpRecord>;
   lease: DrLease;
+  renewedAt: number;
 }
 
 async function execute(
@@ -276,6 +311,7 @@ async function execute(
   const progress: Progress = {
     records: new Map(stored.ops.map((r) => [r.op.opId, r])),
     lease: startLease,
+    renewedAt: deps.clock.now(),
   };
   let error: string | undefined;
   let mirror: MirrorSummary | undefined;
@@ -314,7 +350,12 @@ async function execute(
     const state = await deps.store.readState();
     const next: DrStateRecord =
       header.direction === 'failover'
-        ? { state: 'FAILED_OVER', mode: header.mode, failoverRunId: header.runId, windowStart: header.startedAt }
+        ? {
+            state: 'FAILED_OVER',
+            mode: header.mode,
+            failoverRunId: header.runId,
+            windowStart: header.startedAt,
+          }
         : { ...state, state: 'NORMAL', mode: header.mode, failbackRunId: header.runId };
     await deps.store.writeState(next, progress.lease);
   }
@@ -333,11 +374,21 @@ async function execute(
   return report;
 }
 
+/** Extends the lease once a quarter of it has passed (so a write never goes out on a lapsed lease). */
 async function renew(deps: DrDeps, progress: Progress): Promise<void> {
-  progress.lease = await deps.store.renewLease(progress.lease, deps.clock.now(), deps.config.leaseSeconds * 1000);
+  const now = deps.clock.now();
+  const leaseMs = deps.config.leaseSeconds * 1000;
+  if (now - progress.renewedAt < leaseMs / 4) return;
+  progress.lease = await deps.store.renewLease(progress.lease, now, leaseMs);
+  progress.renewedAt = now;
 }
 
-async function record(deps: DrDeps, header: DrRunHeader, progress: Progress, changed: DrOpRecord[]): Promise<void> {
+async function record(
+  deps: DrDeps,
+  header: DrRunHeader,
+  progress: Progress,
+  changed: DrOpRecord[],
+): Promise<void> {
   for (const r of changed) progress.records.set(r.op.opId, r);
   if (changed.length) await deps.store.recordOps(header.runId, changed, progress.lease);
   const all = [...progress.records.values()];
@@ -359,7 +410,10 @@ async function executeOps(deps: DrDeps, header: DrRunHeader, progress: Progress)
     const ivrs = pending().filter((r) => r.op.kind === 'ivr');
     if (rows.length) await executeRows(deps, header, progress, rows, onRetryable);
     if (ivrs.length) await executeIvrs(deps, header, progress, ivrs, onRetryable);
-    if (pending().length && wait !== undefined) await deps.sleep(wait);
+    if (pending().length && wait !== undefined) {
+      await deps.sleep(wait);
+      await renew(deps, progress);
+    }
   }
 }
 
@@ -409,6 +463,7 @@ async function executeRows(
     const failures: DrOpRecord[] = [];
     for (const r of batch) {
       try {
+        await renew(deps, progress);
         await deps.primary.putControlRow(tableId, keyOf(r), { ...current.get(keyOf(r)), ...setOf(r) });
         written.push(r);
       } catch (e) {
@@ -467,7 +522,11 @@ async function executeIvrs(
           done.push({ ...r, status: 'verified', verifiedAt: deps.clock.now(), attempts: r.attempts + 1 });
           break;
         }
-        await deps.backup.putIvr(op.ivrId, { ...fresh.body, dnis: ivrDnisAfter(fresh.dnis, op), version: fresh.version });
+        await deps.backup.putIvr(op.ivrId, {
+          ...fresh.body,
+          dnis: ivrDnisAfter(fresh.dnis, op),
+          version: fresh.version,
+        });
         written.push(r);
         break;
       } catch (e) {
@@ -509,7 +568,11 @@ async function executeIvrs(
  * idempotent by source id across runs; an entry left `posting` by a crash is settled by reading the
  * primary org's recent callbacks' attributes before anything is created again.
  */
-async function mirrorCallbacks(deps: DrDeps, header: DrRunHeader, progress: Progress): Promise<MirrorSummary> {
+async function mirrorCallbacks(
+  deps: DrDeps,
+  header: DrRunHeader,
+  progress: Progress,
+): Promise<MirrorSummary> {
   const state = await deps.store.readState();
   const windowStart = state.windowStart ?? header.startedAt;
   const windowEnd = deps.clock.now() + 1;
@@ -538,15 +601,20 @@ async function mirrorCallbacks(deps: DrDeps, header: DrRunHeader, progress: Prog
   }
   const map = deps.config.callbacks.queueMap;
   let createdNow = 0;
-  let sinceRenew = 0;
   for (const callback of found) {
     if (ledger.get(callback.conversationId)?.status === 'verified') continue;
-    if (sinceRenew++ % 50 === 0) await renew(deps, progress);
+    await renew(deps, progress);
     await deps.store.putMirror(
-      { sourceConversationId: callback.conversationId, status: 'posting', at: deps.clock.now(), runId: header.runId },
+      {
+        sourceConversationId: callback.conversationId,
+        status: 'posting',
+        at: deps.clock.now(),
+        runId: header.runId,
+      },
       progress.lease,
     );
-    const queueId = (callback.queueId && map[callback.queueId]) ?? deps.config.callbacks.defaultPrimaryQueueId;
+    const queueId =
+      (callback.queueId && map[callback.queueId]) ?? deps.config.callbacks.defaultPrimaryQueueId;
     const id = await deps.primary.createShadowCallback({
       sourceConversationId: callback.conversationId,
       callbackNumbers: callback.callbackNumbers,

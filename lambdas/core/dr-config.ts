@@ -46,7 +46,12 @@ export const DrConfigSchema = z.strictObject({
       statusField: id.default('Status'),
       targetField: id.default('Backup_Target'),
     })
-    .default({ datatableId: 'DR_Control', allRowKey: '__ALL__', statusField: 'Status', targetField: 'Backup_Target' }),
+    .default({
+      datatableId: 'DR_Control',
+      allRowKey: '__ALL__',
+      statusField: 'Status',
+      targetField: 'Backup_Target',
+    }),
   backupIvrs: z.array(BackupIvrSchema).min(1, 'must name at least one backup IVR'),
   callbacks: z
     .strictObject({
@@ -81,7 +86,10 @@ export function parseDrConfig(input: unknown): DrConfig {
       issue?.code === 'unrecognized_keys'
         ? [...issue.path, issue.keys[0]].map(String).join('.')
         : (issue?.path.map(String).join('.') ?? '');
-    throw new ConfigError(path, issue?.code === 'unrecognized_keys' ? 'is not a known key' : (issue?.message ?? 'invalid'));
+    throw new ConfigError(
+      path,
+      issue?.code === 'unrecognized_keys' ? 'is not a known key' : (issue?.message ?? 'invalid'),
+    );
   }
   const config = result.data;
   const seenDid = new Map<string, string>();
@@ -110,7 +118,9 @@ export function parseDrConfigText(text: string, source: string): DrConfig {
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new ConfigFileError(source, undefined, '', `is not valid JSON: ${(cause as Error).message}`, { cause });
+    throw new ConfigFileError(source, undefined, '', `is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   try {
     return parseDrConfig(json);

@@ -220,7 +220,9 @@ export function checkAssertions(
   // Backup org: reachable with break-glass credentials, IVRs exist, emergency flows published.
   const b = facts.backup;
   if (!b.reachable) {
-    out.push(fail(DrCheck.BACKUP_REACHABLE, `backup org not reachable with break-glass credentials: ${b.error}`));
+    out.push(
+      fail(DrCheck.BACKUP_REACHABLE, `backup org not reachable with break-glass credentials: ${b.error}`),
+    );
   } else {
     out.push(pass(DrCheck.BACKUP_REACHABLE, 'backup org answers with the break-glass client'));
     const missing = config.backupIvrs.filter((i) => !b.ivrs.has(i.id)).map((i) => i.id);
@@ -303,7 +305,8 @@ export function checkAssertions(
   return out;
 }
 
-export const blocking = (results: readonly AssertionResult[]): AssertionResult[] => results.filter((r) => !r.ok);
+export const blocking = (results: readonly AssertionResult[]): AssertionResult[] =>
+  results.filter((r) => !r.ok);
 
 const pick = (row: ControlRow | undefined, fields: readonly string[]): ControlRow =>
   Object.fromEntries(fields.filter((f) => row?.[f] !== undefined).map((f) => [f, row?.[f] as RowValue]));
@@ -353,7 +356,9 @@ export function planFailover(config: DrConfig, request: DrRequest, facts: DrFact
   return config.backupIvrs.flatMap((ivr) => {
     const current = new Set(ivrs.get(ivr.id)?.dnis ?? []);
     const add = ivr.dids.filter((d) => wanted.has(d) && !current.has(d));
-    return add.length ? [{ opId: `ivr:${ivr.id}`, kind: 'ivr' as const, ivrId: ivr.id, add, remove: [] }] : [];
+    return add.length
+      ? [{ opId: `ivr:${ivr.id}`, kind: 'ivr' as const, ivrId: ivr.id, add, remove: [] }]
+      : [];
   });
 }
 
@@ -492,9 +497,7 @@ export function drRunStartedPage(runId: string, request: DrRequest, opCount: num
 export function drRunEndedPage(report: DrRunReport, now: number): Page {
   const ok = report.status === 'completed';
   const rto = report.rtoMs === undefined ? 'n/a' : `${(report.rtoMs / 1000).toFixed(1)} s`;
-  const mirror = report.mirror
-    ? `, callbacks mirrored ${report.mirror.mirrored}/${report.mirror.found}`
-    : '';
+  const mirror = report.mirror ? `, callbacks mirrored ${report.mirror.mirrored}/${report.mirror.found}` : '';
   return {
     kind: 'dr-switchover',
     dedupKey: ok ? `dr-run:${report.runId}` : `dr-run:${report.runId}:failed`,

@@ -12,7 +12,13 @@
 // fencing token. Every later write of the run carries that token and is conditional on no newer
 // token having written the item (`fence ≤ token`); the run renews its lease before each batch of
 // Genesys writes and stops when the renewal fails, so a paused holder cannot overwrite a newer one.
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DrOp, DrOpRecord, DrStateRecord, LeaseFact } from '../../core/dr-plan';
 import type { DrLease, DrRunHeader, DrRunStore, MirrorEntry, ReadinessRecord } from '../../core/dr-ports';
 import { LeaseHeldError, StaleFencingTokenError, StoredItemError } from '../../core/errors';
@@ -33,7 +39,8 @@ const FENCE = 'attribute_not_exists(#fence) OR #fence <= :token';
 
 function json<T>(item: Record<string, unknown>, field: string): T {
   const raw = item[field];
-  if (typeof raw !== 'string') throw new StoredItemError(`${item.pk}/${item.sk}`, field, 'must be a JSON string');
+  if (typeof raw !== 'string')
+    throw new StoredItemError(`${item.pk}/${item.sk}`, field, 'must be a JSON string');
   try {
     return JSON.parse(raw) as T;
   } catch (cause) {
@@ -70,10 +77,17 @@ export class DynamoDrRunStore implements DrRunStore {
         new UpdateCommand({
           TableName: this.name,
           Key: { pk: DR_PARTITION, sk: LEASE },
-          UpdateExpression: 'SET #owner = :owner, runId = :runId, leaseExpiresAt = :exp ADD fencingToken :one',
+          UpdateExpression:
+            'SET #owner = :owner, runId = :runId, leaseExpiresAt = :exp ADD fencingToken :one',
           ConditionExpression: 'attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now',
           ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': owner, ':runId': runId, ':exp': expiresAt, ':now': now, ':one': 1 },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':runId': runId,
+            ':exp': expiresAt,
+            ':now': now,
+            ':one': 1,
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -96,8 +110,9 @@ export class DynamoDrRunStore implements DrRunStore {
           TableName: this.name,
           Key: { pk: DR_PARTITION, sk: LEASE },
           UpdateExpression: 'SET leaseExpiresAt = :exp',
-          ConditionExpression: 'fencingToken = :token AND leaseExpiresAt >= :now',
-          ExpressionAttributeValues: { ':exp': expiresAt, ':token': lease.token, ':now': now },
+          // Only the token matters: an expired lease nobody re-acquired is still ours to extend.
+          ConditionExpression: 'fencingToken = :token',
+          ExpressionAttributeValues: { ':exp': expiresAt, ':token': lease.token },
         }),
       );
       return { ...lease, expiresAt };
@@ -150,7 +165,8 @@ export class DynamoDrRunStore implements DrRunStore {
     for (let i = 0; i < items.length; i += 25) {
       let pending = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 0; pending.length > 0; attempt += 1) {
-        if (attempt > 8) throw new Error(`DR run ${header.runId}: could not store its plan (unprocessed items)`);
+        if (attempt > 8)
+          throw new Error(`DR run ${header.runId}: could not store its plan (unprocessed items)`);
         const { UnprocessedItems } = await this.table.doc.send(
           new BatchWriteCommand({ RequestItems: { [this.name]: pending } }),
         );
@@ -158,7 +174,10 @@ export class DynamoDrRunStore implements DrRunStore {
       }
     }
     // The header last: a run is visible only once its whole plan is stored.
-    await this.fencedPut({ ...runKey(header.runId), status: header.status, header: JSON.stringify(header) }, lease);
+    await this.fencedPut(
+      { ...runKey(header.runId), status: header.status, header: JSON.stringify(header) },
+      lease,
+    );
   }
 
   async getRun(runId: string): Promise<{ header: DrRunHeader; ops: DrOpRecord[] } | undefined> {
@@ -226,7 +245,9 @@ export class DynamoDrRunStore implements DrRunStore {
   async getMirrors(sourceIds: readonly string[]): Promise<Map<string, MirrorEntry>> {
     const wanted = new Set(sourceIds);
     const all = await this.queryPrefix('MIRROR#', (item) => json<MirrorEntry>(item, 'entry'));
-    return new Map(all.filter((m) => wanted.has(m.sourceConversationId)).map((m) => [m.sourceConversationId, m]));
+    return new Map(
+      all.filter((m) => wanted.has(m.sourceConversationId)).map((m) => [m.sourceConversationId, m]),
+    );
   }
 
   async putMirror(entry: MirrorEntry, lease: DrLease): Promise<void> {
@@ -235,7 +256,11 @@ export class DynamoDrRunStore implements DrRunStore {
 
   async readReadiness(): Promise<ReadinessRecord> {
     const { Item } = await this.table.doc.send(
-      new GetCommand({ TableName: this.name, Key: { pk: DR_PARTITION, sk: READINESS }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.name,
+        Key: { pk: DR_PARTITION, sk: READINESS },
+        ConsistentRead: true,
+      }),
     );
     return Item ? json<ReadinessRecord>(Item, 'record') : { openEpisodes: {} };
   }

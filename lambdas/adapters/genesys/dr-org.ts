@@ -44,7 +44,8 @@ const DETAILS_PAGE = 100;
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
+const obj = (v: unknown): Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -61,7 +62,8 @@ function ivrFact(body: unknown): BackupIvrFact {
 /** A credentials source that only offers the break-glass client (the backup org's DR login). */
 export function breakGlassOnly(source: CredentialsSource): CredentialsSource {
   return {
-    get: (which, options) => (which === 'primary' ? Promise.resolve(undefined) : source.get('breakGlass', options)),
+    get: (which, options) =>
+      which === 'primary' ? Promise.resolve(undefined) : source.get('breakGlass', options),
   };
 }
 
@@ -198,7 +200,9 @@ export class GenesysDrOrg implements DrOrg {
 
   async getFlow(flowId: string): Promise<FlowFact> {
     try {
-      const body = obj(await this.call(`getFlow ${flowId}`, () => this.session.sdk.architect.getFlow(flowId)));
+      const body = obj(
+        await this.call(`getFlow ${flowId}`, () => this.session.sdk.architect.getFlow(flowId)),
+      );
       const published = str(obj(body.publishedVersion).id);
       return { id: flowId, exists: true, ...(published ? { publishedVersion: published } : {}) };
     } catch (e) {
@@ -238,7 +242,9 @@ export class GenesysDrOrg implements DrOrg {
           callbackNumbers: [...callback.callbackNumbers],
           ...(callback.queueId ? { queueId: callback.queueId } : {}),
           ...(callback.callbackUserName ? { callbackUserName: callback.callbackUserName } : {}),
-          ...(callback.callbackScheduledTime ? { callbackScheduledTime: callback.callbackScheduledTime } : {}),
+          ...(callback.callbackScheduledTime
+            ? { callbackScheduledTime: callback.callbackScheduledTime }
+            : {}),
           data: { [SHADOW_SOURCE_KEY]: callback.sourceConversationId },
         }),
       ),
@@ -256,7 +262,9 @@ export class GenesysDrOrg implements DrOrg {
 
   async shadowSourceOf(conversationId: string): Promise<string | undefined> {
     const body = obj(
-      await this.call(`getConversation ${conversationId}`, () => this.conversations.getConversation(conversationId)),
+      await this.call(`getConversation ${conversationId}`, () =>
+        this.conversations.getConversation(conversationId),
+      ),
     );
     for (const p of arr(body.participants)) {
       const source = str(obj(obj(p).attributes)[SHADOW_SOURCE_KEY]);
@@ -269,7 +277,9 @@ export class GenesysDrOrg implements DrOrg {
 function callbackFact(c: Json): CallbackFact {
   const sessions = arr(c.participants).flatMap((p) => arr(obj(p).sessions).map(obj));
   const session = sessions.find((s) => s.mediaType === 'callback') ?? {};
-  const segment = arr(session.segments).map(obj).find((s) => str(s.queueId));
+  const segment = arr(session.segments)
+    .map(obj)
+    .find((s) => str(s.queueId));
   const queueId = str(segment?.queueId);
   const callbackUserName = str(session.callbackUserName);
   const callbackScheduledTime = str(session.callbackScheduledTime);
