@@ -28,8 +28,13 @@ export interface DrOrgOptions {
   readonly requestsPerMinute: number;
   readonly ivrPutsPerMinute: number;
   readonly burst: number;
-  /** Budget per call including the session's retries. @default 90000 (a Retry-After of a minute fits) */
+  /** Budget per call including the session's retries. @default 300000 (several minute-long Retry-Afters fit) */
   readonly callBudgetMs?: number;
+  /**
+   * Retries per call (429/5xx/timeouts), each after `Retry-After` when given. A DR run has no next tick
+   * to leave a storm to, so it waits a storm out inside the call. @default 8
+   */
+  readonly maxRetries?: number;
   readonly callTimeoutMs?: number;
   /** Runs every call (a circuit breaker, docs/dr.md); default: call straight through. */
   readonly guard?: <T>(call: () => Promise<T>) => Promise<T>;
@@ -84,11 +89,12 @@ export class GenesysDrOrg implements DrOrg {
   constructor(options: DrOrgOptions) {
     this.clock = options.clock;
     this.sleep = options.sleep ?? realSleep;
-    this.callBudgetMs = options.callBudgetMs ?? 90_000;
+    this.callBudgetMs = options.callBudgetMs ?? 300_000;
     this.guard = options.guard ?? ((call) => call());
     this.session = new GenesysSession({
       credentials: options.credentials,
       clock: options.clock,
+      maxRetries: options.maxRetries ?? 8,
       ...(options.region ? { region: options.region } : {}),
       ...(options.gateway ? { gateway: options.gateway } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
