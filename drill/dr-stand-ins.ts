@@ -1,14 +1,16 @@
 // The DR drill's stand-ins (docs/dr.md "Drill"): two emulated Genesys orgs (primary and backup) on
 // 127.0.0.1, dynalite for the state table, a recording pager over the real outbox, all on one
 // simulated clock. Tests use them too.
-import { createDynamoPersistence, OutboxPager } from '../lambdas/adapters/dynamodb';
+import { createDynamoPersistence, DynamoBreakerStore, OutboxPager } from '../lambdas/adapters/dynamodb';
 import { DynamoDrRunStore } from '../lambdas/adapters/dynamodb/dr-run-store';
 import { stateTable } from '../lambdas/adapters/dynamodb/items';
 import { breakGlassOnly, GenesysDrOrg } from '../lambdas/adapters/genesys/dr-org';
 import { LocalOutboxPager } from '../lambdas/adapters/local';
+import { SharedBreakers } from '../lambdas/app/breaker';
 import type { DrDeps } from '../lambdas/app/dr-switchover';
 import { type DrConfig, type DrConfigInput, drDids, parseDrConfig } from '../lambdas/core/dr-config';
 import { DrStatus } from '../lambdas/core/dr-plan';
+import { BACKUP_BREAKER } from '../lambdas/core/dr-ports';
 import type { ClientCredentials, CredentialsSource, Page } from '../lambdas/core/ports';
 import { DEFAULT_EMULATOR_CLIENTS, type GenesysEmulator, startGenesysEmulator } from './genesys-emulator';
 import { type LocalDynamo, startLocalDynamo } from './local-dynamo';
@@ -123,8 +125,18 @@ export async function startDrStandIns(options: {
     config,
     deps: (overrides = {}) => {
       const { backupCredentials, ...rest } = overrides;
-      const org = (url: string, credentials: CredentialsSource) =>
+      // A new process's breaker view, over the shared breaker state in the table.
+      const breakers = new SharedBreakers({
+        store: new DynamoBreakerStore(table),
+        clock,
+        pages: pager,
+        log: { info: () => {}, warn: () => {}, error: () => {} },
+        owner: () => 'drill',
+        random: () => 0.5,
+      });
+      const org = (url: string, credentials: CredentialsSource, guarded = false) =>
         new GenesysDrOrg({
+          ...(guarded ? { guard: <T>(call: () => Promise<T>) => breakers.run(BACKUP_BREAKER, call) } : {}),
           credentials,
           clock,
           gateway: url,
@@ -137,7 +149,7 @@ export async function startDrStandIns(options: {
       return {
         config,
         primary: org(primary.url, emulatorCredentials()),
-        backup: org(backup.url, breakGlassOnly(backupCredentials ?? emulatorCredentials())),
+        backup: org(backup.url, breakGlassOnly(backupCredentials ?? emulatorCredentials()), true),
         store: new DynamoDrRunStore(table),
         pager,
         clock,

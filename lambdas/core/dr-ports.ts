@@ -33,6 +33,9 @@ export interface ShadowCallback {
   readonly callbackScheduledTime?: string;
 }
 
+/** The shared circuit breaker every backup-org call goes through (docs/resilience.md, docs/dr.md). */
+export const BACKUP_BREAKER = 'genesys-backup';
+
 /** `data` key of a shadow callback naming the backup org's conversation it mirrors. */
 export const SHADOW_SOURCE_KEY = 'drSourceConversationId';
 

@@ -2,15 +2,18 @@
 // Manager (the backup org logs in with its break-glass client only), and a pager that stages pages in
 // the outbox (the poller's sender delivers them) and, in the Lambda, also sends them through SNS.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { OutboxPager } from '../adapters/dynamodb';
+import { DynamoBreakerStore, OutboxPager } from '../adapters/dynamodb';
 import { DynamoDrRunStore } from '../adapters/dynamodb/dr-run-store';
 import { stateTable } from '../adapters/dynamodb/items';
 import { DynamoPageOutbox } from '../adapters/dynamodb/page-outbox';
 import { breakGlassOnly, GenesysDrOrg } from '../adapters/genesys/dr-org';
 import type { GatewayOptions } from '../adapters/genesys/sdk';
 import { SecretsManagerCredentialsSource } from '../adapters/secrets';
+import { SharedBreakers } from '../app/breaker';
+import type { AppLogger } from '../app/deps';
 import type { DrDeps } from '../app/dr-switchover';
 import type { DrConfig, DrOrgConfig } from '../core/dr-config';
+import { BACKUP_BREAKER } from '../core/dr-ports';
 import type { Clock, CredentialsSource, Page, Pager } from '../core/ports';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -30,9 +33,16 @@ export interface AwsDrDepsOptions {
     readonly primary?: string | GatewayOptions;
     readonly backup?: string | GatewayOptions;
   };
-  /** Runs every backup-org call (the shared `genesys-backup` circuit breaker, docs/dr.md). */
-  readonly backupGuard?: <T>(call: () => Promise<T>) => Promise<T>;
+  /** Logs breaker transitions. @default warnings and errors to stderr */
+  readonly log?: AppLogger;
 }
+
+const stderrLog: AppLogger = {
+  info: () => {},
+  warn: (message, extra) => process.stderr.write(`${JSON.stringify({ level: 'warn', message, ...extra })}\n`),
+  error: (message, extra) =>
+    process.stderr.write(`${JSON.stringify({ level: 'error', message, ...extra })}\n`),
+};
 
 const secretsOf = (_org: 'primary' | 'backup', org: DrOrgConfig): CredentialsSource =>
   new SecretsManagerCredentialsSource({
@@ -56,6 +66,15 @@ export function awsDrDeps(options: AwsDrDepsOptions): DrDeps {
   const table = stateTable({ client: options.dynamo, tableName: options.tableName, clock: systemClock });
   const outbox = new DynamoPageOutbox(table);
   const credentials = options.credentials ?? secretsOf;
+  // Backup-org calls share the `genesys-backup` breaker with every other container and the CLI: when the
+  // backup org is down, assertions fail fast (backup-org-reachable) instead of waiting out each call.
+  const breakers = new SharedBreakers({
+    store: new DynamoBreakerStore(table),
+    clock: systemClock,
+    pages: { stage: (page) => outbox.recordNew(page, systemClock.now()) },
+    log: options.log ?? stderrLog,
+    owner: () => options.owner,
+  });
   const org = (which: 'primary' | 'backup', source: CredentialsSource) =>
     new GenesysDrOrg({
       credentials: source,
@@ -65,7 +84,9 @@ export function awsDrDeps(options: AwsDrDepsOptions): DrDeps {
       requestsPerMinute: config.rateLimits.requestsPerMinute,
       ivrPutsPerMinute: config.rateLimits.ivrPutsPerMinute,
       burst: config.rateLimits.burst,
-      ...(which === 'backup' && options.backupGuard ? { guard: options.backupGuard } : {}),
+      ...(which === 'backup'
+        ? { guard: <T>(call: () => Promise<T>) => breakers.run(BACKUP_BREAKER, call) }
+        : {}),
     });
   return {
     config,

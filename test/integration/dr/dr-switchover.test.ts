@@ -367,6 +367,23 @@ describe('failback mirrors the callbacks taken during the DR window', () => {
   });
 });
 
+describe('the shared genesys-backup breaker', () => {
+  it('opens after repeated backup failures; then assertions fail fast without calling the backup org', async () => {
+    stand.backup.faults.during({ path: '/api/v2/*' }, { kind: 'status', status: 503 }, 3_600_000);
+    for (let i = 0; i < 5; i += 1) {
+      const r = await planDr(stand.deps(), { direction: 'failover', mode: 'nuclear' });
+      expect(r.assertions.find((a) => a.code === DrCheck.BACKUP_REACHABLE)?.message).toMatch(/HTTP 503/);
+    }
+    const before = stand.backup.requests().length;
+    const report = await planDr(stand.deps(), { direction: 'failover', mode: 'nuclear' });
+    expect(report.status).toBe('blocked');
+    expect(report.assertions.find((a) => a.code === DrCheck.BACKUP_REACHABLE)?.message).toMatch(
+      /circuit genesys-backup is open/,
+    );
+    expect(stand.backup.requests()).toHaveLength(before);
+  });
+});
+
 describe('readiness', () => {
   const broken: { name: string; code: string; breakIt: (s: DrStandIns) => void }[] = [
     {
