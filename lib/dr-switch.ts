@@ -145,8 +145,6 @@ export class DrSwitch extends Construct {
       timeout: Duration.seconds(this.timeoutSeconds),
       role: this.role,
       logGroup,
-      // One DR run at a time is the lease's job; 2 lets a status call in while a run works.
-      reservedConcurrentExecutions: undefined,
       // A scheduled readiness run that failed is re-run tomorrow; the error alarm pages today.
       retryAttempts: 0,
       environment: {
