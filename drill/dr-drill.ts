@@ -1,4 +1,4 @@
-// `surge dr drill`: on two emulated orgs at the emulated rate limits, on simulated time, each switch
+// `cx-surge dr drill`: on two emulated orgs at the emulated rate limits, on simulated time, each switch
 // mode fails over, takes callbacks in the backup org during the window, fails back, and is checked
 // against its target (docs/dr.md "Drill"). Product code: operators run it before the monthly DR test.
 import { planDr, runDr } from '../lambdas/app/dr-switchover';

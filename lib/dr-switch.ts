@@ -47,7 +47,7 @@ const MAX_TIMEOUT_SECONDS = 900;
  * The dr-switch timeout, sized for the largest plan the config allows: every DID as its own
  * DR_Control row (`--mode dids`), one write each at the paced per-token rate, plus a read-back per
  * batch, ×1.5 for 429s, plus 2 minutes for assertions and mirroring callbacks. Capped at 900 s (a run
- * cut off there is resumable: `surge dr resume`).
+ * cut off there is resumable: `cx-surge dr resume`).
  */
 export function drSwitchTimeoutSeconds(config: DrConfig): number {
   const { requestsPerMinute, burst } = config.rateLimits;
@@ -78,7 +78,7 @@ export interface DrSwitchProps {
 }
 
 /**
- * The DR switchover in the stack (docs/dr.md): the `dr-switch` Lambda (the same code as `surge dr`),
+ * The DR switchover in the stack (docs/dr.md): the `dr-switch` Lambda (the same code as `cx-surge dr`),
  * its daily readiness dry-run, the four Genesys secrets it reads (by name), an alarm on its errors,
  * and the emergency-access role engineers assume with MFA to read the break-glass secrets and invoke
  * dr-switch — nothing else.
@@ -121,7 +121,7 @@ export class DrSwitch extends Construct {
     if (this.timeoutSeconds >= MAX_TIMEOUT_SECONDS) {
       Annotations.of(this).addWarningV2(
         'cx-surge:dr-timeout',
-        `${drDids(c).length} DIDs as per-DID rows may not fit one 900 s invocation: such a run stops resumable (surge dr resume); prefer --mode all or nuclear`,
+        `${drDids(c).length} DIDs as per-DID rows may not fit one 900 s invocation: such a run stops resumable (cx-surge dr resume); prefer --mode all or nuclear`,
       );
     }
 

@@ -1,4 +1,4 @@
-// `surge dr plan|failover|failback|resume|status|readiness|drill`: the DR switchover (docs/dr.md).
+// `cx-surge dr plan|failover|failback|resume|status|readiness|drill`: the DR switchover (docs/dr.md).
 // Runs here with your AWS credentials (default chain), or in the deployed dr-switch Lambda with
 // `--via-lambda FUNCTION` so a switch survives your laptop. `drill` runs on local stand-ins only.
 import { readFile } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import {
 } from '../../lambdas/handlers/dr-switch-handler';
 import { isInputError, parseCommandArgs, readText, UsageError } from './io';
 
-export const USAGE = `usage: surge dr <action> [options]
+export const USAGE = `usage: cx-surge dr <action> [options]
 
 actions:
   plan        check every assertion and print the plan; writes nothing (same as --dry-run)
@@ -129,14 +129,14 @@ function renderReadiness(r: ReadinessReport): string {
 function print(action: Action, result: DrSwitchResult, json: boolean): number {
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (result.outcome === 'refused') {
-    if (!json) process.stderr.write(`surge dr ${action}: ${result.message}\n`);
+    if (!json) process.stderr.write(`cx-surge dr ${action}: ${result.message}\n`);
     return 2;
   }
   if (result.outcome === 'blocked') {
     if (!json) {
       process.stdout.write(renderRunReport(result.report as DrRunReport));
       process.stderr.write(
-        `surge dr ${action}: blocked before any write — fix the failing assertion(s) above\n`,
+        `cx-surge dr ${action}: blocked before any write — fix the failing assertion(s) above\n`,
       );
     }
     return 1;
@@ -158,7 +158,7 @@ function print(action: Action, result: DrSwitchResult, json: boolean): number {
 async function invokeLambda(functionName: string, event: DrSwitchEvent): Promise<DrSwitchResult> {
   const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
   // CloudTrail records the IAM identity that invoked; this names the person for the run's owner field.
-  const requestedBy = process.env.USER ? `${process.env.USER} (surge dr --via-lambda)` : undefined;
+  const requestedBy = process.env.USER ? `${process.env.USER} (cx-surge dr --via-lambda)` : undefined;
   const client = new LambdaClient({});
   const out = await client.send(
     new InvokeCommand({
@@ -238,7 +238,7 @@ export async function run(args: string[]): Promise<number> {
     }
     if (values['dry-run'] && values.yes) throw new UsageError('--dry-run and --yes contradict each other');
     if ((action === 'failover' || action === 'failback' || action === 'plan') && !mode) {
-      throw new UsageError(`surge dr ${action} needs --mode (${DR_MODES.join(' | ')})`);
+      throw new UsageError(`cx-surge dr ${action} needs --mode (${DR_MODES.join(' | ')})`);
     }
     if (
       (action === 'failover' || action === 'failback' || action === 'resume') &&
@@ -246,7 +246,7 @@ export async function run(args: string[]): Promise<number> {
       !values['dry-run']
     ) {
       throw new UsageError(
-        `surge dr ${action} changes routing for real: add --yes (or --dry-run to only check and plan)`,
+        `cx-surge dr ${action} changes routing for real: add --yes (or --dry-run to only check and plan)`,
       );
     }
     const dids = values.dids
@@ -265,7 +265,7 @@ export async function run(args: string[]): Promise<number> {
 
     if (values['via-lambda']) return print(action, await invokeLambda(values['via-lambda'], event), json);
 
-    if (!values.config) throw new UsageError(`surge dr ${action} needs --config FILE (the DR config)`);
+    if (!values.config) throw new UsageError(`cx-surge dr ${action} needs --config FILE (the DR config)`);
     const config = parseDrConfigText(await readText(values.config), values.config);
     const tableName = values.table ?? process.env.SURGE_STATE_TABLE;
     if (!tableName) throw new UsageError('name the state table: --table NAME or $SURGE_STATE_TABLE');
@@ -278,7 +278,7 @@ export async function run(args: string[]): Promise<number> {
       config,
       dynamo: new DynamoDBClient(values['endpoint-url'] ? { endpoint: values['endpoint-url'] } : {}),
       tableName,
-      owner: `surge dr (${process.env.USER ?? 'cli'})`,
+      owner: `cx-surge dr (${process.env.USER ?? 'cli'})`,
       ...(secretsFile
         ? {
             credentials: (_which, org) =>
@@ -297,7 +297,7 @@ export async function run(args: string[]): Promise<number> {
     return print(action, await handleDrEvent(deps, event), json);
   } catch (e) {
     if (isInputError(e)) {
-      process.stderr.write(`surge dr${action ? ` ${action}` : ''}: ${e.message}\n`);
+      process.stderr.write(`cx-surge dr${action ? ` ${action}` : ''}: ${e.message}\n`);
       return 2;
     }
     throw e;

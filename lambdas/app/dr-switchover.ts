@@ -192,7 +192,7 @@ function baseReport(
   };
 }
 
-/** `surge dr plan` / `--dry-run`: facts, assertions and the plan. Writes nothing anywhere. */
+/** `cx-surge dr plan` / `--dry-run`: facts, assertions and the plan. Writes nothing anywhere. */
 export async function planDr(deps: DrDeps, request: DrRequest): Promise<DrRunReport> {
   requestDids(deps.config, request);
   const startedAt = deps.clock.now();
@@ -203,14 +203,14 @@ export async function planDr(deps: DrDeps, request: DrRequest): Promise<DrRunRep
   return baseReport(deps, 'dry-run', request, startedAt, assertions, ops, true);
 }
 
-/** `surge dr failover|failback --yes`: the guarded run. Throws DrBlockedError before any write if an assertion fails. */
+/** `cx-surge dr failover|failback --yes`: the guarded run. Throws DrBlockedError before any write if an assertion fails. */
 export async function runDr(
   deps: DrDeps,
   request: DrRequest,
   options: { confirmed: boolean },
 ): Promise<DrRunReport> {
   requestDids(deps.config, request);
-  if (!options.confirmed) throw new DrConfirmationError(`surge dr ${request.direction}`);
+  if (!options.confirmed) throw new DrConfirmationError(`cx-surge dr ${request.direction}`);
   const startedAt = deps.clock.now();
   const runId = (deps.newRunId ?? (() => defaultRunId(startedAt)))();
   const facts = await gatherFacts(deps, request);
@@ -243,7 +243,7 @@ export async function runDr(
         {
           code: DrCheck.NO_INCOMPLETE_RUN,
           ok: false,
-          message: `run ${incomplete.runId} did not finish: resume it with \`surge dr resume --run ${incomplete.runId} --yes\``,
+          message: `run ${incomplete.runId} did not finish: resume it with \`cx-surge dr resume --run ${incomplete.runId} --yes\``,
         },
       ];
       throw new DrBlockedError(baseReport(deps, runId, request, startedAt, lost, [], false));
@@ -267,13 +267,13 @@ export async function runDr(
   }
 }
 
-/** `surge dr resume --run ID --yes`: finishes a run a crash (or a failure) left incomplete. */
+/** `cx-surge dr resume --run ID --yes`: finishes a run a crash (or a failure) left incomplete. */
 export async function resumeDr(
   deps: DrDeps,
   runId: string | undefined,
   options: { confirmed: boolean },
 ): Promise<DrRunReport> {
-  if (!options.confirmed) throw new DrConfirmationError('surge dr resume');
+  if (!options.confirmed) throw new DrConfirmationError('cx-surge dr resume');
   const target = runId ?? (await deps.store.findIncompleteRun())?.runId;
   if (!target) throw new DrPlanError('no incomplete DR run to resume');
   const run = await deps.store.getRun(target);

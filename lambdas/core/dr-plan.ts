@@ -192,7 +192,7 @@ export function checkAssertions(
       inc
         ? fail(
             DrCheck.NO_INCOMPLETE_RUN,
-            `run ${inc.runId} (${inc.direction} ${inc.mode}) did not finish: resume it with \`surge dr resume --run ${inc.runId} --yes\``,
+            `run ${inc.runId} (${inc.direction} ${inc.mode}) did not finish: resume it with \`cx-surge dr resume --run ${inc.runId} --yes\``,
           )
         : pass(DrCheck.NO_INCOMPLETE_RUN, 'no incomplete run'),
     );
@@ -505,7 +505,7 @@ export function drRunEndedPage(report: DrRunReport, now: number): Page {
     severity: ok ? 'info' : 'critical',
     summary: ok
       ? `DR ${report.direction} completed (${report.mode}): ${report.ops.verified}/${report.ops.total} operation(s) verified, RTO ${rto}${mirror}`
-      : `DR ${report.direction} FAILED (${report.mode}, run ${report.runId}): ${report.error ?? 'operations left unverified'}; resume with surge dr resume --run ${report.runId} --yes`,
+      : `DR ${report.direction} FAILED (${report.mode}, run ${report.runId}): ${report.error ?? 'operations left unverified'}; resume with cx-surge dr resume --run ${report.runId} --yes`,
     reason: ok ? `dr-${report.direction}-completed` : `dr-${report.direction}-failed`,
     at: iso(now),
     details: {

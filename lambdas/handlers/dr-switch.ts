@@ -1,4 +1,4 @@
-// Lambda entry: dr-switch (docs/dr.md). Invoked by the CLI (`surge dr … --via-lambda`), by the
+// Lambda entry: dr-switch (docs/dr.md). Invoked by the CLI (`cx-surge dr … --via-lambda`), by the
 // emergency-access role, and daily by the readiness schedule. The DR config is bundled into the code
 // at synth (esbuild define of process.env.SURGE_DR_CONFIG): a DID list does not fit Lambda's 4 KB env.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -1,4 +1,4 @@
-// `surge dr` in-process: bad input is one line and exit 2; a real run needs --yes; the CLI's own wiring
+// `cx-surge dr` in-process: bad input is one line and exit 2; a real run needs --yes; the CLI's own wiring
 // (state table on dynalite, secrets from a local file, both orgs on emulators) switches and reports;
 // the drill prints its figures.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,7 +78,7 @@ describe('surge dr: bad input', () => {
   });
 });
 
-describe('surge dr against emulated orgs and a local state table', () => {
+describe('cx-surge dr against emulated orgs and a local state table', () => {
   let dynamo: LocalDynamo;
   let primary: GenesysEmulator;
   let backup: GenesysEmulator;
@@ -152,7 +152,7 @@ describe('surge dr against emulated orgs and a local state table', () => {
   });
 });
 
-describe('surge dr drill', () => {
+describe('cx-surge dr drill', () => {
   it('fails over and back with every mode and prints RTO, floor, DIDs verified and callbacks mirrored', async () => {
     const { code, stdout } = await surgeDr(
       'drill',

@@ -254,7 +254,7 @@ describe('failover and failback', () => {
       runDr(stand.deps(), { direction: 'failover', mode: 'dids' }, { confirmed: true }),
     );
     expect(blockedReport.assertions.find((a) => a.code === DrCheck.NO_INCOMPLETE_RUN)?.message).toMatch(
-      new RegExp(`surge dr resume --run ${runId}`),
+      new RegExp(`cx-surge dr resume --run ${runId}`),
     );
 
     crash = false;
