@@ -10,9 +10,9 @@ import { runDrill } from '../../drill/drill';
 import { renderDrillText } from '../../drill/drill-text';
 import { BUILT_IN_SCENARIOS_DIR, builtInBeside, faultsFileFor, loadFaultsFile } from '../../drill/faults';
 import { renderHtmlReport } from '../../drill/html-report';
-import { parseScenario } from '../../drill/scenario';
+import { type ScenarioLine, streamScenario } from '../../drill/scenario';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
-import { isInputError, parseCommandArgs, readText } from './io';
+import { isInputError, parseCommandArgs, readChunks, readText } from './io';
 
 export const DEFAULT_SCENARIO = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -63,7 +63,9 @@ export async function run(args: string[]): Promise<number> {
     const config: SurgeConfig = configFile
       ? parseConfigText(await readText(configFile), configFile)
       : DEFAULT_CONFIG;
-    const lines = parseScenario(await readText(scenario), scenario);
+    // The drill keeps the lines: it walks them on simulated time and replays them for its checks.
+    const lines: ScenarioLine[] = [];
+    await streamScenario(readChunks(scenario), scenario, (line) => lines.push(line));
     // Faults beside a built-in scenario apply when that scenario is named, so plain `npm start` never changes.
     const faultsFile = values.scenario === undefined ? values.faults : faultsFileFor(scenario, values.faults);
     const faults = faultsFile === undefined ? undefined : await loadFaultsFile(faultsFile);

@@ -37,6 +37,18 @@ describe('cx-surge drill (CLI)', () => {
     expect(stdout).toBe('');
   });
 
+  it('rejects a header-only scenario in one line, exit 2, before starting any stand-in', async () => {
+    const scenario = file('empty.csv', 'observedAt,queueId,waiting,agentsAvailable\n');
+
+    const { code, stderr, stdout } = await surge('drill', '--scenario', scenario);
+
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `cx-surge drill: ${scenario}:1: observations: none: the file has a header but no observation lines\n`,
+    );
+    expect(stdout).toBe('');
+  });
+
   it('rejects an unknown option with exit 2', async () => {
     const { code, stderr } = await surge('drill', '--scenaro', 'x.csv');
 
