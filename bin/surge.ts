@@ -23,6 +23,10 @@ const commands: Record<string, Command> = {
     summary: 'local web page for supervisors: status and one-click overrides',
     load: () => import('./cli/console'),
   },
+  dr: {
+    summary: 'DR switchover: plan, failover, failback, resume, status, readiness, drill',
+    load: () => import('./cli/dr'),
+  },
   edge: {
     summary: 'edge tiers: set-flag on|off, get-flag (Tier 3); warm, verify (the deployed edge)',
     load: () => import('./cli/edge'),

@@ -65,7 +65,9 @@ export type PageKind =
   | 'circuit-open'
   | 'flapping'
   | 'edge-fallback' // tier 4: origin alarm in ALARM / OK
-  | 'operator-override'; // an operator set (trigger) or cleared (resolve) a manual override
+  | 'operator-override' // an operator set (trigger) or cleared (resolve) a manual override
+  | 'dr-switchover' // a DR run started / ended (docs/dr.md)
+  | 'dr-readiness'; // the daily DR dry-run found a broken precondition
 
 export interface Page {
   readonly kind: PageKind;
