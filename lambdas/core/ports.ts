@@ -18,6 +18,8 @@ export interface ObservationRead {
   readonly observations: QueueObservation[];
   /** True if the primary credentials failed and the break-glass client was used (page it). */
   readonly usedBreakGlass: boolean;
+  /** Chunks that could not be read (the observations of the other chunks are still returned). */
+  readonly failures?: readonly { readonly queueIds: readonly string[]; readonly error: string }[];
 }
 
 /** Reads current queue depth for many queues in as few API calls as the API allows. */
@@ -64,7 +66,9 @@ export type PageKind =
   | 'break-glass-used' // primary credentials failed, break-glass client used
   | 'circuit-open'
   | 'flapping'
-  | 'edge-fallback'; // tier 4: origin alarm in ALARM / OK
+  | 'edge-fallback' // tier 4: origin alarm in ALARM / OK
+  | 'drift' // a lever read back in another state than recorded (changed by hand, or a late write): put back
+  | 'future-observation'; // an observation dated too far after the evaluating clock: rejected
 
 export interface Page {
   readonly kind: PageKind;

@@ -14,6 +14,11 @@ export const Reason = {
   GAP: 'gap',
   /** The first observation ever seen for this queue: streaks start here. */
   FIRST_OBSERVATION: 'first-observation',
+  /**
+   * `observedAt` is later than the evaluating clock by more than `futureToleranceSeconds` (default
+   * 2 × intervalSeconds): rejected and paged, state unchanged, so later real observations still count.
+   */
+  FUTURE_DATED: 'future-dated',
 
   // ── Tier transitions (decide) ────────────────────────────────────────────────────────────
   /** activate predicate held for `activate.forObservations` consecutive observations. */
@@ -58,6 +63,10 @@ export const Reason = {
   ALREADY_APPLIED: 'already-applied',
   /** Another holder owns the actuator's lease: this evaluation leaves the switch to it. */
   LOCK_HELD: 'lock-held',
+  /** A lever read back in another state than recorded (changed by hand, or a superseded holder's late write): put back. */
+  DRIFT: 'drift',
+  /** An actuator's demander set disagreed with the queue states and overrides: rebuilt from them. */
+  DEMAND_REPAIRED: 'demand-repaired',
 
   // ── Tier 4 (edge) ────────────────────────────────────────────────────────────────────────
   /** The edge origin alarm went into ALARM: static fallback is serving. */

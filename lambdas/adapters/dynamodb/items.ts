@@ -126,6 +126,9 @@ const ActuatorItemSchema = z.object({
   lastError: z.object({ message: z.string(), at: epochMs }).optional(),
   consecutiveFailures: z.number().int().nonnegative().optional(),
   updatedAt: epochMs,
+  demandChangedAt: epochMs.optional(),
+  verifiedAt: epochMs.optional(),
+  appliedChangedAt: epochMs.optional(),
 });
 
 export function parseActuatorItem(item: Record<string, unknown>) {
@@ -144,6 +147,9 @@ export function parseActuatorItem(item: Record<string, unknown>) {
     ...(a.lastError ? { lastError: a.lastError } : {}),
     consecutiveFailures: a.consecutiveFailures ?? 0,
     updatedAt: a.updatedAt,
+    ...(a.demandChangedAt !== undefined ? { demandChangedAt: a.demandChangedAt } : {}),
+    ...(a.verifiedAt !== undefined ? { verifiedAt: a.verifiedAt } : {}),
+    ...(a.appliedChangedAt !== undefined ? { appliedChangedAt: a.appliedChangedAt } : {}),
   };
 }
 
@@ -159,6 +165,8 @@ export const PageSchema = z.strictObject({
     'circuit-open',
     'flapping',
     'edge-fallback',
+    'drift',
+    'future-observation',
   ]),
   // PagerDuty caps dedup_key at 255 characters; '#' separates it from the action in the sort key.
   dedupKey: nonEmpty.max(255, 'must be at most 255 characters'),

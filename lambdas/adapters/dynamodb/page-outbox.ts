@@ -1,5 +1,6 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConfigError, StoredItemError } from '../../core/errors';
+import { pagePriority } from '../../core/pages';
 import type { OutboxEntry, PageOutbox } from '../../core/persistence';
 import type { Page } from '../../core/ports';
 import {
@@ -142,7 +143,8 @@ export class DynamoPageOutbox implements PageOutbox {
 
   async claimPending(now: number, limit = 25): Promise<OutboxEntry[]> {
     const lapsed = await this.queryLapsedPending(now);
-    lapsed.sort((a, b) => a.createdAt - b.createdAt);
+    // Most urgent first: a new trigger never waits behind a backlog of stale or recommendation pages.
+    lapsed.sort((a, b) => pagePriority(a.page) - pagePriority(b.page) || a.createdAt - b.createdAt);
     const claimed: OutboxEntry[] = [];
     for (const entry of lapsed) {
       if (claimed.length >= limit) break;
@@ -168,6 +170,22 @@ export class DynamoPageOutbox implements PageOutbox {
       }
     }
     return claimed;
+  }
+
+  async discard(page: Page): Promise<void> {
+    try {
+      await this.table.doc.send(
+        new DeleteCommand({
+          TableName: this.table.tableName,
+          Key: pageKey(page.dedupKey, page.action),
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
   }
 
   private async queryLapsedPending(now: number): Promise<OutboxEntry[]> {

@@ -201,7 +201,7 @@ describe('decide', () => {
       const { state } = feed([obsAt(0, 60)], tier1Only());
       const d = decide(state, obsAt(spacing, 60), tier1Only(), T0 + spacing * 1000);
       expect(d.gap).toBe(gap);
-      expect(d.next.tiers.tier1.activateStreak).toBe(gap ? 1 : 2);
+      expect(d.next?.tiers.tier1.activateStreak).toBe(gap ? 1 : 2);
       expect(d.reasons.includes(Reason.GAP)).toBe(gap);
     });
 
@@ -251,10 +251,10 @@ describe('decide', () => {
       const off = config({
         tiers: { tier1: { mode: 'off' }, tier2: { mode: 'off' }, tier3: { mode: 'off' } },
       });
-      const d = decide(state, obsAt(180, 60), off, T0);
+      const d = decide(state, obsAt(180, 60), off, T0 + 180_000);
       expect(d.transitions).toEqual([]);
       expect(d.effectiveChanged).toEqual(['tier1']);
-      expect(d.next.tiers.tier1.status).toBe('inactive');
+      expect(d.next?.tiers.tier1.status).toBe('inactive');
       expect(d.reasons).toContain(Reason.TIER_OFF);
     });
 
