@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../lambdas/core/config';
 import { decide, effectiveTiers, isStale, type Override } from '../../../lambdas/core/decide';
 import { Reason } from '../../../lambdas/core/reasons';
 import { config, feed, isoAt, minutes, obsAt, T0, times, transitionsOf } from './helpers';
@@ -464,5 +465,41 @@ describe('isStale', () => {
 
   it('is never stale before the first observation', () => {
     expect(isStale(undefined, T0 + 10 ** 9, defaults)).toBe(false);
+  });
+});
+
+describe('decide: future-dated observations', () => {
+  const cfg = parseConfig({ tiers: { tier1: { activate: { waitingAbove: 50, forObservations: 1 } } } });
+  const at = (ms: number, waiting = 100) => ({
+    queueId: 'q',
+    observedAt: new Date(ms).toISOString(),
+    waiting,
+    agentsAvailable: 3,
+  });
+
+  it.each([
+    { ahead: 120_000, outcome: 'accepted' },
+    { ahead: 120_001, outcome: 'ignored' },
+    { ahead: 86_400_000, outcome: 'ignored' },
+  ])('an observation $ahead ms after the clock (tolerance 2 × 60 s) is $outcome', ({ ahead, outcome }) => {
+    const d = decide(undefined, at(T0 + ahead), cfg, T0);
+    expect(d.outcome).toBe(outcome);
+    if (d.outcome === 'ignored') expect(d.ignoredReason).toBe(Reason.FUTURE_DATED);
+  });
+
+  it('keeps the queue working: later real observations are still accepted', () => {
+    const first = decide(undefined, at(T0, 10), cfg, T0);
+    const tomorrow = decide(first.next, at(T0 + 86_400_000), cfg, T0 + 60_000);
+    const next = decide(tomorrow.next, at(T0 + 60_000), cfg, T0 + 60_000);
+    expect(tomorrow.outcome).toBe('ignored');
+    expect(tomorrow.next).toBe(first.next);
+    expect(next.outcome).toBe('accepted');
+    expect(next.effective.tier1).toBe(true);
+  });
+
+  it('takes the tolerance from futureToleranceSeconds when set', () => {
+    const strict = parseConfig({ futureToleranceSeconds: 5 });
+    expect(decide(undefined, at(T0 + 6_000), strict, T0).outcome).toBe('ignored');
+    expect(decide(undefined, at(T0 + 5_000), strict, T0).outcome).toBe('accepted');
   });
 });
