@@ -17,6 +17,7 @@ import {
   errorMessage,
   invocationDeadline,
   RECENT_SWITCH_MS,
+  SAMPLE_INACTIVE_AFTER_MS,
   SAMPLE_INACTIVE_PER_TICK,
 } from './deps';
 import { type ReconcileResult, reconcileMany } from './reconcile';
@@ -119,13 +120,28 @@ export async function convergeActuators(
   const due = dueActuators(
     fresh.filter((r) => inScope.has(r.actuatorId)),
     now,
-    { recentMs: RECENT_SWITCH_MS, sampleInactive: SAMPLE_INACTIVE_PER_TICK },
+    {
+      recentMs: RECENT_SWITCH_MS,
+      sampleInactive: SAMPLE_INACTIVE_PER_TICK,
+      sampleAfterMs: SAMPLE_INACTIVE_AFTER_MS,
+    },
   );
   // Configured actuators with no item yet (never demanded): nothing to do until they are.
   const verify = options.verify ?? true;
+  const appliedOf = new Map(fresh.map((r) => [r.actuatorId, r.applied]));
+  // Active and recently switched levers are read without the lease when the switch can read (one GET);
+  // a sampled one takes the lease so its verifiedAt moves on and the next one is sampled next time.
   const work = due
     .filter((d) => verify || d.why === 'pending')
-    .map((d) => ({ actuatorId: d.actuatorId, verify: d.why !== 'pending' }));
+    .map((d) => {
+      const applied = appliedOf.get(d.actuatorId);
+      const readOnly = (d.why === 'active' || d.why === 'recent') && applied !== 'unknown' && applied;
+      return {
+        actuatorId: d.actuatorId,
+        verify: d.why !== 'pending',
+        ...(readOnly ? { expect: readOnly } : {}),
+      };
+    });
   const reconciled = await reconcileMany(deps, work, pages, deadline);
   if (options.deliverPages ?? true) await pages.deliver(deadline);
   return { repaired: applied, postponed, reconciled, unreadable, pages: pages.pages };

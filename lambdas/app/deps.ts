@@ -66,9 +66,11 @@ export const RECONCILE_CONCURRENCY = 4;
  * Levers switched this recently are read back every tick, so a superseded lease holder's write that
  * lands late (after its lease expired and a newer holder switched back) is found and put back.
  */
-export const RECENT_SWITCH_MS = 10 * 60_000;
+export const RECENT_SWITCH_MS = 3 * 60_000;
 /** Settled inactive levers read back per tick, least recently verified first (levers changed by hand). */
-export const SAMPLE_INACTIVE_PER_TICK = 2;
+export const SAMPLE_INACTIVE_PER_TICK = 1;
+/** A settled inactive lever is sampled once it has gone this long without a read-back. */
+export const SAMPLE_INACTIVE_AFTER_MS = 15 * 60_000;
 /** Demand written this recently may belong to an evaluation still in flight: convergence leaves it one tick. */
 export const DEMAND_REPAIR_GRACE_MS = 10_000;
 

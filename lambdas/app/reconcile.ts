@@ -71,6 +71,11 @@ export interface ReconcileOptions {
   readonly verify?: boolean;
   /** Clock ms by which the invocation must be done; no switch starts with less than MIN_SWITCH_BUDGET_MS left. */
   readonly deadline?: number;
+  /**
+   * With `verify`: the state the lever is recorded in. If the switch can read its target, a read that
+   * agrees ends the read-back with no lease and no write (one GET); anything else goes the leased way.
+   */
+  readonly expect?: ActuatorState;
 }
 
 export async function reconcileActuator(
@@ -86,6 +91,17 @@ export async function reconcileActuator(
   }
   const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
   if (deps.clock.now() + MIN_SWITCH_BUDGET_MS > deadline) return { actuatorId, result: 'deferred' };
+  if (options.verify && options.expect && deps.switches.read) {
+    try {
+      const found = await deps.switches.read(actuator, {
+        deadline: Math.min(deps.clock.now() + ACTUATOR_LEASE_MS - LEASE_SAFETY_MS, deadline),
+      });
+      if (found === options.expect) return { actuatorId, result: 'verified' };
+    } catch (e) {
+      // Unreadable now (no read for this type, or the target failed): the leased read-back decides.
+      deps.log.warn('read-back failed; checking under the lease', { actuatorId, error: errorMessage(e) });
+    }
+  }
   let lease: Lease;
   try {
     lease = await deps.actuatorStore.acquireLease(
@@ -211,7 +227,11 @@ async function switchUnderLease(
  */
 export async function reconcileMany(
   deps: ControllerDeps,
-  work: readonly { readonly actuatorId: string; readonly verify?: boolean }[],
+  work: readonly {
+    readonly actuatorId: string;
+    readonly verify?: boolean;
+    readonly expect?: ActuatorState;
+  }[],
   pages: StagedPages,
   deadline: number,
 ): Promise<ReconcileResult[]> {
@@ -224,6 +244,7 @@ export async function reconcileMany(
         results[i] = await reconcileActuator(deps, item.actuatorId, pages, {
           deadline,
           ...(item.verify ? { verify: true } : {}),
+          ...(item.expect ? { expect: item.expect } : {}),
         });
       } catch (e) {
         const error = errorMessage(e);

@@ -121,6 +121,8 @@ export interface DueOptions {
   readonly recentMs: number;
   /** Inactive, settled levers read back per tick, least recently verified first (catches hand edits). */
   readonly sampleInactive: number;
+  /** ...once they have gone this long without a read-back. */
+  readonly sampleAfterMs: number;
 }
 
 /**
@@ -129,7 +131,8 @@ export interface DueOptions {
  *   1. pending — desired ≠ applied (a switch is owed);
  *   2. active — applied and desired active: read back every tick (a surge lever must stay on);
  *   3. recent — switched within `recentMs`: a superseded holder's late write may still land;
- *   4. sample — a few settled inactive levers, least recently verified first (hand edits).
+ *   4. sample — a few settled inactive levers not verified for `sampleAfterMs`, least recently
+ *      verified first (hand edits).
  */
 export function dueActuators(records: readonly DueInput[], now: number, options: DueOptions): DueActuator[] {
   const pending: DueActuator[] = [];
@@ -141,7 +144,7 @@ export function dueActuators(records: readonly DueInput[], now: number, options:
     else if (r.applied === 'active') active.push({ actuatorId: r.actuatorId, why: 'active' });
     else if (r.appliedChangedAt !== undefined && now - r.appliedChangedAt < options.recentMs)
       recent.push({ actuatorId: r.actuatorId, why: 'recent' });
-    else rest.push(r);
+    else if (r.verifiedAt === undefined || now - r.verifiedAt >= options.sampleAfterMs) rest.push(r);
   }
   rest.sort((a, b) => (a.verifiedAt ?? 0) - (b.verifiedAt ?? 0) || a.actuatorId.localeCompare(b.actuatorId));
   const sample = rest

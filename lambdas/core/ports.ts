@@ -41,6 +41,11 @@ export interface SwitchOutcome {
  */
 export interface SurgeSwitch {
   apply(actuator: Actuator, state: ActuatorState, options?: { deadline?: number }): Promise<SwitchOutcome>;
+  /**
+   * Reads the target's current state without changing it (read-back of settled levers). Optional: a
+   * switch without it is read back through `apply`, under the actuator's lease.
+   */
+  read?(actuator: Actuator, options?: { deadline?: number }): Promise<ActuatorState | 'unknown'>;
 }
 
 export interface ClientCredentials {

@@ -66,7 +66,10 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
       region: config.genesys.region,
     }),
   );
-  const genesysSwitch: SurgeSwitch = { apply: async (...args) => (await genesys()).switch.apply(...args) };
+  const genesysSwitch: SurgeSwitch = {
+    apply: async (...args) => (await genesys()).switch.apply(...args),
+    read: async (...args) => (await genesys()).switch.read(...args),
+  };
   const observations: ObservationSource = {
     read: async (...args) => (await genesys()).observations.read(...args),
   };

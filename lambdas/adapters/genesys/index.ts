@@ -33,7 +33,7 @@ export interface GenesysOptions {
 
 export interface Genesys {
   readonly observations: ObservationSource;
-  readonly switch: SurgeSwitch;
+  readonly switch: GenesysSurgeSwitch;
   readonly session: GenesysSession;
 }
 

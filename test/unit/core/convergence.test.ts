@@ -136,7 +136,7 @@ describe('plannedDemanders and demandRepairs', () => {
 });
 
 describe('dueActuators', () => {
-  const options = { recentMs: 600_000, sampleInactive: 1 };
+  const options = { recentMs: 600_000, sampleInactive: 1, sampleAfterMs: 60_000 };
   it('orders pending, then active, then recently switched, then the least recently verified inactive', () => {
     const due = dueActuators(
       [
