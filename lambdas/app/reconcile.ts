@@ -91,6 +91,8 @@ export async function reconcileActuator(
   }
   const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
   if (deps.clock.now() + MIN_SWITCH_BUDGET_MS > deadline) return { actuatorId, result: 'deferred' };
+  // A notify-only actuator switches nothing: there is no target to read back.
+  if (options.verify && actuator.type === 'notify-only') return { actuatorId, result: 'verified' };
   if (options.verify && options.expect && deps.switches.read) {
     try {
       const found = await deps.switches.read(actuator, {

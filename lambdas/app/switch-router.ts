@@ -25,18 +25,9 @@ export class SwitchRouter implements SurgeSwitch {
     return target.apply(actuator, state, options);
   }
 
-  read(actuator: Actuator, options?: { deadline?: number }): Promise<ActuatorState | 'unknown'> {
+  /** `unknown` when the target's switch cannot read: the caller reads back through `apply`, leased. */
+  async read(actuator: Actuator, options?: { deadline?: number }): Promise<ActuatorState | 'unknown'> {
     const target = this.byType[actuator.type];
-    if (!target?.read) {
-      return Promise.reject(
-        new SwitchError(`no read-back for actuator type '${actuator.type}' (actuator ${actuator.id})`),
-      );
-    }
-    return target.read(actuator, options);
-  }
-
-  /** Can this actuator's target be read without a lease? */
-  canRead(actuator: Actuator): boolean {
-    return this.byType[actuator.type]?.read !== undefined;
+    return target?.read ? target.read(actuator, options) : 'unknown';
   }
 }
