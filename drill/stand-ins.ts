@@ -9,6 +9,7 @@ import type { PollerDeps } from '../lambdas/app/deps';
 import { notifyOnlySwitch, SwitchRouter } from '../lambdas/app/switch-router';
 import type { Telemetry } from '../lambdas/app/telemetry';
 import type { Actuator, SurgeConfig } from '../lambdas/core/config';
+import { ConfigError } from '../lambdas/core/errors';
 import type { QueueObservation } from '../lambdas/core/observation';
 import type {
   ClientCredentials,
@@ -67,11 +68,46 @@ export class RecordingTransport implements Pager {
   }
 }
 
-/** Seeds the emulator with every Genesys target the actuators name, in their inactive state. */
+type SeedFieldType = 'string' | 'boolean' | 'integer' | 'number';
+
+/** The data-table column type a lever's values need (integers widen to number if either is fractional). */
+function fieldTypeOf(
+  active: string | number | boolean,
+  inactive: string | number | boolean,
+): SeedFieldType | undefined {
+  const kind = (v: unknown) => (typeof v === 'number' ? 'number' : typeof v);
+  if (kind(active) !== kind(inactive)) return undefined;
+  if (typeof active === 'number')
+    return Number.isInteger(active) && Number.isInteger(inactive) ? 'integer' : 'number';
+  return typeof active as 'string' | 'boolean';
+}
+
+/**
+ * Seeds the emulator with every Genesys target the actuators name, in their inactive state: the data
+ * tables (created, or given the columns they lack), their rows, emergency groups and flows — so the
+ * drill switches whatever the config names. A config the emulator cannot hold fails with a
+ * ConfigError naming the actuator's field (the CLI prints it and exits 2), before anything runs.
+ */
 export function seedTargets(emulator: GenesysEmulator, actuators: readonly Actuator[]): void {
-  for (const a of actuators) {
+  actuators.forEach((a, i) => {
     if (a.type === 'datatable-row') {
-      emulator.seedRow(a.datatableId, { key: a.rowId, [a.field]: a.inactiveValue });
+      const type = fieldTypeOf(a.activeValue, a.inactiveValue);
+      if (!type) {
+        throw new ConfigError(
+          `actuators.${i}.inactiveValue`,
+          `must be of the same type as activeValue (${typeof a.activeValue}): one data-table column holds both`,
+        );
+      }
+      try {
+        emulator.ensureDatatable(a.datatableId, { [a.field]: type });
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        throw new ConfigError(`actuators.${i}.field`, `the drill cannot seed it: ${e.message}`);
+      }
+      const row = emulator.hasRow(a.datatableId, a.rowId)
+        ? emulator.readRow(a.datatableId, a.rowId)
+        : { key: a.rowId };
+      emulator.seedRow(a.datatableId, { ...row, key: a.rowId, [a.field]: a.inactiveValue });
     } else if (a.type === 'emergency-group') {
       emulator.seedEmergencyGroup({ id: a.groupId, name: `${a.id} (drill)`, enabled: false });
     } else if (a.type === 'flow-publish') {
@@ -82,7 +118,7 @@ export function seedTargets(emulator: GenesysEmulator, actuators: readonly Actua
         publishedVersion: a.normalVersion,
       });
     }
-  }
+  });
 }
 
 export interface StandIns {

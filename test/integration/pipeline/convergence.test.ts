@@ -171,3 +171,122 @@ describe('convergeActuators', () => {
     expect(p.emulator.requests().length).toBe(before);
   });
 });
+
+describe('late writes', () => {
+  it('puts back a lever a superseded holder switched on late, after the restore ran, and pages drift', async () => {
+    const p = await open();
+    // The first PUT is held: the client times out and retries (which succeeds); the held one lands later.
+    p.emulator.faults.next({ method: 'PUT', path: '/api/v2/flows/datatables/*' }, { kind: 'late' });
+    await p.evaluate(observationEvent(observation(T0, 120)));
+    expect(tier1Row(p)).toBe(true);
+    p.clock.set(T0 + MINUTE);
+    await p.evaluate(observationEvent(observation(T0 + MINUTE, 5)));
+    expect(tier1Row(p)).toBe(false);
+
+    const landed = await p.emulator.landLateWrites();
+    expect(landed.map((m) => m.summary)).toEqual([
+      'landed late: data table surge-control row tier1: SurgeActive: false → true',
+    ]);
+    expect(tier1Row(p)).toBe(true); // the ghost: on, while the record says inactive
+
+    await quietTicks(p, T0 + MINUTE, 1);
+
+    expect(tier1Row(p)).toBe(false);
+    expect(p.pagesSent().filter((x) => x.startsWith('drift'))).toEqual([
+      'drift trigger drift:tier1-datatable:1:inactive',
+      'drift resolve drift:tier1-datatable:1:inactive',
+    ]);
+  });
+});
+
+describe('the poll tick', () => {
+  it('keeps publishing the chunks it read when one chunk query fails', async () => {
+    const p = await open();
+    const { createGenesys } = await import('../../../lambdas/adapters/genesys');
+    const genesys = createGenesys({
+      credentials: { get: async () => ({ clientId: 'surge-local-client', clientSecret: 'surge-local-secret' }) },
+      clock: p.clock,
+      gateway: p.emulator.url,
+      sleep: p.clock.sleep,
+      queuesPerQuery: 1,
+      maxRetries: 0,
+    });
+    const { poll } = p.handlersWith((deps) => ({ ...deps, observations: genesys.observations }));
+    p.emulator.setObservation('sales', { waiting: 7, agentsAvailable: 1 });
+    p.emulator.setObservation('support', { waiting: 9, agentsAvailable: 1 });
+    p.emulator.faults.next({ path: '/api/v2/analytics/queues/observations/query' }, { kind: 'status', status: 500 });
+
+    const result = await poll(undefined, { queueIds: ['sales', 'support'] });
+
+    expect(result.unreadQueues).toEqual(['sales']);
+    expect(result.readError).toContain('500');
+    expect(p.bus.drain().map((e) => `${e.detail.queueId} ${e.detail.waiting}`)).toEqual(['support 9']);
+  });
+
+  it('keeps ticking with a 240-character queue id: its page keys stay within 255 characters', async () => {
+    const p = await open();
+    const queueId = `q-${'x'.repeat(238)}`;
+    await p.evaluate(observationEvent(observation(T0, 120, queueId)));
+    await quietTicks(p, T0, 5); // stale after 180 s: a stale page keyed by the long id
+
+    const keys = p.transport.delivered.map((d) => d.dedupKey);
+    expect(keys.some((k) => k.startsWith('stale:q-xxx'))).toBe(true);
+    expect(Math.max(...keys.map((k) => k.length))).toBeLessThanOrEqual(255);
+    expect(tier1Row(p)).toBe(true);
+  });
+
+  it('stays inside its deadline with 3 actuators and Retry-After: 15, leaving the rest to the next tick', async () => {
+    const p = await open({
+      config: {
+        tiers: {
+          tier1: { activate: { waitingAbove: 50, forObservations: 1 } },
+          tier2: {
+            activate: { waitingAbove: 50, agentsAvailableBelow: 5, forObservations: 1 },
+            restore: { waitingBelow: 25 },
+          },
+          tier3: {
+            mode: 'auto',
+            activate: { waitingAbove: 50, forObservations: 1 },
+            restore: { waitingBelow: 25 },
+          },
+        },
+      },
+    });
+    p.emulator.faults.until(
+      { path: '/api/v2/flows/datatables/*' },
+      { kind: 'rate-limit', retryAfterSeconds: 15 },
+      T0 + 10 * MINUTE,
+    );
+    await p.evaluate(observationEvent(observation(T0, 120)));
+    p.clock.set(T0 + MINUTE);
+    const started = p.clock.now();
+
+    await p.poll(undefined, { queueIds: [], remainingMs: 60_000 });
+
+    // Before: one actuator after the other, ~40 s each (120 s against a 60 s Lambda timeout).
+    expect(p.clock.now() - started).toBeLessThanOrEqual(60_000);
+    p.emulator.faults.clear();
+    await quietTicks(p, T0 + 2 * MINUTE, 1);
+    for (const row of ['tier1', 'tier2', 'tier3'])
+      expect(p.emulator.readRow('surge-control', row).SurgeActive).toBe(true);
+  });
+
+  it('delivers a new trigger before a backlog of stale pages', async () => {
+    const p = await open();
+    for (let i = 0; i < 30; i++) await p.evaluate(observationEvent(observation(T0, 5, `q${i}`)));
+    const send = p.transport.send.bind(p.transport);
+    p.transport.send = async () => {
+      throw new Error('SNS down');
+    };
+    // 30 queues go stale while SNS is down: their stale pages pile up pending; then a surge.
+    await quietTicks(p, T0, 4);
+    p.clock.set(T0 + 5 * MINUTE);
+    await p.evaluate(observationEvent(observation(T0 + 5 * MINUTE, 120, 'q0')));
+    expect(p.transport.delivered).toEqual([]);
+    p.transport.send = send;
+
+    await p.deps.pager.retryPending(1);
+
+    expect(p.pagesSent()).toEqual(['actuator-episode trigger actuator:tier1-datatable:1']);
+  });
+});
