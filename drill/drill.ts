@@ -16,7 +16,7 @@ import type { ScenarioLine } from './scenario';
 import { SimulatedClock } from './simulated-clock';
 import { type StandIns, startStandIns } from './stand-ins';
 
-// `surge drill`: the real handlers (poll-observations → EventBridge-shaped events → evaluate) on the
+// `cx-surge drill`: the real handlers (poll-observations → EventBridge-shaped events → evaluate) on the
 // local stand-ins, tick by tick on simulated time. Each scenario line becomes the emulator's current
 // observation for its queue and one poll tick delivers it, so a repeated or older line reaches
 // evaluate the way an EventBridge redelivery or a late event would. Over silent stretches the poller
@@ -34,7 +34,7 @@ export interface DrillOptions {
   readonly beforeLine?: (line: ScenarioLine, standIns: StandIns) => void | Promise<void>;
   /** Real ms per Genesys call before it counts as a timeout. @default 3000 */
   readonly callTimeoutMs?: number;
-  /** Faults applied on simulated time at every tick (`surge drill --faults`). @default none */
+  /** Faults applied on simulated time at every tick (`cx-surge drill --faults`). @default none */
   readonly faults?: FaultSchedule;
 }
 

@@ -1,4 +1,4 @@
-// `surge drill [--scenario FILE.csv|NAME] [--config FILE.json] [--faults FILE.json] [--json] [--report FILE.html] [--outbox FILE]`:
+// `cx-surge drill [--scenario FILE.csv|NAME] [--config FILE.json] [--faults FILE.json] [--json] [--report FILE.html] [--outbox FILE]`:
 // the real handlers on local stand-ins (dynalite, the Genesys emulator, a local pager), tick by tick
 // on simulated time, ending with a pass/fail check per tier. `npm start` runs it on the flash sale.
 
@@ -19,7 +19,7 @@ export const DEFAULT_SCENARIO = join(
   '../../drill/scenarios/flash-sale.csv',
 );
 
-export const USAGE = `usage: surge drill [--scenario FILE.csv|NAME] [--config FILE.json] [--faults FILE.json] [--json] [--report FILE.html] [--outbox FILE]
+export const USAGE = `usage: cx-surge drill [--scenario FILE.csv|NAME] [--config FILE.json] [--faults FILE.json] [--json] [--report FILE.html] [--outbox FILE]
 
 Drills every tier on a local stand-in of your org: starts DynamoDB (dynalite) and the Genesys Cloud
 emulator on 127.0.0.1, runs the real poll-observations and evaluate handlers tick by tick on simulated
@@ -86,7 +86,7 @@ export async function run(args: string[]): Promise<number> {
     return result.passed ? 0 : 1;
   } catch (e) {
     if (isInputError(e)) {
-      process.stderr.write(`surge drill: ${e.message}\n`);
+      process.stderr.write(`cx-surge drill: ${e.message}\n`);
       return 2;
     }
     throw e;

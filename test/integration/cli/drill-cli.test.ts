@@ -9,7 +9,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function surge(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/surge.js', ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, ['bin/cx-surge.js', ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -21,7 +21,7 @@ const file = (name: string, text: string): string => {
   return path;
 };
 
-describe('surge drill (CLI)', () => {
+describe('cx-surge drill (CLI)', () => {
   it('rejects a config whose restore band is above its activate band, naming file, line and key, exit 2', async () => {
     const config = file(
       'bad.json',
@@ -32,7 +32,7 @@ describe('surge drill (CLI)', () => {
 
     expect(code).toBe(2);
     expect(stderr.trim().split('\n').at(-1)).toBe(
-      `surge drill: ${config}:4: tiers.tier2.restore.waitingBelow: 300 must be ≤ tiers.tier2.activate.waitingAbove (200)`,
+      `cx-surge drill: ${config}:4: tiers.tier2.restore.waitingBelow: 300 must be ≤ tiers.tier2.activate.waitingAbove (200)`,
     );
     expect(stdout).toBe('');
   });
@@ -100,7 +100,7 @@ describe('surge drill (CLI)', () => {
 
     expect(code).toBe(2);
     expect(stderr.trim().split('\n').at(-1)).toBe(
-      `surge drill: ${faults}: entry 1: fault: must be one of 5xx, 429, timeout, down, got "slow"`,
+      `cx-surge drill: ${faults}: entry 1: fault: must be one of 5xx, 429, timeout, down, got "slow"`,
     );
     expect(stdout).toBe('');
   });
