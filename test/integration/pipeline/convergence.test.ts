@@ -204,17 +204,23 @@ describe('the poll tick', () => {
     const p = await open();
     const { createGenesys } = await import('../../../lambdas/adapters/genesys');
     const genesys = createGenesys({
-      credentials: { get: async () => ({ clientId: 'surge-local-client', clientSecret: 'surge-local-secret' }) },
+      credentials: {
+        get: async () => ({ clientId: 'surge-local-client', clientSecret: 'surge-local-secret' }),
+      },
       clock: p.clock,
       gateway: p.emulator.url,
       sleep: p.clock.sleep,
       queuesPerQuery: 1,
-      maxRetries: 0,
     });
     const { poll } = p.handlersWith((deps) => ({ ...deps, observations: genesys.observations }));
     p.emulator.setObservation('sales', { waiting: 7, agentsAvailable: 1 });
     p.emulator.setObservation('support', { waiting: 9, agentsAvailable: 1 });
-    p.emulator.faults.next({ path: '/api/v2/analytics/queues/observations/query' }, { kind: 'status', status: 500 });
+    // The first chunk fails, its two retries too; the second chunk is answered.
+    p.emulator.faults.next(
+      { path: '/api/v2/analytics/queues/observations/query' },
+      { kind: 'status', status: 500 },
+      3,
+    );
 
     const result = await poll(undefined, { queueIds: ['sales', 'support'] });
 
