@@ -1,4 +1,5 @@
 import type { Actuator } from '../core/config';
+import { leverKey } from '../core/convergence';
 import { LeaseHeldError, StaleFencingTokenError } from '../core/errors';
 import { actuatorEpisodePage, breakGlassPage, driftPage, switchFailingPage } from '../core/pages';
 import { type ActuatorRecord, closeEpisode, type Lease, openEpisode } from '../core/persistence';
@@ -223,7 +224,7 @@ async function switchUnderLease(
 }
 
 /**
- * Reconciles `actuatorIds` concurrently (at most RECONCILE_CONCURRENCY at a time), in the given order
+ * Reconciles `work` concurrently (at most RECONCILE_CONCURRENCY targets at a time), in the given order
  * of urgency: each switch is bounded by its lease and the deadline, and an actuator that cannot start
  * before the deadline is left to the next tick (`deferred`). One actuator's error never stops another's.
  */
@@ -238,26 +239,36 @@ export async function reconcileMany(
   deadline: number,
 ): Promise<ReconcileResult[]> {
   const results: ReconcileResult[] = new Array(work.length);
+  // Actuators writing one target (two fields of one row) go one after the other, in one lane.
+  const lanes = new Map<string, number[]>();
+  work.forEach((item, i) => {
+    const actuator = deps.actuators.find((a) => a.id === item.actuatorId);
+    const key = actuator ? leverKey(actuator) : `unknown:${item.actuatorId}`;
+    lanes.set(key, [...(lanes.get(key) ?? []), i]);
+  });
+  const queue = [...lanes.values()];
   let next = 0;
   const worker = async (): Promise<void> => {
-    for (let i = next++; i < work.length; i = next++) {
-      const item = work[i] as (typeof work)[number];
-      try {
-        results[i] = await reconcileActuator(deps, item.actuatorId, pages, {
-          deadline,
-          ...(item.verify ? { verify: true } : {}),
-          ...(item.expect ? { expect: item.expect } : {}),
-        });
-      } catch (e) {
-        const error = errorMessage(e);
-        deps.log.error('reconciling an actuator failed; the next tick converges', {
-          actuatorId: item.actuatorId,
-          error,
-        });
-        results[i] = { actuatorId: item.actuatorId, result: 'error', error };
+    for (let l = next++; l < queue.length; l = next++) {
+      for (const i of queue[l] as number[]) {
+        const item = work[i] as (typeof work)[number];
+        try {
+          results[i] = await reconcileActuator(deps, item.actuatorId, pages, {
+            deadline,
+            ...(item.verify ? { verify: true } : {}),
+            ...(item.expect ? { expect: item.expect } : {}),
+          });
+        } catch (e) {
+          const error = errorMessage(e);
+          deps.log.error('reconciling an actuator failed; the next tick converges', {
+            actuatorId: item.actuatorId,
+            error,
+          });
+          results[i] = { actuatorId: item.actuatorId, result: 'error', error };
+        }
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(RECONCILE_CONCURRENCY, work.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(RECONCILE_CONCURRENCY, queue.length) }, worker));
   return results;
 }

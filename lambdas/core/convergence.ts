@@ -152,3 +152,22 @@ export function dueActuators(records: readonly DueInput[], now: number, options:
     .map((r) => ({ actuatorId: r.actuatorId, why: 'sample' as const }));
   return [...pending, ...active, ...recent, ...sample];
 }
+
+/**
+ * The target an actuator writes: actuators sharing one (two fields of one data-table row) are never
+ * switched at once, since each write replaces the whole row (read-modify-write).
+ */
+export function leverKey(a: Actuator): string {
+  switch (a.type) {
+    case 'datatable-row':
+      return `datatable:${a.datatableId}/${a.rowId}`;
+    case 'emergency-group':
+      return `emergency-group:${a.groupId}`;
+    case 'flow-publish':
+      return `flow:${a.flowId}`;
+    case 'cloudfront-kvs':
+      return `kvs:${a.key}`;
+    case 'notify-only':
+      return `notify:${a.id}`;
+  }
+}
