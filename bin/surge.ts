@@ -12,7 +12,7 @@ const commands: Record<string, Command> = {
   },
   replay: { summary: 'replay a queue history through the decision core', load: () => import('./cli/replay') },
   edge: {
-    summary: 'Tier 3 widget-throttle flag by hand: set-flag on|off, get-flag',
+    summary: 'edge tiers: set-flag on|off, get-flag (Tier 3); warm, verify (the deployed edge)',
     load: () => import('./cli/edge'),
   },
 };
