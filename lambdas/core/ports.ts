@@ -73,7 +73,9 @@ export type PageKind =
   | 'flapping'
   | 'edge-fallback' // tier 4: origin alarm in ALARM / OK
   | 'drift' // a lever read back in another state than recorded (changed by hand, or a late write): put back
-  | 'future-observation'; // an observation dated too far after the evaluating clock: rejected
+  | 'future-observation' // an observation dated too far after the evaluating clock: rejected
+  | 'dr-switchover' // a DR run started / ended (docs/dr.md)
+  | 'dr-readiness'; // the daily DR dry-run found a broken precondition
 
 export interface Page {
   readonly kind: PageKind;
