@@ -4,6 +4,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { awsClientConfig } from '../adapters/aws/client-config';
 import { createDynamoPersistence, OutboxPager } from '../adapters/dynamodb';
 import { EventBridgeObservationPublisher } from '../adapters/eventbridge/observation-publisher';
 import { SecretsManagerCredentialsSource } from '../adapters/secrets';
@@ -47,7 +48,7 @@ function configFromEnv() {
 export function awsControllerDeps(telemetry: Telemetry, requestId: () => string): PollerDeps {
   const config = configFromEnv();
   const persistence = createDynamoPersistence({
-    client: new DynamoDBClient({}),
+    client: new DynamoDBClient(awsClientConfig()),
     tableName: requiredEnv(EnvVar.StateTableName),
     clock: systemClock,
   });
@@ -83,7 +84,7 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
   };
   const pager = new OutboxPager(
     persistence.outbox,
-    new SnsPager({ client: new SNSClient({}), topicArn: requiredEnv(EnvVar.PagerTopicArn) }),
+    new SnsPager({ client: new SNSClient(awsClientConfig()), topicArn: requiredEnv(EnvVar.PagerTopicArn) }),
     systemClock,
   );
   const busName = process.env[EnvVar.EventBusName];
@@ -100,7 +101,7 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
     log: telemetry,
     observations,
     publisher: busName
-      ? new EventBridgeObservationPublisher(busName, new EventBridgeClient({}))
+      ? new EventBridgeObservationPublisher(busName, new EventBridgeClient(awsClientConfig()))
       : {
           publish: () =>
             Promise.reject(new ConfigError(EnvVar.EventBusName, 'not set: this Lambda does not publish')),
