@@ -172,7 +172,7 @@ export const PageSchema = z.strictObject({
 
 const OutboxItemSchema = z.object({
   page: z.string(),
-  status: z.enum(['pending', 'sent']),
+  status: z.enum(['pending', 'sent', 'dead']),
   attempts: z.number().int().nonnegative(),
   createdAt: epochMs,
   lastError: z.string().optional(),
