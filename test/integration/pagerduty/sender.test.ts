@@ -38,7 +38,10 @@ describe('page sender → PagerDuty Events v2 (stand-in)', () => {
   beforeAll(async () => {
     dynamo = await startLocalDynamo();
   });
-  afterAll(async () => dynamo.stop());
+  afterAll(async () => {
+    await pd?.close();
+    await dynamo.stop();
+  });
   beforeEach(async () => {
     clock.t = T0;
     waits = [];
@@ -69,7 +72,6 @@ describe('page sender → PagerDuty Events v2 (stand-in)', () => {
       random: () => 0.75,
     });
   });
-  afterAll(async () => pd.close());
 
   /** What the table's stream would hand the sender: the pending entries with the claim they were staged with. */
   const streamRecords = async () =>
