@@ -3,6 +3,7 @@ import type { QueueObservation } from '../core/observation';
 import { breakGlassPage, staleObservationsPage } from '../core/pages';
 import { ACTUATOR_LEASE_MS, errorMessage, type PollerDeps } from './deps';
 import { type ReconcileResult, reconcileAll } from './reconcile';
+import { type BreakerReport, probeBreakers } from './resilience';
 
 export interface PollResult {
   readonly observations: readonly QueueObservation[];
@@ -12,6 +13,8 @@ export interface PollResult {
   readonly staleQueues: readonly string[];
   readonly reconciled: readonly ReconcileResult[];
   readonly pagesRetried: { readonly sent: number; readonly deferred: number };
+  /** Every watched breaker after the prober ran (the CircuitState metric). */
+  readonly breakers: readonly BreakerReport[];
 }
 
 /**
@@ -24,6 +27,8 @@ export async function pollTick(
   deps: PollerDeps,
   options: { queueIds?: readonly string[] } = {},
 ): Promise<PollResult> {
+  // The prober first, so a breaker that recovered closes before this tick's read (docs/resilience.md).
+  const breakers = deps.resilience ? await probeBreakers(deps.resilience) : [];
   const queueIds = options.queueIds ?? deps.config.queues.map((q) => q.id);
   let observations: readonly QueueObservation[] = [];
   let readError: string | undefined;
@@ -55,5 +60,12 @@ export async function pollTick(
 
   const reconciled = await reconcileAll(deps);
   const pagesRetried = await deps.pager.retryPending();
-  return { observations, ...(readError ? { readError } : {}), staleQueues, reconciled, pagesRetried };
+  return {
+    observations,
+    ...(readError ? { readError } : {}),
+    staleQueues,
+    reconciled,
+    pagesRetried,
+    breakers,
+  };
 }

@@ -1,3 +1,4 @@
+import { countsAsFailure } from '../core/circuit-breaker';
 import { CircuitOpenError } from '../core/errors';
 import type { OutboxEntry } from '../core/persistence';
 import type { Clock, Page } from '../core/ports';
@@ -67,7 +68,8 @@ export interface SendReport {
 export const DEAD_REDRIVE_MS = 5 * 60_000;
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const isRetryable = (e: unknown): boolean => (e as { retryable?: unknown } | null)?.retryable === true;
+/** 429, 5xx, timeouts and network errors are worth another try; a 400 (our event's fault) never is. */
+const isRetryable = (e: unknown): boolean => countsAsFailure(e);
 
 export class PageSender {
   private readonly sleep: (ms: number) => Promise<void>;

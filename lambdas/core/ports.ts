@@ -64,7 +64,8 @@ export type PageKind =
   | 'break-glass-used' // primary credentials failed, break-glass client used
   | 'circuit-open'
   | 'flapping'
-  | 'edge-fallback'; // tier 4: origin alarm in ALARM / OK
+  | 'edge-fallback' // tier 4: origin alarm in ALARM / OK
+  | 'controller-alarm'; // one of the controller's own CloudWatch alarms (ALARM / OK)
 
 export interface Page {
   readonly kind: PageKind;

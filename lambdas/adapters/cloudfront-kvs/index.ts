@@ -40,6 +40,19 @@ export function createKvsSwitch(options: CreateKvsSwitchOptions): SurgeSwitch {
   return new KvsFlagSwitch(new SdkKeyValueStore(client, kvsArn), options);
 }
 
+/** The `kvs` breaker's health probe: DescribeKeyValueStore (read-only, one call). */
+export function createKvsProbe(options: {
+  kvsArn: string;
+  client?: CloudFrontKeyValueStoreClient;
+}): () => Promise<unknown> {
+  const kvsArn = checkKvsArn(options.kvsArn, 'kvsArn');
+  const store = new SdkKeyValueStore(
+    options.client ?? new CloudFrontKeyValueStoreClient(awsClientConfig()),
+    kvsArn,
+  );
+  return () => store.etag();
+}
+
 /** The same switch over an in-memory store: lets a drill whose config has a cloudfront-kvs actuator run locally. */
 export class LocalKeyValueStoreSwitch extends KvsFlagSwitch {
   constructor(

@@ -5,6 +5,7 @@
 //   const { observations, usedBreakGlass } = await genesys.observations.read(queueIds, { deadline });
 //   const outcome = await genesys.switch.apply(actuator, 'active', { deadline });
 import type { Clock, CredentialsSource, ObservationSource, SurgeSwitch } from '../../core/ports';
+import { genesysHealthProbe } from './health';
 import { DEFAULT_QUEUES_PER_QUERY, GenesysObservationSource } from './observations';
 import type { GatewayOptions } from './sdk';
 import { GenesysSession, type SessionEvent } from './session';
@@ -35,12 +36,15 @@ export interface Genesys {
   readonly observations: ObservationSource;
   readonly switch: SurgeSwitch;
   readonly session: GenesysSession;
+  /** The `genesys` breaker's health probe: GET /api/v2/organizations/me, one attempt. */
+  readonly healthProbe: () => Promise<unknown>;
 }
 
 export function createGenesys(options: GenesysOptions): Genesys {
   const session = new GenesysSession(options);
   return {
     session,
+    healthProbe: genesysHealthProbe(session, () => options.clock.now()),
     observations: new GenesysObservationSource(
       session,
       options.clock,

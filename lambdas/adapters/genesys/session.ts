@@ -139,6 +139,7 @@ export class GenesysSession {
     operation: string,
     invoke: (sdk: Sdk) => Promise<unknown>,
     deadline: number,
+    options: { maxRetries?: number } = {},
   ): Promise<T> {
     let authFailures = 0;
     for (;;) {
@@ -147,6 +148,7 @@ export class GenesysSession {
         operation,
         async () => (await invoke(this.sdk)) as ExtendedResponse,
         deadline,
+        options.maxRetries,
       );
       if (result.ok) return result.value.body as T;
       const { failure, attempts } = result;
@@ -296,6 +298,7 @@ export class GenesysSession {
     operation: string,
     attempt: () => Promise<T>,
     deadline: number,
+    maxRetries: number = this.maxRetries,
   ): Promise<Attempt<T>> {
     for (let attempts = 1; ; attempts += 1) {
       if (this.clock.now() >= deadline) {
@@ -322,7 +325,7 @@ export class GenesysSession {
       }
       if (!isRetryable(failure)) return { ok: false, failure, attempts };
       const retry = attempts - 1;
-      if (retry >= this.maxRetries) throw this.finalError(operation, failure, attempts, true);
+      if (retry >= maxRetries) throw this.finalError(operation, failure, attempts, true);
       const honoursRetryAfter = failure.kind === 'http' && failure.retryAfterMs !== undefined;
       const waitMs =
         failure.kind === 'http' && failure.retryAfterMs !== undefined
