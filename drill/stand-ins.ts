@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { LocalKeyValueStoreSwitch } from '../lambdas/adapters/cloudfront-kvs';
-import { createDynamoPersistence, OutboxPager } from '../lambdas/adapters/dynamodb';
+import { createDynamoPersistence } from '../lambdas/adapters/dynamodb';
 import { createGenesys } from '../lambdas/adapters/genesys';
 import { LocalOutboxPager } from '../lambdas/adapters/local';
+import { PagerDutyEventsClient } from '../lambdas/adapters/pagerduty/events-v2';
 import { OBSERVATION_EVENT } from '../lambdas/adapters/telemetry-names';
+import { SharedBreakers } from '../lambdas/app/breaker';
 import type { PollerDeps } from '../lambdas/app/deps';
+import { guardObservations, guardSwitch, StagingPager } from '../lambdas/app/resilience';
+import { PageSender, type SendReport } from '../lambdas/app/send-pages';
 import { notifyOnlySwitch, SwitchRouter } from '../lambdas/app/switch-router';
 import type { Telemetry } from '../lambdas/app/telemetry';
+import type { BreakerTransition } from '../lambdas/core/circuit-breaker';
 import type { Actuator, SurgeConfig } from '../lambdas/core/config';
 import type { QueueObservation } from '../lambdas/core/observation';
 import type {
@@ -20,6 +25,7 @@ import type {
 import { FaultInjector, type FaultSchedule } from './faults';
 import { DEFAULT_EMULATOR_CLIENTS, type GenesysEmulator, startGenesysEmulator } from './genesys-emulator';
 import { type LocalDynamo, startLocalDynamo } from './local-dynamo';
+import { type PagerDutyStandIn, startPagerDutyStandIn } from './pagerduty-stand-in';
 import type { SimulatedClock } from './simulated-clock';
 
 // The embedded default: everything the controller talks to, on loopback or in memory, on simulated time.
@@ -29,6 +35,9 @@ import type { SimulatedClock } from './simulated-clock';
 //   SNS             → a local outbox (and optionally a JSON-lines file)
 //   EventBridge     → an in-memory bus the drill drains into the evaluate handler
 //   CloudFront KVS  → an in-memory key-value store
+
+/** The routing key the drill's PagerDuty stand-in accepts (a made-up key: drills never reach PagerDuty). */
+export const DRILL_ROUTING_KEY = 'DRILL0000000000000000000000000000';
 
 export type ObservationEvent = EventBridgeEvent<typeof OBSERVATION_EVENT.detailType, QueueObservation>;
 
@@ -94,6 +103,18 @@ export interface StandIns {
   readonly deps: PollerDeps;
   /** The drill's faults on simulated time; each stand-in registers the applier of its own target. */
   readonly faults: FaultInjector;
+  /** PagerDuty Events API v2 stand-in: the incidents every trigger opened and every resolve closed. */
+  readonly pagerDuty: PagerDutyStandIn;
+  /** Breaker state changes, in order, with how many Genesys requests the emulator had seen by then. */
+  readonly breakerLog: {
+    readonly breaker: string;
+    readonly transition: BreakerTransition;
+    readonly requestsSeen: number;
+  }[];
+  /** The page sender's run after a tick: what the table's stream and the 1-minute sweep would deliver. */
+  deliverPages(): Promise<SendReport>;
+  /** Pages still waiting in the outbox, and dead-lettered ones. */
+  pageBacklog(): Promise<{ pending: number; dead: number }>;
   stop(): Promise<void>;
 }
 
@@ -116,6 +137,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
   const { config, actuators, clock, telemetry } = options;
   const dynamo = await startLocalDynamo();
   const emulator = await startGenesysEmulator({ clock });
+  const pagerDuty = await startPagerDutyStandIn({ clock, routingKey: DRILL_ROUTING_KEY });
   try {
     // The emulator's data table may not be the one the actuators name: seed whatever they switch.
     seedTargets(emulator, actuators);
@@ -139,27 +161,85 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     const kvs = new LocalKeyValueStoreSwitch(undefined, { clock });
     const bus = new InMemoryObservationBus();
     let tick = 0;
+    // Pages are staged by the handlers and delivered by the sender, as in AWS (docs/resilience.md).
+    const pager = new StagingPager(persistence.outbox, clock);
+    const breakerLog: StandIns['breakerLog'] = [];
+    // A fixed jitter draw keeps drills reproducible (open periods end 1 s after their nominal time).
+    const breakers = new SharedBreakers({
+      store: persistence.breakers,
+      clock,
+      pages: pager,
+      log: telemetry,
+      owner: () => `drill-${tick}`,
+      random: () => 0.5,
+      onTransition: (breaker, transition) =>
+        breakerLog.push({ breaker, transition, requestsSeen: emulator.requests().length }),
+    });
+    const genesysSwitch = guardSwitch(breakers, 'genesys', genesys.switch);
+    const sender = new PageSender({
+      outbox: persistence.outbox,
+      pagerDuty: new PagerDutyEventsClient({
+        url: pagerDuty.url,
+        routingKey: { get: async () => DRILL_ROUTING_KEY },
+      }),
+      email: transport,
+      breakers,
+      clock,
+      log: telemetry,
+      sleep: clock.sleep,
+      random: () => 0.5,
+    });
     const deps: PollerDeps = {
       config,
       actuators,
       queueStates: persistence.queues,
       overrides: persistence.overrides,
       actuatorStore: persistence.actuators,
-      pager: new OutboxPager(persistence.outbox, transport, clock),
+      pager,
       switches: new SwitchRouter({
-        'datatable-row': genesys.switch,
-        'emergency-group': genesys.switch,
-        'flow-publish': genesys.switch,
+        'datatable-row': genesysSwitch,
+        'emergency-group': genesysSwitch,
+        'flow-publish': genesysSwitch,
         'cloudfront-kvs': kvs,
         'notify-only': notifyOnlySwitch,
       }),
       clock,
       owner: () => `drill-${++tick}`,
       log: telemetry,
-      observations: genesys.observations,
+      resilience: { breakers, probes: { genesys: genesys.healthProbe }, watched: ['genesys'] },
+      observations: guardObservations(breakers, 'genesys', genesys.observations),
       publisher: bus,
     };
     const faults = new FaultInjector(options.faults);
+    // `genesys`: every call to the emulator fails as the fault says until it ends (on simulated time).
+    faults.on('genesys', (fault) => {
+      emulator.faults.clear();
+      if (!fault) return;
+      const kind =
+        fault.fault === '5xx'
+          ? ({ kind: 'status', status: 503 } as const)
+          : fault.fault === '429'
+            ? ({ kind: 'rate-limit', retryAfterSeconds: 1 } as const)
+            : ({ kind: 'timeout' } as const); // 'down' too: the emulator cannot refuse connections
+      emulator.faults.until({ path: '*' }, kind, fault.untilMs);
+    });
+    faults.on('pager', (fault) => {
+      if (fault) pagerDuty.fail(fault.fault, fault.fromMs, fault.untilMs);
+    });
+    const deliverPages = async (): Promise<SendReport> => {
+      const staged = (await persistence.outbox.backlog()).pending.map((e) => ({
+        page: e.page,
+        claimUntil: e.claimUntil,
+      }));
+      const fresh = await sender.deliverStaged(staged);
+      const swept = await sender.sweep();
+      return {
+        sent: fresh.sent + swept.sent,
+        queued: swept.queued,
+        dead: fresh.dead + swept.dead,
+        skipped: fresh.skipped,
+      };
+    };
     return {
       dynamo,
       emulator,
@@ -168,13 +248,22 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       kvs,
       deps,
       faults,
+      pagerDuty,
+      breakerLog,
+      deliverPages,
+      pageBacklog: async () => {
+        const b = await persistence.outbox.backlog();
+        return { pending: b.pending.length, dead: b.dead };
+      },
       stop: async () => {
         await emulator.close();
+        await pagerDuty.close();
         await dynamo.stop();
       },
     };
   } catch (e) {
     await emulator.close();
+    await pagerDuty.close();
     await dynamo.stop();
     throw e;
   }

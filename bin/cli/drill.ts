@@ -72,7 +72,7 @@ export async function run(args: string[]): Promise<number> {
 
     if (values.json) {
       const { transitions, actuations, ignored, pages, checks, switched, passed } = result;
-      const faultChanges = faults ? { faults: result.faults } : {};
+      const faultChanges = faults ? { faults: result.faults, breakers: result.breakers } : {};
       process.stdout.write(
         `${JSON.stringify({ transitions, actuations, ignored, pages, checks, switched, ...faultChanges, passed }, null, 2)}\n`,
       );
