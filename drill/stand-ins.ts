@@ -131,6 +131,8 @@ export interface StandInOptions {
   readonly credentials?: CredentialsSource;
   /** Faults to apply on simulated time (README "Drill faults"). @default none */
   readonly faults?: FaultSchedule;
+  /** false: Genesys calls run without the shared breakers and no prober (the bench's baseline). @default true */
+  readonly breakers?: boolean;
 }
 
 export async function startStandIns(options: StandInOptions): Promise<StandIns> {
@@ -175,7 +177,8 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       onTransition: (breaker, transition) =>
         breakerLog.push({ breaker, transition, requestsSeen: emulator.requests().length }),
     });
-    const genesysSwitch = guardSwitch(breakers, 'genesys', genesys.switch);
+    const guarded = options.breakers ?? true;
+    const genesysSwitch = guarded ? guardSwitch(breakers, 'genesys', genesys.switch) : genesys.switch;
     const sender = new PageSender({
       outbox: persistence.outbox,
       pagerDuty: new PagerDutyEventsClient({
@@ -206,8 +209,12 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       clock,
       owner: () => `drill-${++tick}`,
       log: telemetry,
-      resilience: { breakers, probes: { genesys: genesys.healthProbe }, watched: ['genesys'] },
-      observations: guardObservations(breakers, 'genesys', genesys.observations),
+      ...(guarded
+        ? { resilience: { breakers, probes: { genesys: genesys.healthProbe }, watched: ['genesys'] } }
+        : {}),
+      observations: guarded
+        ? guardObservations(breakers, 'genesys', genesys.observations)
+        : genesys.observations,
       publisher: bus,
     };
     const faults = new FaultInjector(options.faults);
@@ -226,13 +233,17 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     faults.on('pager', (fault) => {
       if (fault) pagerDuty.fail(fault.fault, fault.fromMs, fault.untilMs);
     });
+    // What the table's stream hands the sender (pages staged since the last run), and the 1-minute sweep
+    // only when something is left over (refused while the breaker was open, dead and due for re-drive).
     const deliverPages = async (): Promise<SendReport> => {
-      const staged = (await persistence.outbox.backlog()).pending.map((e) => ({
-        page: e.page,
-        claimUntil: e.claimUntil,
-      }));
-      const fresh = await sender.deliverStaged(staged);
-      const swept = await sender.sweep();
+      const backlog = await persistence.outbox.backlog();
+      const now = clock.now();
+      const staged = backlog.pending.filter((e) => e.claimUntil > now);
+      const fresh = await sender.deliverStaged(
+        staged.map((e) => ({ page: e.page, claimUntil: e.claimUntil })),
+      );
+      const leftOver = backlog.dead > 0 || backlog.pending.length > staged.length || fresh.queued > 0;
+      const swept = leftOver ? await sender.sweep() : { sent: 0, queued: 0, dead: 0, skipped: 0 };
       return {
         sent: fresh.sent + swept.sent,
         queued: swept.queued,
