@@ -215,14 +215,13 @@ describe('SurgeController with a config naming queues and a break-glass secret',
       },
     );
 
-    it('gives poll-observations the config, table, bus and topic in its environment', () => {
+    it('gives poll-observations the config, table and bus in its environment (no topic: it only stages pages)', () => {
       const env =
         s.template.findResources('AWS::Lambda::Function')[poller.fn]?.Properties.Environment.Variables;
       expect(env).toEqual({
         [EnvVar.SurgeConfig]: JSON.stringify(CONFIG),
         [EnvVar.StateTableName]: { Ref: ids.table },
         [EnvVar.EventBusName]: { Ref: ids.bus },
-        [EnvVar.PagerTopicArn]: { Ref: ids.topic },
         POWERTOOLS_SERVICE_NAME: 'cx-surge-controller',
         POWERTOOLS_METRICS_NAMESPACE: 'CxSurge',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -699,6 +698,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acks.map((a) => `${a.path.replace(/^Surge\/Controller\//, '')} ${a.id}`).sort()).toEqual([
       'GenesysBreakGlassSecret AwsSolutions-SMG4',
       'GenesysClientSecret AwsSolutions-SMG4',
+      'PageDelivery/SendPages/Role AwsSolutions-IAM5[Resource::*]',
       'PageDelivery/StreamDlq AwsSolutions-SQS3',
       'PageDeliveryDlq AwsSolutions-SQS3',
     ]);

@@ -170,7 +170,7 @@ describe('faults file discovery and loading', () => {
   });
 
   it('finds nothing beside a built-in scenario that has no faults file', () => {
-    expect(faultsFileFor(join(BUILT_IN_SCENARIOS_DIR, 'flash-sale.csv'))).toBeUndefined();
+    expect(faultsFileFor(join(BUILT_IN_SCENARIOS_DIR, 'plateau.csv'))).toBeUndefined();
   });
 
   it('reports a missing file as a FaultsFileError (exit 2 through the CLI)', async () => {
