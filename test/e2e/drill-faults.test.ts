@@ -11,7 +11,7 @@ describe('surge drill --faults flash-sale.faults.json', () => {
   it('opens the genesys breaker on the 5th failure, pages once, probes only, closes on recovery, loses nothing', async () => {
     const file = 'drill/scenarios/flash-sale.csv';
     const lines = parseScenario(readFileSync(file, 'utf8'), file);
-    const faults = await loadFaultsFile('drill/scenarios/flash-sale.faults.json');
+    const faults = await loadFaultsFile('drill/scenarios/flash-sale-genesys-5xx.faults.json');
 
     const result = await runDrill({ lines, config: parseConfig({}), faults });
 

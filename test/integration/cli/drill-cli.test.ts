@@ -9,7 +9,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function surge(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/surge.js', ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, ['bin/cx-surge.js', ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -21,7 +21,7 @@ const file = (name: string, text: string): string => {
   return path;
 };
 
-describe('surge drill (CLI)', () => {
+describe('cx-surge drill (CLI)', () => {
   it('rejects a config whose restore band is above its activate band, naming file, line and key, exit 2', async () => {
     const config = file(
       'bad.json',
@@ -32,7 +32,19 @@ describe('surge drill (CLI)', () => {
 
     expect(code).toBe(2);
     expect(stderr.trim().split('\n').at(-1)).toBe(
-      `surge drill: ${config}:4: tiers.tier2.restore.waitingBelow: 300 must be ≤ tiers.tier2.activate.waitingAbove (200)`,
+      `cx-surge drill: ${config}:4: tiers.tier2.restore.waitingBelow: 300 must be ≤ tiers.tier2.activate.waitingAbove (200)`,
+    );
+    expect(stdout).toBe('');
+  });
+
+  it('rejects a header-only scenario in one line, exit 2, before starting any stand-in', async () => {
+    const scenario = file('empty.csv', 'observedAt,queueId,waiting,agentsAvailable\n');
+
+    const { code, stderr, stdout } = await surge('drill', '--scenario', scenario);
+
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `cx-surge drill: ${scenario}:1: observations: none: the file has a header but no observation lines\n`,
     );
     expect(stdout).toBe('');
   });
@@ -100,7 +112,7 @@ describe('surge drill (CLI)', () => {
 
     expect(code).toBe(2);
     expect(stderr.trim().split('\n').at(-1)).toBe(
-      `surge drill: ${faults}: entry 1: fault: must be one of 5xx, 429, timeout, down, got "slow"`,
+      `cx-surge drill: ${faults}: entry 1: fault: must be one of 5xx, 429, timeout, down, got "slow"`,
     );
     expect(stdout).toBe('');
   });
@@ -133,5 +145,28 @@ describe('surge drill (CLI)', () => {
       // Once the CRM stand-in applies its target, the same file must be applied on simulated time.
       expect(json.faults).toContainEqual(expect.objectContaining({ target: 'crm-secondary', fault: 'down' }));
     }
+  });
+
+  it('drills the built-in four-tier scenario by name, with its faults and config, listing tier 4 in --json', async () => {
+    const { code, stdout } = await surge('drill', '--scenario', 'four-tiers', '--json', '--no-browser');
+
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json.tier4.map((t: { at: string; action: string }) => `${t.at} ${t.action}`)).toEqual([
+      '2026-11-27T09:29:00Z activate',
+      '2026-11-27T09:40:00Z restore',
+    ]);
+    expect(
+      json.faults.map((f: { target: string; fault: string | null }) => `${f.target} ${f.fault}`),
+    ).toEqual(['origin 5xx', 'origin null']);
+    const names = json.checks.map((c: { name: string }) => c.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'tier 4 static fallback recorded',
+        'visitor flag-on (http)',
+        'visitor origin-down (http)',
+      ]),
+    );
+    expect(json.edge.kvsCalls).toContain('PutKey chat-widget-throttle 200');
   });
 });
