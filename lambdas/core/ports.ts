@@ -65,7 +65,9 @@ export type PageKind =
   | 'circuit-open'
   | 'flapping'
   | 'edge-fallback' // tier 4: origin alarm in ALARM / OK
-  | 'controller-alarm'; // one of the controller's own CloudWatch alarms (ALARM / OK)
+  | 'controller-alarm' // one of the controller's own CloudWatch alarms (ALARM / OK)
+  | 'dr-switchover' // a DR run started / ended (docs/dr.md)
+  | 'dr-readiness'; // the daily DR dry-run found a broken precondition
 
 export interface Page {
   readonly kind: PageKind;
