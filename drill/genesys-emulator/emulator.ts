@@ -235,6 +235,18 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
           answerObservationQuery(parseObservationQuery(await body(), maxPredicates), (q) => book.current(q)),
         ),
     ],
+    // The controller's health probe (cheapest read-only call): the organization of the token.
+    [
+      'GET',
+      /^\/api\/v2\/organizations\/me$/,
+      async () =>
+        ok({
+          id: 'emulated-org',
+          name: 'cx-surge emulator',
+          state: 'active',
+          selfUri: '/api/v2/organizations/me',
+        }),
+    ],
     ['GET', /^\/api\/v2\/flows\/datatables\/([^/]+)$/, async (m) => ok(org.getDatatable(m[1] as string))],
     [
       'GET',

@@ -1,6 +1,7 @@
 import type { Actuator, SurgeConfig } from '../core/config';
 import type { ActuatorStore, OverrideStore, QueueStateStore } from '../core/persistence';
 import type { Clock, ObservationPublisher, ObservationSource, Page, Pager, SurgeSwitch } from '../core/ports';
+import type { Resilience } from './resilience';
 
 // The application layer: use cases that run the pure core against the ports. Handlers build one
 // `ControllerDeps` (AWS adapters at module scope; local stand-ins in the drill) and call these.
@@ -37,6 +38,8 @@ export interface ControllerDeps {
   /** Who takes actuator leases (Lambda request id, drill tick id): shows up in lock records. */
   readonly owner: () => string;
   readonly log: AppLogger;
+  /** Shared circuit breakers and their probes (lambdas/app/resilience.ts); absent: calls run unguarded. */
+  readonly resilience?: Resilience;
 }
 
 export interface PollerDeps extends ControllerDeps {

@@ -184,7 +184,8 @@ export function closeEpisode(
 // ── Page outbox ─────────────────────────────────────────────────────────────────────────────
 
 /** Outbox entries are keyed by (dedupKey, action): one trigger and one resolve per dedup key. */
-export type OutboxStatus = 'pending' | 'sent';
+/** `dead`: delivery gave up (PagerDuty rejected the event, or retries ran out); alarmed, kept, re-driven. */
+export type OutboxStatus = 'pending' | 'sent' | 'dead';
 
 export interface OutboxEntry {
   readonly page: Page;

@@ -53,6 +53,8 @@ export const Reason = {
   BREAK_GLASS_USED: 'break-glass-used',
   /** Calls to a target are short-circuited after repeated failures. */
   CIRCUIT_OPEN: 'circuit-open',
+  /** One of the controller's own CloudWatch alarms changed state (ALARM triggers, OK resolves). */
+  CONTROLLER_ALARM: 'controller-alarm',
 
   // ── Actuators (app layer) ────────────────────────────────────────────────────────────────
   /** An actuator's desired state became active: at least one covered queue's tier is effectively active. */

@@ -1,5 +1,10 @@
+<<<<<<< HEAD
 import { MetricName } from '../adapters/telemetry-names';
 import { invocationDeadline, type PollerDeps } from '../app/deps';
+=======
+import { MetricDimension, MetricName } from '../adapters/telemetry-names';
+import type { PollerDeps } from '../app/deps';
+>>>>>>> main
 import { type PollResult, pollTick } from '../app/poll-tick';
 import type { Telemetry } from '../app/telemetry';
 import { recordActuations } from './evaluate-handler';
@@ -22,6 +27,11 @@ export function createPollHandler(getDeps: () => PollerDeps, telemetry: Telemetr
       // Emitted every tick, 0 when healthy, so the stale alarm has data to evaluate.
       telemetry.metric(MetricName.StaleQueues, 'Count', result.staleQueues.length);
       telemetry.metric(MetricName.PageFailures, 'Count', result.pagesRetried.deferred);
+      for (const b of result.breakers) {
+        telemetry.metric(MetricName.CircuitState, 'Count', b.circuitState, {
+          [MetricDimension.Breaker]: b.breaker,
+        });
+      }
       recordActuations(telemetry, deps, result.reconciled);
       telemetry.info('poll tick', {
         observations: result.observations.length,

@@ -165,8 +165,12 @@ export const PageSchema = z.strictObject({
     'circuit-open',
     'flapping',
     'edge-fallback',
+<<<<<<< HEAD
     'drift',
     'future-observation',
+=======
+    'controller-alarm',
+>>>>>>> main
     'dr-switchover',
     'dr-readiness',
   ]),
@@ -182,7 +186,7 @@ export const PageSchema = z.strictObject({
 
 const OutboxItemSchema = z.object({
   page: z.string(),
-  status: z.enum(['pending', 'sent']),
+  status: z.enum(['pending', 'sent', 'dead']),
   attempts: z.number().int().nonnegative(),
   createdAt: epochMs,
   lastError: z.string().optional(),

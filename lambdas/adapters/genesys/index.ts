@@ -4,7 +4,12 @@
 //   const genesys = createGenesys({ credentials, clock: systemClock, region: config.genesys.region });
 //   const { observations, usedBreakGlass } = await genesys.observations.read(queueIds, { deadline });
 //   const outcome = await genesys.switch.apply(actuator, 'active', { deadline });
+<<<<<<< HEAD
 import type { Clock, CredentialsSource, ObservationSource } from '../../core/ports';
+=======
+import type { Clock, CredentialsSource, ObservationSource, SurgeSwitch } from '../../core/ports';
+import { genesysHealthProbe } from './health';
+>>>>>>> main
 import { DEFAULT_QUEUES_PER_QUERY, GenesysObservationSource } from './observations';
 import type { GatewayOptions } from './sdk';
 import { GenesysSession, type SessionEvent } from './session';
@@ -35,12 +40,15 @@ export interface Genesys {
   readonly observations: ObservationSource;
   readonly switch: GenesysSurgeSwitch;
   readonly session: GenesysSession;
+  /** The `genesys` breaker's health probe: GET /api/v2/organizations/me, one attempt. */
+  readonly healthProbe: () => Promise<unknown>;
 }
 
 export function createGenesys(options: GenesysOptions): Genesys {
   const session = new GenesysSession(options);
   return {
     session,
+    healthProbe: genesysHealthProbe(session, () => options.clock.now()),
     observations: new GenesysObservationSource(
       session,
       options.clock,
