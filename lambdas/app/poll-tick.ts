@@ -1,16 +1,11 @@
 import { hydrateQueueState, isStale } from '../core/decide';
 import type { QueueObservation } from '../core/observation';
 import { breakGlassPage, staleObservationsPage } from '../core/pages';
-<<<<<<< HEAD
 import { type ConvergeResult, convergeActuators } from './converge';
 import { ACTUATOR_LEASE_MS, errorMessage, invocationDeadline, type PollerDeps } from './deps';
 import type { ReconcileResult } from './reconcile';
-import { StagedPages } from './staged-pages';
-=======
-import { ACTUATOR_LEASE_MS, errorMessage, type PollerDeps } from './deps';
-import { type ReconcileResult, reconcileAll } from './reconcile';
 import { type BreakerReport, probeBreakers } from './resilience';
->>>>>>> main
+import { StagedPages } from './staged-pages';
 
 export interface PollResult {
   readonly observations: readonly QueueObservation[];
@@ -47,19 +42,12 @@ const READ_SHARE = 1 / 3;
  *      read back the due ones, concurrently, most urgent first (./converge.ts);
  *   4. deliver the pages staged by this tick, then retry pending pages, most urgent first.
  */
-<<<<<<< HEAD
 export async function pollTick(deps: PollerDeps, options: PollOptions = {}): Promise<PollResult> {
   const { clock } = deps;
   const deadline = options.deadline ?? invocationDeadline(clock);
   const pages = new StagedPages(deps.pager, clock, deps.log);
-=======
-export async function pollTick(
-  deps: PollerDeps,
-  options: { queueIds?: readonly string[] } = {},
-): Promise<PollResult> {
   // The prober first, so a breaker that recovered closes before this tick's read (docs/resilience.md).
   const breakers = deps.resilience ? await probeBreakers(deps.resilience) : [];
->>>>>>> main
   const queueIds = options.queueIds ?? deps.config.queues.map((q) => q.id);
   let observations: readonly QueueObservation[] = [];
   let unreadQueues: string[] = [];
@@ -102,7 +90,6 @@ export async function pollTick(
     await pages.stage(staleObservationsPage(state.queueId, state.lastObservedAt, 'trigger', now));
   }
 
-<<<<<<< HEAD
   const converged = await convergeActuators(deps, { deadline, pages, deliverPages: false, states });
   await pages.deliver(deadline);
   const pagesRetried =
@@ -119,16 +106,6 @@ export async function pollTick(
       unreadable: converged.unreadable,
     },
     pagesRetried,
-=======
-  const reconciled = await reconcileAll(deps);
-  const pagesRetried = await deps.pager.retryPending();
-  return {
-    observations,
-    ...(readError ? { readError } : {}),
-    staleQueues,
-    reconciled,
-    pagesRetried,
     breakers,
->>>>>>> main
   };
 }

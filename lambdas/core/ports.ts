@@ -72,12 +72,9 @@ export type PageKind =
   | 'circuit-open'
   | 'flapping'
   | 'edge-fallback' // tier 4: origin alarm in ALARM / OK
-<<<<<<< HEAD
   | 'drift' // a lever read back in another state than recorded (changed by hand, or a late write): put back
   | 'future-observation' // an observation dated too far after the evaluating clock: rejected
-=======
   | 'controller-alarm' // one of the controller's own CloudWatch alarms (ALARM / OK)
->>>>>>> main
   | 'dr-switchover' // a DR run started / ended (docs/dr.md)
   | 'dr-readiness'; // the daily DR dry-run found a broken precondition
 

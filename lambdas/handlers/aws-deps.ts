@@ -67,13 +67,6 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
       region: config.genesys.region,
     }),
   );
-<<<<<<< HEAD
-  const genesysSwitch: SurgeSwitch = {
-    apply: async (...args) => (await genesys()).switch.apply(...args),
-    read: async (...args) => (await genesys()).switch.read(...args),
-  };
-  const observations: ObservationSource = {
-=======
   // Pages are only staged here; the page sender Lambda delivers them (docs/resilience.md).
   const pager = new StagingPager(persistence.outbox, systemClock);
   // Every Genesys call (observations and every lever) goes through the shared `genesys` breaker, the
@@ -89,7 +82,6 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
     apply: async (...args) => (await genesys()).switch.apply(...args),
   });
   const observations: ObservationSource = guardObservations(breakers, 'genesys', {
->>>>>>> main
     read: async (...args) => (await genesys()).observations.read(...args),
   });
   const kvsArn = process.env[EnvVar.EdgeKvsArn];

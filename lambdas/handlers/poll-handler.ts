@@ -1,10 +1,5 @@
-<<<<<<< HEAD
-import { MetricName } from '../adapters/telemetry-names';
-import { invocationDeadline, type PollerDeps } from '../app/deps';
-=======
 import { MetricDimension, MetricName } from '../adapters/telemetry-names';
-import type { PollerDeps } from '../app/deps';
->>>>>>> main
+import { invocationDeadline, type PollerDeps } from '../app/deps';
 import { type PollResult, pollTick } from '../app/poll-tick';
 import type { Telemetry } from '../app/telemetry';
 import { recordActuations } from './evaluate-handler';

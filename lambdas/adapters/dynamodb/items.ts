@@ -165,12 +165,9 @@ export const PageSchema = z.strictObject({
     'circuit-open',
     'flapping',
     'edge-fallback',
-<<<<<<< HEAD
     'drift',
     'future-observation',
-=======
     'controller-alarm',
->>>>>>> main
     'dr-switchover',
     'dr-readiness',
   ]),

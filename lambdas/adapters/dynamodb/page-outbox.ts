@@ -172,7 +172,6 @@ export class DynamoPageOutbox implements PageOutbox {
     return claimed;
   }
 
-<<<<<<< HEAD
   async discard(page: Page): Promise<void> {
     try {
       await this.table.doc.send(
@@ -182,7 +181,13 @@ export class DynamoPageOutbox implements PageOutbox {
           ConditionExpression: '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':pending': 'pending' },
-=======
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
   // ── The asynchronous sender's operations (lambdas/app/send-pages.ts) ──
 
   /**
@@ -206,7 +211,6 @@ export class DynamoPageOutbox implements PageOutbox {
           ConditionExpression: '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':released': 0, ':pending': 'pending' },
->>>>>>> main
         }),
       );
     } catch (error) {
@@ -214,8 +218,6 @@ export class DynamoPageOutbox implements PageOutbox {
     }
   }
 
-<<<<<<< HEAD
-=======
   /**
    * Dead-letters a page: `rejected` (PagerDuty refused the event: it will never succeed) or
    * `retries-exhausted` (re-driven later by `claimDead`). Kept, counted by the DeadPages alarm.
@@ -337,7 +339,6 @@ export class DynamoPageOutbox implements PageOutbox {
     }
   }
 
->>>>>>> main
   private async queryLapsedPending(now: number): Promise<OutboxEntry[]> {
     const parse = (item: Record<string, unknown>): OutboxEntry | undefined => {
       try {

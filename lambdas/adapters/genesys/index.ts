@@ -4,12 +4,8 @@
 //   const genesys = createGenesys({ credentials, clock: systemClock, region: config.genesys.region });
 //   const { observations, usedBreakGlass } = await genesys.observations.read(queueIds, { deadline });
 //   const outcome = await genesys.switch.apply(actuator, 'active', { deadline });
-<<<<<<< HEAD
 import type { Clock, CredentialsSource, ObservationSource } from '../../core/ports';
-=======
-import type { Clock, CredentialsSource, ObservationSource, SurgeSwitch } from '../../core/ports';
 import { genesysHealthProbe } from './health';
->>>>>>> main
 import { DEFAULT_QUEUES_PER_QUERY, GenesysObservationSource } from './observations';
 import type { GatewayOptions } from './sdk';
 import { GenesysSession, type SessionEvent } from './session';

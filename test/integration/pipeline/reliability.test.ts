@@ -37,11 +37,7 @@ describe('evaluate pipeline under duplicates and crashes', () => {
 
     await expect(crashing.evaluate(observationEvent(observation(T0, 120)))).rejects.toThrow('Lambda killed');
     expect(p.switchCalls()).toHaveLength(1);
-<<<<<<< HEAD
-    // The page was staged before the failed write, so the failure did not lose it.
-=======
     // The page was staged before the crash and the lever really is on: the sender delivers it already.
->>>>>>> main
     expect(episodeTriggers(p)).toEqual(['actuator-episode trigger actuator:tier1-datatable:1']);
 
     // The poller keeps ticking; the dead holder's lease expires; the tick finds the row already on.
