@@ -24,6 +24,7 @@ import type {
 import type { Clock } from '../core/ports';
 import { type ControllerDeps, errorMessage, MAX_STATE_ATTEMPTS } from './deps';
 import { type ReconcileResult, reconcileActuator } from './reconcile';
+import { StagedPages } from './staged-pages';
 
 // The operator's use cases (`cx-surge status | override`, `cx-surge console`): read the status, set or
 // clear a manual override and make it take effect at once.
@@ -270,10 +271,12 @@ export async function reapplyNow(
       }
     }
   }
+  // Pages the switches stage stay in the outbox for the poller to deliver (the CLI holds no pager).
+  const pages = new StagedPages(deps.pager, deps.clock, deps.log);
   const results: ReconcileResult[] = [];
   for (const record of await deps.actuatorStore.list()) {
     if (touched.has(record.actuatorId) && record.desired !== record.applied)
-      results.push(await reconcileActuator(deps, record.actuatorId));
+      results.push(await reconcileActuator(deps, record.actuatorId, pages));
   }
   return results;
 }

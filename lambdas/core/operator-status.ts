@@ -96,7 +96,8 @@ export interface PageStatus {
   readonly dedupKey: string;
   readonly summary: string;
   readonly at: string;
-  readonly status: 'pending' | 'sent';
+  /** `dead`: delivery gave up (dead-lettered, alarmed); listed with the undelivered pages. */
+  readonly status: 'pending' | 'sent' | 'dead';
   readonly attempts: number;
   readonly lastError?: string;
 }
@@ -282,7 +283,7 @@ export function buildStatus(input: StatusInput): StatusReport {
     .sort((a, b) => b.createdAt - a.createdAt)
     .map(pageStatus);
   const undeliveredPages = input.pages
-    .filter((e) => e.status === 'pending')
+    .filter((e) => e.status !== 'sent')
     .sort((a, b) => a.createdAt - b.createdAt)
     .map(pageStatus);
 
