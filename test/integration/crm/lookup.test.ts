@@ -248,12 +248,14 @@ describe('crm lookup: fallback', () => {
 
 describe('crm lookup: tokens, retries and the budget', () => {
   it('a secondary token that expires between the primary call and the fallback is refreshed first', async () => {
-    const { lookup } = lookupWith();
+    // No refresh margin: the token is still valid when the lookup starts, and only the re-check before
+    // the secondary (after the primary's 1,500 ms timeout) can notice it has expired by then.
+    const { lookup } = lookupWith({ tokenRefreshMarginSeconds: 0 });
     crm.primary.faults.next({ kind: '5xx' });
     await lookup(freshCustomer()); // the secondary's token (120 s) is now cached
+    const issuedAt = crm.secondary.requests().filter((q) => q.path === '/oauth/token').at(-1)?.at ?? 0;
     const secondaryTokens = tokenCallsOf('secondary');
-    // 119 s later the token is still valid as the lookup starts, but not once the primary has timed out.
-    crm.clock.advance(119_000 - 1000);
+    crm.clock.advance(issuedAt + 120_000 - 1_200 - crm.clock.now()); // 1.2 s of validity left
     crm.primary.faults.next({ kind: 'timeout' });
 
     const r = await lookup(freshCustomer());
