@@ -64,7 +64,8 @@ export type PageKind =
   | 'break-glass-used' // primary credentials failed, break-glass client used
   | 'circuit-open'
   | 'flapping'
-  | 'edge-fallback'; // tier 4: origin alarm in ALARM / OK
+  | 'edge-fallback' // tier 4: origin alarm in ALARM / OK
+  | 'crm-lookup-refused'; // the CRM keeps refusing screen-pop lookups (other 4xx, docs/crm.md)
 
 export interface Page {
   readonly kind: PageKind;

@@ -71,3 +71,4 @@ export function createCrmAdapter(options: CrmAdapterOptions): CrmAdapter {
     },
   };
 }
+export { CRM_CLIENT_ERRORS_PARTITION, DynamoCrmIncidents, type DynamoCrmIncidentsOptions } from './dynamo-incidents';

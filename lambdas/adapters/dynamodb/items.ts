@@ -159,6 +159,7 @@ export const PageSchema = z.strictObject({
     'circuit-open',
     'flapping',
     'edge-fallback',
+    'crm-lookup-refused',
   ]),
   // PagerDuty caps dedup_key at 255 characters; '#' separates it from the action in the sort key.
   dedupKey: nonEmpty.max(255, 'must be at most 255 characters'),
