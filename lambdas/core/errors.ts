@@ -96,4 +96,30 @@ export class StateError extends SurgeError {
   }
 }
 
+/**
+ * A call was refused without reaching its dependency because the dependency's shared circuit breaker is
+ * open (or half-open with another caller's probe in flight). The caller's fallback runs instead: an
+ * actuator stays pending, a page stays queued, a CRM lookup goes to the next source (docs/resilience.md).
+ */
+export class CircuitOpenError extends SurgeError {
+  constructor(
+    /** The breaker's name, e.g. `genesys`. */
+    readonly breaker: string,
+    /** Epoch ms from which a probe may be tried; undefined while another caller's probe is in flight. */
+    readonly retryAt: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `circuit ${breaker} is open: call refused without reaching the dependency${
+        retryAt === undefined
+          ? ' (a probe is in flight)'
+          : ` (next probe from ${new Date(retryAt).toISOString()})`
+      }`,
+      options,
+    );
+  }
+}
+
+export const isCircuitOpenError = (e: unknown): e is CircuitOpenError => e instanceof CircuitOpenError;
+
 export const isSurgeError = (e: unknown): e is SurgeError => e instanceof SurgeError;

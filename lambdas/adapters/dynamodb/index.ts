@@ -1,11 +1,13 @@
 // The DynamoDB persistence adapter: every store over the one state table (docs/state-table.md).
 import { DynamoActuatorStore } from './actuator-store';
+import { DynamoBreakerStore } from './breaker-store';
 import { type StateTableOptions, stateTable } from './items';
 import { DynamoOverrideStore } from './override-store';
 import { DynamoPageOutbox, type DynamoPageOutboxOptions } from './page-outbox';
 import { DynamoQueueStateStore } from './queue-state-store';
 
 export { DynamoActuatorStore } from './actuator-store';
+export { DynamoBreakerStore, parseBreakerItem } from './breaker-store';
 export { type StateTable, type StateTableOptions, stateTable } from './items';
 export { OutboxPager, type PageDelivery, type PageDeliveryOutcome } from './outbox-pager';
 export { DynamoOverrideStore } from './override-store';
@@ -18,6 +20,7 @@ export interface DynamoPersistence {
   readonly overrides: DynamoOverrideStore;
   readonly actuators: DynamoActuatorStore;
   readonly outbox: DynamoPageOutbox;
+  readonly breakers: DynamoBreakerStore;
 }
 
 /** All stores over one table, sharing one document client. Build once at module scope in a handler. */
@@ -30,5 +33,6 @@ export function createDynamoPersistence(
     overrides: new DynamoOverrideStore(table),
     actuators: new DynamoActuatorStore(table),
     outbox: new DynamoPageOutbox(table, options.outbox),
+    breakers: new DynamoBreakerStore(table),
   };
 }

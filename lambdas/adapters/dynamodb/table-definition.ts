@@ -24,6 +24,8 @@ export const Partition = {
   Overrides: 'OVERRIDES',
   /** sk = `<dedupKey>#<action>`: page outbox entries. */
   Page: 'PAGE',
+  /** sk = breaker name (`genesys`, `pager`, …): the shared circuit breaker's state and counts. */
+  Breaker: 'BREAKER',
 } as const;
 export const OVERRIDES_SORT_KEY = 'ALL';
 

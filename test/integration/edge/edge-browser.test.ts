@@ -1,48 +1,33 @@
-// Both edge tiers in a real headless browser (Debian's Chromium driven by playwright-core), against the
+// Both edge tiers in a real headless browser (Chromium from drill/browser.ts: CHROMIUM_PATH, chromium on
+// PATH, else the @sparticuz/chromium devDependency; driven by playwright-core), against the
 // loopback edge emulator that runs the rendered CloudFront Function and serves the rendered fallback site.
 // SURGE_EDGE_SCREENSHOTS=1 also writes docs/img/edge-stub.png and docs/img/edge-fallback.png.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../../../drill/browser';
 import { EDGE_DEFAULTS } from '../../../lambdas/edge/edge-config';
 import { type EdgeEmulator, SUPPORT_EMAIL, startEdgeEmulator } from './edge-emulator';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = process.env.SURGE_EDGE_SCREENSHOTS === '1';
 const docsImg = (name: string) => join(import.meta.dirname, '../../../docs/img', name);
 
 let edge: EdgeEmulator;
+let browser: Browser;
 let context: BrowserContext;
-let profileDir: string;
 let page: Page;
 
 beforeAll(async () => {
   edge = await startEdgeEmulator();
-  profileDir = mkdtempSync(join(tmpdir(), 'surge-edge-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 800, height: 480 },
-  });
+  ({ browser } = await launchBrowser());
+  context = await browser.newContext({ viewport: { width: 800, height: 480 } });
   context.setDefaultTimeout(5_000);
-});
+}, 120_000); // a fresh machine extracts the packaged Chromium once (a few seconds)
 
 afterAll(async () => {
   await context?.close();
+  await browser?.close();
   await edge?.close();
-  rmSync(profileDir, { recursive: true, force: true });
 });
 
 beforeEach(async () => {
