@@ -13,7 +13,18 @@ export interface SeedCustomer {
 }
 
 const FIRST = ['Ada', 'Bruno', 'Chloé', 'Dmitri', 'Esra', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas'];
-const LAST = ['Lovelace', 'Silva', 'Martin', 'Ivanov', 'Yilmaz', 'Haddad', 'Hopper', 'Tanaka', 'García', 'Berg'];
+const LAST = [
+  'Lovelace',
+  'Silva',
+  'Martin',
+  'Ivanov',
+  'Yilmaz',
+  'Haddad',
+  'Hopper',
+  'Tanaka',
+  'García',
+  'Berg',
+];
 const TIERS = ['gold', 'silver', 'bronze'] as const;
 const LANGUAGES = ['en-US', 'pt-BR', 'fr-FR', 'de-DE'];
 

@@ -17,7 +17,8 @@ export function simulatedTransport(options: SimulatedTransportOptions): HttpTran
   return async (request, timeoutMs) => {
     const response = await inner(request, options.realTimeoutMs ?? 5000);
     const announced = response.headers[SIMULATED_LATENCY_HEADER];
-    const latencyMs = announced === undefined ? 0 : announced === 'never' ? Number.POSITIVE_INFINITY : Number(announced);
+    const latencyMs =
+      announced === undefined ? 0 : announced === 'never' ? Number.POSITIVE_INFINITY : Number(announced);
     if (latencyMs >= timeoutMs) {
       options.advance(timeoutMs);
       throw new HttpTimeoutError(timeoutMs);

@@ -227,7 +227,8 @@ export async function startCrmStandIn(options: CrmStandInOptions): Promise<CrmSt
     const latency = fault?.kind === 'slow' ? (fault.latencyMs ?? options.slowLatencyMs ?? 2000) : baseLatency;
     if (fault?.kind === '5xx') return send(res, record, 503, { error: 'service_unavailable' }, latency);
     if (fault?.kind === '429') return send(res, record, 429, { error: 'rate_limited' }, latency);
-    if (fault?.kind === 'status') return send(res, record, fault.status ?? 400, { error: 'injected' }, latency);
+    if (fault?.kind === 'status')
+      return send(res, record, fault.status ?? 400, { error: 'injected' }, latency);
     if (fault?.kind === 'bad-body' && !isToken) {
       return send(res, record, 200, { customers: 'maintenance page' }, latency);
     }
@@ -273,7 +274,13 @@ export async function startCrmStandIn(options: CrmStandInOptions): Promise<CrmSt
     const query = body as Record<string, unknown>;
     if (kind === 'secondary' && (query.fallback_mode !== true || query.include_order_history !== false)) {
       // The replica serves fallback-mode reads only (docs/crm.md): anything else is a caller bug.
-      return send(res, record, 400, { error: 'fallback_mode: true and include_order_history: false required' }, latency);
+      return send(
+        res,
+        record,
+        400,
+        { error: 'fallback_mode: true and include_order_history: false required' },
+        latency,
+      );
     }
     const id = query[idField];
     const phone = query[phoneField];
@@ -283,7 +290,13 @@ export async function startCrmStandIn(options: CrmStandInOptions): Promise<CrmSt
     const found = typeof id === 'string' ? byId.get(id) : byPhone.get(phone as string);
     if (!found) return send(res, record, 404, { error: 'not_found' }, latency);
     return kind === 'primary'
-      ? send(res, record, 200, { customer: primaryRecord(found, query.include_order_history === true) }, latency)
+      ? send(
+          res,
+          record,
+          200,
+          { customer: primaryRecord(found, query.include_order_history === true) },
+          latency,
+        )
       : send(res, record, 200, { result: secondaryRecord(found) }, latency);
   }
 

@@ -1,13 +1,22 @@
 // Both CRM stand-ins, dynalite and a lookup wired to them, on one simulated clock: what tests, the
 // `surge crm` commands and the bench start. Loopback only.
 import { type CrmAdapter, createCrmAdapter, InMemoryCrmSecrets } from '../../lambdas/adapters/crm';
-import type { EndpointEvent } from '../../lambdas/adapters/crm/rest-crm';
+import { DynamoCrmIncidents } from '../../lambdas/adapters/crm/dynamo-incidents';
 import { fetchTransport } from '../../lambdas/adapters/crm/http';
+import type { EndpointEvent } from '../../lambdas/adapters/crm/rest-crm';
+import { SharedCrmBreakers } from '../../lambdas/adapters/crm/shared-breakers';
+import { DynamoBreakerStore } from '../../lambdas/adapters/dynamodb/breaker-store';
 import { stateTable } from '../../lambdas/adapters/dynamodb/items';
+import { DynamoPageOutbox } from '../../lambdas/adapters/dynamodb/page-outbox';
+import { SharedBreakers } from '../../lambdas/app/breaker';
 import type { CrmIncidents } from '../../lambdas/app/crm-lookup';
+import { probeCrm } from '../../lambdas/app/crm-prober';
 import type { AppLogger } from '../../lambdas/app/deps';
+import type { BreakerTransition } from '../../lambdas/core/circuit-breaker';
+import { cascadePolicy, secondaryPolicy } from '../../lambdas/core/crm/cascade';
 import { type CrmConfig, parseCrmConfig } from '../../lambdas/core/crm/config';
 import type { CrmBreakers } from '../../lambdas/core/crm/ports';
+import type { CrmLookupRuntime } from '../../lambdas/handlers/crm-lookup-handler';
 import { type LocalDynamo, startLocalDynamo } from '../local-dynamo';
 import { SimulatedClock } from '../simulated-clock';
 import type { SeedCustomer } from './customers';
@@ -20,7 +29,11 @@ export const STAND_IN_SECRETS = {
 } as const;
 
 /** The CRM config that points at the stand-ins (a deep-merge of `overrides` on top). */
-export function standInCrmConfig(primaryUrl: string, secondaryUrl: string, overrides: Record<string, unknown> = {}): CrmConfig {
+export function standInCrmConfig(
+  primaryUrl: string,
+  secondaryUrl: string,
+  overrides: Record<string, unknown> = {},
+): CrmConfig {
   const { primary, secondary, ...rest } = overrides as { primary?: object; secondary?: object };
   return parseCrmConfig({
     ...rest,
@@ -86,8 +99,21 @@ export interface CrmStandIns {
     incidents?: CrmIncidents;
     onEvent?: (event: EndpointEvent) => void;
   }): CrmAdapter;
+  /**
+   * What the crm-lookup Lambda builds in AWS, on the stand-ins: shared breakers in the table (the
+   * cascade guard), refusal counting with staged pages, the prober. `transitions` records every
+   * breaker change this runtime made.
+   */
+  runtime(options?: { config?: CrmConfig; log?: AppLogger; random?: () => number }): StandInRuntime;
   config(overrides?: Record<string, unknown>): CrmConfig;
   close(): Promise<void>;
+}
+
+export interface StandInRuntime extends CrmLookupRuntime {
+  readonly breakers: SharedBreakers;
+  readonly adapter: CrmAdapter;
+  readonly outbox: DynamoPageOutbox;
+  readonly transitions: { readonly breaker: string; readonly transition: BreakerTransition }[];
 }
 
 export const silentLog: AppLogger = { info() {}, warn() {}, error() {} };
@@ -114,6 +140,20 @@ export async function startCrmStandIns(options: CrmStandInsOptions = {}): Promis
     latency === 'simulated' ? simulatedTransport({ advance: (ms) => clock.advance(ms) }) : fetchTransport;
   const config = (overrides: Record<string, unknown> = {}): CrmConfig =>
     standInCrmConfig(primary.url, secondary.url, overrides);
+  const adapterFor = (o: Parameters<CrmStandIns['adapter']>[0]): CrmAdapter =>
+    createCrmAdapter({
+      config: o.config ?? config(o.configOverrides),
+      clock,
+      sleep: (ms) => clock.sleep(ms),
+      secrets: standInSecrets(),
+      table,
+      breakers: o.breakers,
+      log: o.log ?? silentLog,
+      transport,
+      ...(o.incidents ? { incidents: o.incidents } : {}),
+      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+    });
+  let owners = 0;
   return {
     clock,
     primary,
@@ -121,19 +161,49 @@ export async function startCrmStandIns(options: CrmStandInsOptions = {}): Promis
     dynamo,
     tableName,
     config,
-    adapter: (o) =>
-      createCrmAdapter({
-        config: o.config ?? config(o.configOverrides),
+    runtime: (o = {}) => {
+      const crmConfig = o.config ?? config();
+      const log = o.log ?? silentLog;
+      const outbox = new DynamoPageOutbox(table);
+      const transitions: StandInRuntime['transitions'] = [];
+      const owner = `stand-in-${++owners}`;
+      const breakers = new SharedBreakers({
+        store: new DynamoBreakerStore(table),
         clock,
-        sleep: (ms) => clock.sleep(ms),
-        secrets: standInSecrets(),
-        table,
-        breakers: o.breakers,
-        log: o.log ?? silentLog,
-        transport,
-        ...(o.incidents ? { incidents: o.incidents } : {}),
-        ...(o.onEvent ? { onEvent: o.onEvent } : {}),
-      }),
+        pages: { stage: (page) => outbox.recordNew(page, clock.now()) },
+        log,
+        owner: () => owner,
+        ...(o.random ? { random: o.random } : {}),
+        policies: { 'crm-primary': cascadePolicy(crmConfig), 'crm-secondary': secondaryPolicy(crmConfig) },
+        onTransition: (breaker, transition) => transitions.push({ breaker, transition }),
+      });
+      const adapter = adapterFor({
+        config: crmConfig,
+        breakers: new SharedCrmBreakers(breakers),
+        log,
+        incidents: new DynamoCrmIncidents({
+          table,
+          outbox,
+          threshold: crmConfig.clientErrorPageThreshold,
+          windowSeconds: crmConfig.clientErrorWindowSeconds,
+        }),
+      });
+      return {
+        lookup: adapter.deps,
+        adapter,
+        breakers,
+        outbox,
+        transitions,
+        probe: () =>
+          probeCrm(breakers, {
+            primary: (ms) => adapter.primary.probe(ms),
+            secondary: (ms) => adapter.secondary?.probe(ms) ?? Promise.resolve(false),
+            primaryTimeoutMs: crmConfig.primary.callTimeoutMs,
+            secondaryTimeoutMs: crmConfig.secondary?.callTimeoutMs ?? 1000,
+          }),
+      };
+    },
+    adapter: adapterFor,
     close: async () => {
       await Promise.all([primary.close(), secondary.close()]);
       if (ownDynamo) await dynamo.stop();

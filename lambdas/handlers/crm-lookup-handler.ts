@@ -2,6 +2,7 @@
 // (docs/crm.md, docs/crm-data-action.json). It always returns an answer: the Data Action never fails on us.
 import * as z from 'zod';
 import { CrmDimension, CrmMetricName } from '../adapters/crm/telemetry-names';
+import type { ProbeResult } from '../app/breaker';
 import { type CrmLookupDeps, type CrmLookupResult, crmLookup } from '../app/crm-lookup';
 import type { Telemetry } from '../app/telemetry';
 import type { Customer, Order } from '../core/crm/customer';
@@ -60,9 +61,27 @@ const NOTHING_TO_LOOK_UP: LookupAnswer = {
   errorStatus: 400,
 };
 
-export function createCrmLookupHandler(getDeps: () => CrmLookupDeps, telemetry: Telemetry) {
-  return async (event: unknown): Promise<CrmLookupOutput> => {
+/** What one container runs: lookups, and the prober on the schedule's `{ "crmProbe": true }` event. */
+export interface CrmLookupRuntime {
+  readonly lookup: CrmLookupDeps;
+  readonly probe: () => Promise<ProbeResult[]>;
+}
+
+/** The constant input of the prober's schedule rule (lib/crm-lookup.ts). */
+export const CRM_PROBE_EVENT = { crmProbe: true } as const;
+const isProbeEvent = (event: unknown): boolean =>
+  typeof event === 'object' && event !== null && (event as { crmProbe?: unknown }).crmProbe === true;
+
+export function createCrmLookupHandler(getRuntime: () => CrmLookupRuntime, telemetry: Telemetry) {
+  async function handle(event: { crmProbe: true }): Promise<{ probes: ProbeResult[] }>;
+  async function handle(event: unknown): Promise<CrmLookupOutput>;
+  async function handle(event: unknown): Promise<CrmLookupOutput | { probes: ProbeResult[] }> {
     try {
+      if (isProbeEvent(event)) {
+        const probes = await getRuntime().probe();
+        telemetry.info('crm breakers probed', { probes });
+        return { probes };
+      }
       const parsed = CrmLookupEventSchema.safeParse(event);
       const input = parsed.success ? parsed.data : undefined;
       const key: LookupKey | undefined = input?.customerId
@@ -75,14 +94,14 @@ export function createCrmLookupHandler(getDeps: () => CrmLookupDeps, telemetry: 
         telemetry.warn('crm lookup without a usable key', { issue });
         return toOutput(NOTHING_TO_LOOK_UP, 0);
       }
-      const deps = getDeps();
-      const result = await crmLookup(deps, key);
+      const result = await crmLookup(getRuntime().lookup, key);
       record(telemetry, result, input?.interactionId);
       return toOutput(result.answer, result.elapsedMs);
     } finally {
       telemetry.flush();
     }
-  };
+  }
+  return handle;
 }
 
 function record(t: Telemetry, r: CrmLookupResult, interactionId: string | undefined): void {

@@ -3,9 +3,9 @@
 // One partition per key: the cache spreads over the table instead of one hot collection.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { CacheOutcome, CachedCustomer } from '../../core/crm/lookup';
-import { type CustomerCache, cacheKeyOf, type LookupKey } from '../../core/crm/ports';
 import { CUSTOMER_FIELDS } from '../../core/crm/config';
+import type { CachedCustomer, CacheOutcome } from '../../core/crm/lookup';
+import { type CustomerCache, cacheKeyOf, type LookupKey } from '../../core/crm/ports';
 import type { StateTable } from '../dynamodb/items';
 import { TTL_ATTRIBUTE } from '../dynamodb/table-definition';
 

@@ -39,6 +39,9 @@ export class DynamoCrmIncidents implements CrmIncidents {
       }),
     );
     if (Attributes?.count !== threshold) return;
-    await this.options.outbox.recordNew(crmLookupRefusedPage(status, threshold, windowStart, windowSeconds, now), now);
+    await this.options.outbox.recordNew(
+      crmLookupRefusedPage(status, threshold, windowStart, windowSeconds, now),
+      now,
+    );
   }
 }

@@ -1,6 +1,6 @@
 // The CRM adapter: REST endpoints behind OAuth 2 client credentials, the DynamoDB customer cache, the
 // secrets they read, and one factory that wires a lookup's dependencies from a validated config.
-import type { CrmLookupDeps, CrmIncidents } from '../../app/crm-lookup';
+import type { CrmIncidents, CrmLookupDeps } from '../../app/crm-lookup';
 import type { AppLogger } from '../../app/deps';
 import type { CrmConfig } from '../../core/crm/config';
 import type { CrmBreakers } from '../../core/crm/ports';
@@ -12,7 +12,14 @@ import { type EndpointEvent, RestCrmEndpoint } from './rest-crm';
 import type { CrmSecrets } from './secrets';
 
 export { CRM_CACHE_PREFIX, CRM_CACHE_SORT_KEY, DynamoCustomerCache } from './dynamo-cache';
-export { fetchTransport, HttpNetworkError, type HttpRequest, type HttpResponse, HttpTimeoutError, type HttpTransport } from './http';
+export {
+  fetchTransport,
+  HttpNetworkError,
+  type HttpRequest,
+  type HttpResponse,
+  HttpTimeoutError,
+  type HttpTransport,
+} from './http';
 export { InMemoryCrmBreakers } from './in-memory-breakers';
 export { type EndpointEvent, RestCrmEndpoint, type RestCrmEndpointOptions } from './rest-crm';
 export { type CrmSecrets, InMemoryCrmSecrets, SecretsManagerCrmSecrets } from './secrets';
@@ -53,7 +60,9 @@ export function createCrmAdapter(options: CrmAdapterOptions): CrmAdapter {
     ? new RestCrmEndpoint({ ...common, endpoint: 'secondary', config: config.secondary })
     : undefined;
   const cache = new DynamoCustomerCache(options.table, config.cacheTtlSeconds, (operation, error) =>
-    options.log.warn(`crm cache ${operation} failed`, { error: error instanceof Error ? error.name : String(error) }),
+    options.log.warn(`crm cache ${operation} failed`, {
+      error: error instanceof Error ? error.name : String(error),
+    }),
   );
   return {
     primary,
@@ -71,4 +80,9 @@ export function createCrmAdapter(options: CrmAdapterOptions): CrmAdapter {
     },
   };
 }
-export { CRM_CLIENT_ERRORS_PARTITION, DynamoCrmIncidents, type DynamoCrmIncidentsOptions } from './dynamo-incidents';
+export {
+  CRM_CLIENT_ERRORS_PARTITION,
+  DynamoCrmIncidents,
+  type DynamoCrmIncidentsOptions,
+} from './dynamo-incidents';
+export { CRM_PRIMARY_BREAKER, CRM_SECONDARY_BREAKER, SharedCrmBreakers } from './shared-breakers';

@@ -16,12 +16,20 @@ import type { Clock } from '../../core/ports';
 import { HttpNetworkError, HttpTimeoutError, type HttpTransport } from './http';
 import type { CrmSecrets } from './secrets';
 
-
 /** What the endpoint did, for traces and metrics. Never a token or a secret. */
 export type EndpointEvent =
-  | { readonly type: 'token'; readonly endpoint: Endpoint; readonly reason: 'none' | 'expiring' | 'forced'; readonly expiresInSeconds: number }
+  | {
+      readonly type: 'token';
+      readonly endpoint: Endpoint;
+      readonly reason: 'none' | 'expiring' | 'forced';
+      readonly expiresInSeconds: number;
+    }
   | { readonly type: 'token-failed'; readonly endpoint: Endpoint; readonly detail: string }
-  | { readonly type: 'request'; readonly endpoint: Endpoint; readonly status: number | 'timeout' | 'network' };
+  | {
+      readonly type: 'request';
+      readonly endpoint: Endpoint;
+      readonly status: number | 'timeout' | 'network';
+    };
 
 export interface RestCrmEndpointOptions {
   readonly endpoint: Endpoint;
@@ -53,12 +61,18 @@ export class RestCrmEndpoint implements CrmEndpointPort {
   }
 
   /** Searches one customer. Everything (token refresh included) happens within `timeoutMs`. */
-  async search(key: LookupKey, options: { timeoutMs: number; forceTokenRefresh?: boolean }): Promise<CallOutcome> {
+  async search(
+    key: LookupKey,
+    options: { timeoutMs: number; forceTokenRefresh?: boolean },
+  ): Promise<CallOutcome> {
     const { clock } = this.options;
     const deadline = clock.now() + options.timeoutMs;
     const body = this.searchBody(key);
     if (body === undefined) {
-      return { kind: 'invalid-response', detail: `no field of the ${this.name}'s field map holds the lookup key` };
+      return {
+        kind: 'invalid-response',
+        detail: `no field of the ${this.name}'s field map holds the lookup key`,
+      };
     }
     const authorization = await this.authorization(deadline, options.forceTokenRefresh === true);
     if (typeof authorization !== 'string') return authorization;
@@ -167,8 +181,12 @@ export class RestCrmEndpoint implements CrmEndpointPort {
       throw new TokenFailure('token endpoint answered a body that is not JSON');
     }
     const parsed = TokenResponseSchema.safeParse(json);
-    if (!parsed.success) throw new TokenFailure('token endpoint answered without a bearer access_token/expires_in');
-    return { value: parsed.data.access_token, validUntil: tokenValidUntil(requestedAt, parsed.data.expires_in) };
+    if (!parsed.success)
+      throw new TokenFailure('token endpoint answered without a bearer access_token/expires_in');
+    return {
+      value: parsed.data.access_token,
+      validUntil: tokenValidUntil(requestedAt, parsed.data.expires_in),
+    };
   }
 
   private async send(
@@ -201,7 +219,8 @@ export class RestCrmEndpoint implements CrmEndpointPort {
     if (status === 429) return { kind: 'rate-limited' };
     if (status >= 500) return { kind: 'server-error', status };
     if (status >= 400) return { kind: 'client-error', status };
-    if (status < 200 || status >= 300) return { kind: 'invalid-response', detail: `unexpected HTTP ${status}` };
+    if (status < 200 || status >= 300)
+      return { kind: 'invalid-response', detail: `unexpected HTTP ${status}` };
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -14,9 +14,7 @@ export class SecretsManagerCrmSecrets implements CrmSecrets {
   private provider: SecretsProvider | undefined;
   private readonly lastGood = new Map<string, ClientCredentials>();
 
-  constructor(
-    private readonly options: { provider?: SecretsProvider; maxAgeSeconds?: number } = {},
-  ) {
+  constructor(private readonly options: { provider?: SecretsProvider; maxAgeSeconds?: number } = {}) {
     this.provider = options.provider;
   }
 

@@ -68,7 +68,7 @@ const CascadeSchema = z.strictObject({
   /** The guard decides only with at least this many lookups in the window. */
   minimumLookups: z.number().int().positive(),
   /** More than this share of lookups on the fallback path opens the crm-primary breaker. */
-  fallbackRatePercent: z.number().min(0).max(100),
+  fallbackRatePercent: z.number().gt(0, 'must be > 0').max(100),
   /** How long the guard keeps every external endpoint out of lookups. */
   openSeconds: z.number().int().positive(),
 });
@@ -180,7 +180,10 @@ export function parseCrmConfig(input: unknown): CrmConfig {
   if (parsed.success) {
     const c = parsed.data;
     if (c.cacheReserveMs + c.minCallMs >= c.budgetMs) {
-      throw new ConfigError('budgetMs', `${c.budgetMs} leaves no time for a call after cacheReserveMs + minCallMs`);
+      throw new ConfigError(
+        'budgetMs',
+        `${c.budgetMs} leaves no time for a call after cacheReserveMs + minCallMs`,
+      );
     }
     return c;
   }

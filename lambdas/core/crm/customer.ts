@@ -15,7 +15,9 @@ export interface Order {
   readonly total?: string;
 }
 
-export type Mapped<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly detail: string };
+export type Mapped<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly detail: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -181,7 +181,15 @@ const label = (e: Endpoint): string => (e === 'primary' ? 'Primary' : 'Secondary
 /** Every answer the lookup gives, built in one place (the README's table lists the same). */
 export const answers = {
   live(customer: Customer, orderHistory: readonly Order[]): LookupAnswer {
-    return { found: true, customer, source: 'primary', readOnly: false, banner: '', dataAgeSeconds: 0, orderHistory };
+    return {
+      found: true,
+      customer,
+      source: 'primary',
+      readOnly: false,
+      banner: '',
+      dataAgeSeconds: 0,
+      orderHistory,
+    };
   },
   notFound(source: Endpoint): LookupAnswer {
     return {
@@ -331,7 +339,12 @@ export function afterStep(
 }
 
 function toFallback(s: LookupState, now: number, why: string): LookupState {
-  return { ...note(s, now, `primary: ${why} → fallback`), phase: 'fallback-cache', path: 'fallback', forceTokenRefresh: false };
+  return {
+    ...note(s, now, `primary: ${why} → fallback`),
+    phase: 'fallback-cache',
+    path: 'fallback',
+    forceTokenRefresh: false,
+  };
 }
 
 /** The last resort: a cached record of any age if one was read, else read the cache now. */
@@ -341,7 +354,8 @@ function lastResort(s: LookupState, now: number): LookupState {
 }
 
 function finishFromCache(s: LookupState, cache: CacheOutcome, now: number): LookupState {
-  if (cache.kind === 'hit') return done(s, { kind: 'answer', answer: answers.cached(cache.record, now, false) });
+  if (cache.kind === 'hit')
+    return done(s, { kind: 'answer', answer: answers.cached(cache.record, now, false) });
   if (s.secondaryNotFound) return done(s, { kind: 'answer', answer: answers.notFound('secondary') });
   return done(s, { kind: 'answer', answer: answers.none() });
 }
@@ -368,7 +382,11 @@ function afterPrimary(config: CrmConfig, s: LookupState, o: CallOutcome, now: nu
           forceTokenRefresh: true,
         };
       }
-      return toFallback(seen, now, s.primaryReauthed ? '401 again after a token refresh' : '401, no retry left');
+      return toFallback(
+        seen,
+        now,
+        s.primaryReauthed ? '401 again after a token refresh' : '401, no retry left',
+      );
     default:
       return toFallback(seen, now, describeOutcome(o));
   }
@@ -388,7 +406,8 @@ function afterCacheRead(config: CrmConfig, s: LookupState, o: CacheOutcome, now:
     return done(seen, { kind: 'answer', answer: answers.cached(o.record, now, true) });
   }
   if (!config.secondary) return lastResort(note(seen, now, 'no secondary configured'), now);
-  if (s.gates.secondaryOpen) return lastResort(note(seen, now, 'crm-secondary breaker open: secondary skipped'), now);
+  if (s.gates.secondaryOpen)
+    return lastResort(note(seen, now, 'crm-secondary breaker open: secondary skipped'), now);
   return { ...seen, phase: 'secondary', forceTokenRefresh: false };
 }
 

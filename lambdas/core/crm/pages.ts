@@ -5,7 +5,13 @@ import { Reason } from '../reasons';
  * The primary CRM refused `count` lookups (other 4xx: a revoked permission, a changed API) within one
  * window. One page per window, keyed by the window's start, so every container builds the same key.
  */
-export function crmLookupRefusedPage(status: number, count: number, windowStart: number, windowSeconds: number, now: number): Page {
+export function crmLookupRefusedPage(
+  status: number,
+  count: number,
+  windowStart: number,
+  windowSeconds: number,
+  now: number,
+): Page {
   const since = new Date(windowStart).toISOString();
   return {
     kind: 'crm-lookup-refused',

@@ -1,5 +1,5 @@
 // What the lookup needs from the outside world, in its own words. Adapters: lambdas/adapters/crm.
-import type { CacheOutcome, CachedCustomer, CallOutcome, Endpoint } from './lookup';
+import type { CachedCustomer, CacheOutcome, CallOutcome, Endpoint } from './lookup';
 
 /** What to look a customer up by (exactly one). */
 export type LookupKey = { readonly customerId: string } | { readonly phone: string };

@@ -1,7 +1,6 @@
 // The CRM lookup end to end against the two stand-ins (their own OAuth, schemas and faults) and the cache
 // on dynalite. Time is simulated: latencies, timeouts and backoff waits advance the clock, never the wall.
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seedCustomerId, seedCustomers } from '../../../drill/crm/customers';
 import { type CrmStandIns, startCrmStandIns } from '../../../drill/crm/stand-ins';
@@ -45,8 +44,18 @@ describe('crm lookup: primary answers', () => {
 
     const r = await lookup(id);
 
-    expect(r.answer).toMatchObject({ found: true, source: 'primary', readOnly: false, banner: '', dataAgeSeconds: 0 });
-    expect(r.answer.customer).toMatchObject({ customerId: id, tier: 'silver', email: expect.stringContaining('@') });
+    expect(r.answer).toMatchObject({
+      found: true,
+      source: 'primary',
+      readOnly: false,
+      banner: '',
+      dataAgeSeconds: 0,
+    });
+    expect(r.answer.customer).toMatchObject({
+      customerId: id,
+      tier: 'silver',
+      email: expect.stringContaining('@'),
+    });
     expect(r.answer.orderHistory).toHaveLength(3);
     expect(r.calls).toEqual({ primary: 1, secondary: 0 });
     expect(searchesOf('secondary')).toBe(secondaryBefore);
@@ -54,7 +63,11 @@ describe('crm lookup: primary answers', () => {
     const { Item } = await doc.send(
       new GetCommand({ TableName: crm.tableName, Key: { pk: `CRM_CACHE#id:${id}`, sk: 'CUSTOMER' } }),
     );
-    expect(Item).toMatchObject({ source: 'primary', customer: { customerId: id }, fetchedAt: crm.clock.now() });
+    expect(Item).toMatchObject({
+      source: 'primary',
+      customer: { customerId: id },
+      fetchedAt: crm.clock.now(),
+    });
     expect(Item?.ttl).toBe(Math.floor(crm.clock.now() / 1000) + 7 * 24 * 3600);
     expect(Item?.customer).not.toHaveProperty('orderHistory');
   });
@@ -98,25 +111,28 @@ describe('crm lookup: primary answers', () => {
     expect(crm.primary.staleTokenRequests()).toBe(0);
   });
 
-  it.each([403, 400, 422])('%i: an error answer, no fallback, and the client error is reported', async (status) => {
-    const reported: number[] = [];
-    const config = crm.config();
-    const adapter = crm.adapter({
-      config,
-      breakers: new InMemoryCrmBreakers(config),
-      incidents: { clientError: async (s) => void reported.push(s) },
-    });
-    crm.primary.faults.next({ kind: 'status', status });
-    const before = searchesOf('secondary');
+  it.each([403, 400, 422])(
+    '%i: an error answer, no fallback, and the client error is reported',
+    async (status) => {
+      const reported: number[] = [];
+      const config = crm.config();
+      const adapter = crm.adapter({
+        config,
+        breakers: new InMemoryCrmBreakers(config),
+        incidents: { clientError: async (s) => void reported.push(s) },
+      });
+      crm.primary.faults.next({ kind: 'status', status });
+      const before = searchesOf('secondary');
 
-    const r = await crmLookup(adapter.deps, { customerId: freshCustomer() });
+      const r = await crmLookup(adapter.deps, { customerId: freshCustomer() });
 
-    expect(r.answer).toMatchObject({ found: false, source: 'none', errorStatus: status });
-    expect(r.answer.banner).toContain(`HTTP ${status}`);
-    expect(r.path).toBe('client-error');
-    expect(searchesOf('secondary')).toBe(before);
-    expect(reported).toEqual([status]);
-  });
+      expect(r.answer).toMatchObject({ found: false, source: 'none', errorStatus: status });
+      expect(r.answer.banner).toContain(`HTTP ${status}`);
+      expect(r.path).toBe('client-error');
+      expect(searchesOf('secondary')).toBe(before);
+      expect(reported).toEqual([status]);
+    },
+  );
 });
 
 describe('crm lookup: fallback', () => {
@@ -145,8 +161,16 @@ describe('crm lookup: fallback', () => {
       accountStatus: 'active',
       preferredLanguage: expect.any(String),
     });
-    const search = crm.secondary.requests().filter((q) => q.path === '/v1/customers/search').at(-1);
-    expect(search?.body).toEqual({ acct_id: id, fallback_mode: true, include_order_history: false, priority: 'LOW' });
+    const search = crm.secondary
+      .requests()
+      .filter((q) => q.path === '/v1/customers/search')
+      .at(-1);
+    expect(search?.body).toEqual({
+      acct_id: id,
+      fallback_mode: true,
+      include_order_history: false,
+      priority: 'LOW',
+    });
   });
 
   it('a 200 whose body does not match is a failure (fallback), not a crash', async () => {
@@ -253,7 +277,11 @@ describe('crm lookup: tokens, retries and the budget', () => {
     const { lookup } = lookupWith({ tokenRefreshMarginSeconds: 0 });
     crm.primary.faults.next({ kind: '5xx' });
     await lookup(freshCustomer()); // the secondary's token (120 s) is now cached
-    const issuedAt = crm.secondary.requests().filter((q) => q.path === '/oauth/token').at(-1)?.at ?? 0;
+    const issuedAt =
+      crm.secondary
+        .requests()
+        .filter((q) => q.path === '/oauth/token')
+        .at(-1)?.at ?? 0;
     const secondaryTokens = tokenCallsOf('secondary');
     crm.clock.advance(issuedAt + 120_000 - 1_200 - crm.clock.now()); // 1.2 s of validity left
     crm.primary.faults.next({ kind: 'timeout' });

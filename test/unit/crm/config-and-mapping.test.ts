@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { cascadeTrips } from '../../../lambdas/core/crm/cascade';
 import { parseCrmConfig } from '../../../lambdas/core/crm/config';
 import { mapCustomer, mapOrderHistory, sourceFieldOf } from '../../../lambdas/core/crm/customer';
-import { cascadeTrips } from '../../../lambdas/core/crm/cascade';
 import { backoffMs, callTimeout } from '../../../lambdas/core/crm/lookup';
 import { tokenUsable } from '../../../lambdas/core/crm/token';
 
-const primary = { baseUrl: 'https://crm.example/api', tokenUrl: 'https://crm.example/oauth/token', credentialsSecret: 'crm/p' };
+const primary = {
+  baseUrl: 'https://crm.example/api',
+  tokenUrl: 'https://crm.example/oauth/token',
+  credentialsSecret: 'crm/p',
+};
 
 describe('crm config', () => {
   it('fills every default around the endpoint URLs', () => {
@@ -16,7 +20,12 @@ describe('crm config', () => {
       cacheFreshSeconds: 300,
       maxRetries: 2,
       cascade: { windowSeconds: 60, minimumLookups: 20, fallbackRatePercent: 10, openSeconds: 300 },
-      primary: { ...primary, searchPath: '/v1/customers/search', recordPath: 'customer', callTimeoutMs: 1500 },
+      primary: {
+        ...primary,
+        searchPath: '/v1/customers/search',
+        recordPath: 'customer',
+        callTimeoutMs: 1500,
+      },
     });
     expect(config.secondary).toBeUndefined();
   });
@@ -44,7 +53,9 @@ describe('field map', () => {
   const map = { acct_id: 'customerId', display_name: 'fullName', 'contact.mail': 'email' } as const;
 
   it('maps declared fields (dotted paths too) and drops everything else', () => {
-    expect(mapCustomer({ acct_id: 42, display_name: 'Ada', contact: { mail: 'a@x' }, ssn: 'no' }, map)).toEqual({
+    expect(
+      mapCustomer({ acct_id: 42, display_name: 'Ada', contact: { mail: 'a@x' }, ssn: 'no' }, map),
+    ).toEqual({
       ok: true,
       value: { customerId: '42', fullName: 'Ada', email: 'a@x' },
     });

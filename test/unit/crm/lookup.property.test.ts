@@ -14,8 +14,16 @@ import {
 } from '../../../lambdas/core/crm/lookup';
 
 const config = parseCrmConfig({
-  primary: { baseUrl: 'https://crm.example', tokenUrl: 'https://crm.example/oauth/token', credentialsSecret: 'p' },
-  secondary: { baseUrl: 'https://replica.example', tokenUrl: 'https://replica.example/oauth/token', credentialsSecret: 's' },
+  primary: {
+    baseUrl: 'https://crm.example',
+    tokenUrl: 'https://crm.example/oauth/token',
+    credentialsSecret: 'p',
+  },
+  secondary: {
+    baseUrl: 'https://replica.example',
+    tokenUrl: 'https://replica.example/oauth/token',
+    credentialsSecret: 's',
+  },
 });
 
 const customer = { customerId: 'C1' };
@@ -65,7 +73,13 @@ function execute(
   for (let steps = 0; steps < 50; steps++) {
     const step = nextStep(config, s, now);
     if (step.kind === 'answer') {
-      return { answer: step.answer, elapsed: now - start, retries: s.retriesUsed, calls: counted, ...(firstPrimary ? { firstPrimary } : {}) };
+      return {
+        answer: step.answer,
+        elapsed: now - start,
+        retries: s.retriesUsed,
+        calls: counted,
+        ...(firstPrimary ? { firstPrimary } : {}),
+      };
     }
     const f = fractions[i % fractions.length] ?? 1;
     let outcome: CallOutcome | CacheOutcome | undefined;
@@ -128,7 +142,8 @@ describe('crm lookup machine (property)', () => {
           expect(answer.orderHistory).toEqual([]);
           expect(answer.readOnly).toBe(true);
         }
-        if (answer.source === 'cache') expect(answer.banner).toMatch(/^Data Source: (Primary|Secondary) \(Cached/);
+        if (answer.source === 'cache')
+          expect(answer.banner).toMatch(/^Data Source: (Primary|Secondary) \(Cached/);
       }),
       { numRuns: 300 },
     );
