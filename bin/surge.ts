@@ -11,6 +11,10 @@ const commands: Record<string, Command> = {
     load: () => import('./cli/drill'),
   },
   replay: { summary: 'replay a queue history through the decision core', load: () => import('./cli/replay') },
+  crm: {
+    summary: 'CRM screen-pop lookup: lookup one customer, drill the fallback',
+    load: () => import('./cli/crm'),
+  },
   edge: {
     summary: 'Tier 3 widget-throttle flag by hand: set-flag on|off, get-flag',
     load: () => import('./cli/edge'),

@@ -85,4 +85,5 @@ export {
   DynamoCrmIncidents,
   type DynamoCrmIncidentsOptions,
 } from './dynamo-incidents';
+export { InMemoryCustomerCache } from './in-memory-cache';
 export { CRM_PRIMARY_BREAKER, CRM_SECONDARY_BREAKER, SharedCrmBreakers } from './shared-breakers';

@@ -340,7 +340,7 @@ export function afterStep(
 
 function toFallback(s: LookupState, now: number, why: string): LookupState {
   return {
-    ...note(s, now, `primary: ${why} → fallback`),
+    ...note(s, now, `→ fallback (${why})`),
     phase: 'fallback-cache',
     path: 'fallback',
     forceTokenRefresh: false,
