@@ -29,6 +29,11 @@ export const CONTEXT_KEYS = {
     'With edge: domain name of your site origin, no scheme (e.g. origin.shop.example). Required.',
   edgeSupportEmail: 'With edge: support e-mail the capacity stub and fallback page link to. Required.',
   edgeFaqUrl: 'With edge: FAQ / help-centre URL the stub and fallback page link to. Required.',
+  crmConfig:
+    'Path of a CRM screen-pop config JSON file (docs/crm.md): deploys crm-lookup and the role Genesys assumes. Default: none (no CRM lookup).',
+  genesysAccountId:
+    "With crmConfig: Genesys Cloud's AWS account id for your region (from Genesys' documentation). Required.",
+  genesysOrgId: "With crmConfig: your Genesys Cloud organization id (the role's external id). Required.",
 } as const;
 export type ContextKey = keyof typeof CONTEXT_KEYS;
 
@@ -44,8 +49,17 @@ export interface DeployOptions {
   readonly configPath?: string;
   /** The edge stack's required settings when `-c edge=true`; undefined otherwise. */
   readonly edge?: EdgeOptions;
+  /** The CRM screen-pop lookup when `-c crmConfig=…` is given (lib/crm-lookup.ts). */
+  readonly crm?: CrmDeployOptions;
   /** Everything SurgeController takes except `config` and `edge`. */
   readonly controller: Omit<SurgeControllerProps, 'config' | 'edge'>;
+}
+
+export interface CrmDeployOptions {
+  /** The CRM config document (validated by the construct at synth). */
+  readonly config: unknown;
+  readonly genesysAccountId: string;
+  readonly genesysOrgId: string;
 }
 
 type ContextReader = (key: ContextKey) => unknown;
@@ -97,6 +111,7 @@ export function deployOptionsFromContext(read: ContextReader): DeployOptions {
     stackName: text(read, 'stackName') ?? 'CxSurgeController',
     configPath: text(read, 'config'),
     edge: flag(read, 'edge', false) ? edgeOptions(read) : undefined,
+    crm: crmOptions(read),
     controller: {
       alertEmail: text(read, 'alertEmail'),
       pagerDutyEndpoint: text(read, 'pagerDutyEndpoint'),
@@ -109,6 +124,36 @@ export function deployOptionsFromContext(read: ContextReader): DeployOptions {
       logLevel: logLevel as DeployOptions['controller']['logLevel'],
     },
   };
+}
+
+function crmOptions(read: ContextReader): CrmDeployOptions | undefined {
+  const path = text(read, 'crmConfig');
+  if (path === undefined) return undefined;
+  const required = (key: ContextKey): string => {
+    const value = read(key);
+    if (value === undefined || value === null || value === '')
+      throw new ConfigError(`context.${key}`, 'is required with crmConfig');
+    return String(value);
+  };
+  return {
+    config: readJsonFile(path, 'context.crmConfig'),
+    genesysAccountId: required('genesysAccountId'),
+    genesysOrgId: required('genesysOrgId'),
+  };
+}
+
+function readJsonFile(path: string, key: string): unknown {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(key, `cannot read '${path}': ${(cause as Error).message}`, { cause });
+  }
+  try {
+    return JSON.parse(source);
+  } catch (cause) {
+    throw new ConfigError(key, `'${path}' is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
 }
 
 function edgeOptions(read: ContextReader): EdgeOptions {

@@ -30,6 +30,7 @@ export function addSurgeStacks(
       controller: new SurgeControllerStack(app, options.stackName, {
         env,
         controller: { ...options.controller, config },
+        crm: options.crm,
       }),
     };
   }
@@ -48,6 +49,7 @@ export function addSurgeStacks(
   const controller = new SurgeControllerStack(app, options.stackName, {
     env: edgeEnv,
     controller: { ...options.controller, config, edge },
+    crm: options.crm,
   });
   controller.addStackDependency(edgeStack, 'binds the edge alarm and KeyValueStore');
   return { controller, edge: edgeStack };

@@ -1,15 +1,20 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { CrmLookup } from './crm-lookup';
+import type { CrmDeployOptions } from './deploy-context';
 import { SurgeController, type SurgeControllerProps } from './surge-controller';
 
 export interface SurgeControllerStackProps extends StackProps {
   /** Everything the controller construct takes (config, subscriptions, edge …). */
   readonly controller: SurgeControllerProps;
+  /** The CRM screen-pop lookup (docs/crm.md). @default none */
+  readonly crm?: CrmDeployOptions;
 }
 
 /** The deployable unit `cdk deploy` creates: one SurgeController and the outputs operators need. */
 export class SurgeControllerStack extends Stack {
   readonly controller: SurgeController;
+  readonly crmLookup?: CrmLookup;
 
   constructor(scope: Construct, id: string, props: SurgeControllerStackProps) {
     super(scope, id, { description: 'cx-surge-controller: surge controller for Genesys Cloud', ...props });
@@ -19,5 +24,19 @@ export class SurgeControllerStack extends Stack {
     new CfnOutput(this, 'ObservationBusName', { value: this.controller.observationBus.eventBusName });
     new CfnOutput(this, 'EvaluateDlqUrl', { value: this.controller.evaluateDlq.queueUrl });
     new CfnOutput(this, 'DashboardName', { value: this.controller.monitoring.dashboard.dashboardName });
+    if (props.crm) this.crmLookup = this.addCrmLookup(props.crm, props.controller.deletionProtection ?? true);
+  }
+
+  private addCrmLookup(crm: CrmDeployOptions, protect: boolean): CrmLookup {
+    const lookup = new CrmLookup(this, 'CrmLookup', {
+      ...crm,
+      table: this.controller.table,
+      alarmTopic: this.controller.pagerTopic,
+      dashboard: this.controller.monitoring.dashboard,
+      logRemovalPolicy: protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    new CfnOutput(this, 'CrmLookupFunctionArn', { value: lookup.function.functionArn });
+    new CfnOutput(this, 'CrmLookupInvokeRoleArn', { value: lookup.invokeRole.roleArn });
+    return lookup;
   }
 }
