@@ -8,6 +8,7 @@ import type { EvaluateResponse } from '../lambdas/handlers/evaluate-handler';
 import { createEvaluateHandler } from '../lambdas/handlers/evaluate-handler';
 import { createPollHandler } from '../lambdas/handlers/poll-handler';
 import { type DrillCheck, drillChecks } from './checks';
+import type { FaultChange, FaultSchedule } from './faults';
 import { type MutationRecord, SURGE_CONTROL_TABLE } from './genesys-emulator';
 import { replay } from './replay';
 import { type ReportActuation, type RunReport, toReportPage, toReportTransition } from './report';
@@ -15,7 +16,7 @@ import type { ScenarioLine } from './scenario';
 import { SimulatedClock } from './simulated-clock';
 import { type StandIns, startStandIns } from './stand-ins';
 
-// `surge drill`: the real handlers (poll-observations → EventBridge-shaped events → evaluate) on the
+// `cx-surge drill`: the real handlers (poll-observations → EventBridge-shaped events → evaluate) on the
 // local stand-ins, tick by tick on simulated time. Each scenario line becomes the emulator's current
 // observation for its queue and one poll tick delivers it, so a repeated or older line reaches
 // evaluate the way an EventBridge redelivery or a late event would. Over silent stretches the poller
@@ -33,6 +34,8 @@ export interface DrillOptions {
   readonly beforeLine?: (line: ScenarioLine, standIns: StandIns) => void | Promise<void>;
   /** Real ms per Genesys call before it counts as a timeout. @default 3000 */
   readonly callTimeoutMs?: number;
+  /** Faults applied on simulated time at every tick (`cx-surge drill --faults`). @default none */
+  readonly faults?: FaultSchedule;
 }
 
 export interface SeriesPoint {
@@ -58,6 +61,8 @@ export interface DrillResult extends RunReport {
   readonly telemetry: RecordingTelemetry;
   /** Real wall-clock ms the drill took. */
   readonly wallMs: number;
+  /** Every fault start and end the drill applied, in order. */
+  readonly faults: FaultChange[];
 }
 
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
@@ -74,6 +79,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     telemetry,
     ...(options.outboxFile ? { outboxFile: options.outboxFile } : {}),
     ...(options.callTimeoutMs ? { callTimeoutMs: options.callTimeoutMs } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
   });
   const poll = createPollHandler(() => standIns.deps, telemetry);
   const evaluate = createEvaluateHandler(() => standIns.deps, telemetry);
@@ -91,8 +97,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       if (a) report.actuations.push(a);
     }
   };
-  const tick = async (queueIds: readonly string[]) =>
+  const tick = async (queueIds: readonly string[]) => {
+    await standIns.faults.tick(clock.now());
     noteActuations((await poll(undefined, { queueIds })).reconciled);
+  };
 
   try {
     const intervalMs = config.intervalSeconds * 1000;
@@ -153,6 +161,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       standIns,
       deadLetters,
     });
+    if (!standIns.faults.schedule.empty) checks.push(faultsCheck(standIns));
     return {
       ...report,
       queues,
@@ -166,6 +175,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       series,
       telemetry,
       wallMs: Date.now() - started,
+      faults: standIns.faults.log,
     };
   } finally {
     await standIns.stop();
@@ -210,4 +220,31 @@ function toReportActuation(r: ReconcileResult, at: string): ReportActuation | un
     default:
       return undefined; // lock held elsewhere, already applied, fenced out: nothing happened here
   }
+}
+
+/** A faults file naming a target no stand-in of this drill applies would pass while proving nothing. */
+function faultsCheck(standIns: StandIns): DrillCheck {
+  const { schedule, log } = standIns.faults;
+  const unapplied = standIns.faults.unapplied();
+  if (unapplied.length > 0) {
+    return {
+      name: 'faults',
+      status: 'fail',
+      detail: `no stand-in in this drill applies target(s) ${unapplied.join(', ')}`,
+    };
+  }
+  const started = new Set(log.filter((c) => c.fault !== null).map((c) => c.entry));
+  const missed = schedule.faults.filter((f) => !started.has(f.index));
+  if (missed.length > 0) {
+    return {
+      name: 'faults',
+      status: 'fail',
+      detail: `never in force at a drill tick: ${missed.map((f) => `entry ${f.index} (${f.target} ${f.from} – ${f.until})`).join(', ')}`,
+    };
+  }
+  return {
+    name: 'faults',
+    status: 'pass',
+    detail: `all ${schedule.faults.length} fault(s) applied on simulated time (${schedule.targets.join(', ')})`,
+  };
 }

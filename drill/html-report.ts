@@ -2,7 +2,7 @@ import { type SurgeConfig, TIER_KEYS, tierNumber } from '../lambdas/core/config'
 import type { DrillResult, SeriesPoint } from './drill';
 import type { ReportTransition } from './report';
 
-// `surge drill --report FILE.html`: one self-contained page (inline CSS and SVG, no scripts, no
+// `cx-surge drill --report FILE.html`: one self-contained page (inline CSS and SVG, no scripts, no
 // network) with, per queue, waiting over time against the tier thresholds and the periods each tier
 // was active; then the checks, what the emulator saw switched, and the pages.
 

@@ -14,7 +14,7 @@ import { isoToMs } from '../lambdas/core/time';
 import { type RunReport, toReportPage, toReportTransition } from './report';
 import type { ScenarioLine } from './scenario';
 
-// `surge replay`: the scenario through the pure core, on simulated time (each line's `observedAt` is
+// `cx-surge replay`: the scenario through the pure core, on simulated time (each line's `observedAt` is
 // "now"). Every queue in the scenario is evaluated, listed in the config or not. Actuations come from
 // the actuator plan with result `planned`; pages are built by the live pipeline's own page builders
 // (actuator episodes, recommendations, stale data, flapping), so they carry the same dedup keys.

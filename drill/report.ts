@@ -3,7 +3,7 @@ import type { Transition } from '../lambdas/core/decide';
 import type { Page, PageKind } from '../lambdas/core/ports';
 import type { Reason } from '../lambdas/core/reasons';
 
-// The run report of `surge replay` and `surge drill` (DESIGN.md §5 `--json`), and its readable
+// The run report of `cx-surge replay` and `cx-surge drill` (DESIGN.md §5 `--json`), and its readable
 // timeline. `replay` (pure core) and `drill` (real handlers on stand-ins) must produce identical
 // `transitions` for the same scenario and config; the other lists carry what each one did.
 

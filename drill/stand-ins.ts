@@ -17,6 +17,7 @@ import type {
   Page,
   Pager,
 } from '../lambdas/core/ports';
+import { FaultInjector, type FaultSchedule } from './faults';
 import { DEFAULT_EMULATOR_CLIENTS, type GenesysEmulator, startGenesysEmulator } from './genesys-emulator';
 import { type LocalDynamo, startLocalDynamo } from './local-dynamo';
 import type { SimulatedClock } from './simulated-clock';
@@ -91,6 +92,8 @@ export interface StandIns {
   readonly transport: RecordingTransport;
   readonly kvs: LocalKeyValueStoreSwitch;
   readonly deps: PollerDeps;
+  /** The drill's faults on simulated time; each stand-in registers the applier of its own target. */
+  readonly faults: FaultInjector;
   stop(): Promise<void>;
 }
 
@@ -105,6 +108,8 @@ export interface StandInOptions {
   readonly callTimeoutMs?: number;
   /** Where Genesys OAuth client credentials come from. @default the emulator's test clients, in memory */
   readonly credentials?: CredentialsSource;
+  /** Faults to apply on simulated time (README "Drill faults"). @default none */
+  readonly faults?: FaultSchedule;
 }
 
 export async function startStandIns(options: StandInOptions): Promise<StandIns> {
@@ -154,6 +159,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       observations: genesys.observations,
       publisher: bus,
     };
+    const faults = new FaultInjector(options.faults);
     return {
       dynamo,
       emulator,
@@ -161,6 +167,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       transport,
       kvs,
       deps,
+      faults,
       stop: async () => {
         await emulator.close();
         await dynamo.stop();

@@ -1,11 +1,14 @@
-// `surge drill [--scenario FILE.csv] [--config FILE.json] [--json] [--report FILE.html] [--outbox FILE]`:
+// `cx-surge drill [--scenario FILE.csv|NAME] [--config FILE.json] [--faults FILE.json] [--json] [--report FILE.html] [--outbox FILE]`:
 // the real handlers on local stand-ins (dynalite, the Genesys emulator, a local pager), tick by tick
 // on simulated time, ending with a pass/fail check per tier. `npm start` runs it on the flash sale.
+
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDrill } from '../../drill/drill';
 import { renderDrillText } from '../../drill/drill-text';
+import { BUILT_IN_SCENARIOS_DIR, faultsFileFor, loadFaultsFile } from '../../drill/faults';
 import { renderHtmlReport } from '../../drill/html-report';
 import { parseScenario } from '../../drill/scenario';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
@@ -16,7 +19,7 @@ export const DEFAULT_SCENARIO = join(
   '../../drill/scenarios/flash-sale.csv',
 );
 
-export const USAGE = `usage: surge drill [--scenario FILE.csv] [--config FILE.json] [--json] [--report FILE.html] [--outbox FILE]
+export const USAGE = `usage: cx-surge drill [--scenario FILE.csv|NAME] [--config FILE.json] [--faults FILE.json] [--json] [--report FILE.html] [--outbox FILE]
 
 Drills every tier on a local stand-in of your org: starts DynamoDB (dynalite) and the Genesys Cloud
 emulator on 127.0.0.1, runs the real poll-observations and evaluate handlers tick by tick on simulated
@@ -24,8 +27,11 @@ time, pages into a local outbox, and checks each tier: activated at the right ob
 the target (verified by read-back), restored, paged once.
 
 options:
-  --scenario FILE.csv   queue history to drill (default: the built-in flash sale)
+  --scenario FILE.csv   queue history to drill (default: the built-in flash sale); a bare NAME is a
+                        built-in scenario (drill/scenarios/NAME.csv)
   --config FILE.json    controller config (default: the built-in defaults, i.e. {})
+  --faults FILE.json    stand-in faults on simulated time: [{ target, from, until, fault }] (default:
+                        NAME.faults.json beside a built-in scenario named with --scenario, if any)
   --json                print the report as JSON (transitions, actuations, ignored, pages, checks, switched)
   --report FILE.html    also write a self-contained HTML report with a chart per queue
   --outbox FILE         append every page (PagerDuty JSON + SNS attributes) to FILE as JSON lines
@@ -38,6 +44,7 @@ export async function run(args: string[]): Promise<number> {
     const { values } = parseCommandArgs('drill', args, {
       scenario: { type: 'string' },
       config: { type: 'string' },
+      faults: { type: 'string' },
       json: { type: 'boolean' },
       report: { type: 'string' },
       outbox: { type: 'string' },
@@ -47,18 +54,27 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    const scenario = values.scenario ?? DEFAULT_SCENARIO;
+    const scenario = values.scenario === undefined ? DEFAULT_SCENARIO : scenarioPath(values.scenario);
     const config: SurgeConfig = values.config
       ? parseConfigText(await readText(values.config), values.config)
       : DEFAULT_CONFIG;
     const lines = parseScenario(await readText(scenario), scenario);
+    // Faults beside a built-in scenario apply when that scenario is named, so plain `npm start` never changes.
+    const faultsFile = values.scenario === undefined ? values.faults : faultsFileFor(scenario, values.faults);
+    const faults = faultsFile === undefined ? undefined : await loadFaultsFile(faultsFile);
     const shown = values.scenario ?? 'drill/scenarios/flash-sale.csv';
-    const result = await runDrill({ lines, config, ...(values.outbox ? { outboxFile: values.outbox } : {}) });
+    const result = await runDrill({
+      lines,
+      config,
+      ...(faults ? { faults } : {}),
+      ...(values.outbox ? { outboxFile: values.outbox } : {}),
+    });
 
     if (values.json) {
       const { transitions, actuations, ignored, pages, checks, switched, passed } = result;
+      const faultChanges = faults ? { faults: result.faults } : {};
       process.stdout.write(
-        `${JSON.stringify({ transitions, actuations, ignored, pages, checks, switched, passed }, null, 2)}\n`,
+        `${JSON.stringify({ transitions, actuations, ignored, pages, checks, switched, ...faultChanges, passed }, null, 2)}\n`,
       );
     } else {
       process.stdout.write(renderDrillText(result, config, `drill of ${shown}`));
@@ -70,9 +86,15 @@ export async function run(args: string[]): Promise<number> {
     return result.passed ? 0 : 1;
   } catch (e) {
     if (isInputError(e)) {
-      process.stderr.write(`surge drill: ${e.message}\n`);
+      process.stderr.write(`cx-surge drill: ${e.message}\n`);
       return 2;
     }
     throw e;
   }
+}
+
+/** A bare name (no path, no extension) that is not a file here names a built-in scenario. */
+function scenarioPath(value: string): string {
+  if (existsSync(value) || /[/\\]|\.csv$/i.test(value)) return value;
+  return join(BUILT_IN_SCENARIOS_DIR, `${value}.csv`);
 }

@@ -1,4 +1,4 @@
-// `surge edge set-flag on|off` / `surge edge get-flag`: the ops one-click toggle for Tier 3 (widget
+// `cx-surge edge set-flag on|off` / `cx-surge edge get-flag`: the ops one-click toggle for Tier 3 (widget
 // throttling). Uses the same cloudfront-kvs switch as the controller, so the write is ETag-guarded,
 // idempotent and verified by read-back. The edge function picks the new value up within seconds.
 import { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
@@ -8,8 +8,8 @@ import { SwitchError } from '../../lambdas/core/errors';
 import { EDGE_DEFAULTS } from '../../lambdas/edge/edge-config';
 import { isInputError, parseCommandArgs, UsageError } from './io';
 
-export const USAGE = `usage: surge edge set-flag on|off [--kvs-arn ARN] [--key KEY] [--on-value V] [--off-value V] [--json]
-       surge edge get-flag [--kvs-arn ARN] [--key KEY] [--json]
+export const USAGE = `usage: cx-surge edge set-flag on|off [--kvs-arn ARN] [--key KEY] [--on-value V] [--off-value V] [--json]
+       cx-surge edge get-flag [--kvs-arn ARN] [--key KEY] [--json]
 
 Turns Tier 3 (widget throttling) on or off by hand: writes the surge flag in the CloudFront
 KeyValueStore that the edge function reads on every request for the Messenger bootstrap script.
@@ -26,7 +26,7 @@ options:
 
 AWS credentials and region come from the usual AWS SDK sources (profile, env, SSO).
 The controller may switch the flag back on its next evaluation if its tier-3 actuator is in
-'auto' mode; use 'surge override' to hold a tier by hand.
+'auto' mode; use 'cx-surge override' to hold a tier by hand.
 
 exit codes: 0 done, 1 the switch failed (message says why), 2 bad input`;
 
@@ -123,15 +123,15 @@ export async function run(args: string[], deps: EdgeCliDeps = {}): Promise<numbe
     return 0;
   } catch (e) {
     if (isInputError(e)) {
-      err(`surge edge: ${e.message}\n`);
+      err(`cx-surge edge: ${e.message}\n`);
       return 2;
     }
     if (e instanceof SwitchError) {
-      err(`surge edge: ${e.message}\n`);
+      err(`cx-surge edge: ${e.message}\n`);
       return 1;
     }
     const name = e instanceof Error ? e.name : 'Error';
-    err(`surge edge: ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    err(`cx-surge edge: ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
 }

@@ -1,4 +1,4 @@
-// `surge emulator`: the Genesys Cloud API emulator in the foreground, for poking with curl or pointing a
+// `cx-surge emulator`: the Genesys Cloud API emulator in the foreground, for poking with curl or pointing a
 // local tool at. Prints where it listens, the test clients, and a curl session to start from.
 import { readFile } from 'node:fs/promises';
 import {
@@ -13,7 +13,7 @@ import type { QueueObservation } from '../../lambdas/core/observation';
 import type { Clock } from '../../lambdas/core/ports';
 import { isInputError, parseCommandArgs, UsageError } from './io';
 
-export const USAGE = `usage: surge emulator [--port N] [--scenario FILE.csv] [--speed X] [--start ISO] [--token-ttl S] [--rate-limit N] [--json]
+export const USAGE = `usage: cx-surge emulator [--port N] [--scenario FILE.csv] [--speed X] [--start ISO] [--token-ttl S] [--rate-limit N] [--json]
 
 Runs the Genesys Cloud API emulator on 127.0.0.1 until Ctrl-C: OAuth client credentials, queue
 observations, data-table rows, emergency groups, IVRs, flow publish, with Genesys' status codes,
@@ -122,7 +122,7 @@ export async function run(args: string[], deps: EmulatorCliDeps = {}): Promise<n
     }
   } catch (e) {
     if (isInputError(e)) {
-      stderr(`surge emulator: ${e.message}\n\n${USAGE}`);
+      stderr(`cx-surge emulator: ${e.message}\n\n${USAGE}`);
       return 2;
     }
     throw e;

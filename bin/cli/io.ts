@@ -22,7 +22,7 @@ export async function readText(path: string): Promise<string> {
   }
 }
 
-/** `parseArgs` in strict mode; a mistake becomes a UsageError that points at `surge <command> --help`. */
+/** `parseArgs` in strict mode; a mistake becomes a UsageError that points at `cx-surge <command> --help`. */
 export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(
   command: string,
   args: string[],
@@ -32,6 +32,6 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options'
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message} (surge ${command} --help for options)`);
+    throw new UsageError(`${(e as Error).message} (cx-surge ${command} --help for options)`);
   }
 }

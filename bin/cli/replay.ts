@@ -1,4 +1,4 @@
-// `surge replay --scenario FILE.csv [--config FILE.json] [--json]`: what would the controller have done
+// `cx-surge replay --scenario FILE.csv [--config FILE.json] [--json]`: what would the controller have done
 // with this queue history and these thresholds? Pure: reads two files, prints a report, switches nothing.
 import { replay } from '../../drill/replay';
 import { renderTimeline } from '../../drill/report';
@@ -6,7 +6,7 @@ import { parseScenario } from '../../drill/scenario';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
 import { isInputError, parseCommandArgs, readText, UsageError } from './io';
 
-export const USAGE = `usage: surge replay --scenario FILE.csv [--config FILE.json] [--json]
+export const USAGE = `usage: cx-surge replay --scenario FILE.csv [--config FILE.json] [--json]
 
 Replays a queue history through the decision core and prints what the controller would have done:
 a per-queue timeline of tier activations and restores (and why), the actuators it would have
@@ -33,7 +33,7 @@ export async function run(args: string[]): Promise<number> {
       return 0;
     }
     if (!values.scenario)
-      throw new UsageError('--scenario FILE.csv is required (surge replay --help for options)');
+      throw new UsageError('--scenario FILE.csv is required (cx-surge replay --help for options)');
 
     const config: SurgeConfig = values.config
       ? parseConfigText(await readText(values.config), values.config)
@@ -56,7 +56,7 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (isInputError(e)) {
-      process.stderr.write(`surge replay: ${e.message}\n`);
+      process.stderr.write(`cx-surge replay: ${e.message}\n`);
       return 2;
     }
     throw e;

@@ -1,4 +1,4 @@
-// A small org for people poking the emulator by hand (`surge emulator`): one of each lever besides the
+// A small org for people poking the emulator by hand (`cx-surge emulator`): one of each lever besides the
 // built-in surge-control data table, so every endpoint has something to answer with.
 import type { GenesysEmulator } from './emulator';
 

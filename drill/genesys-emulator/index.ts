@@ -1,4 +1,4 @@
-// The Genesys Cloud API emulator: public surface for tests, the drill and `surge emulator`.
+// The Genesys Cloud API emulator: public surface for tests, the drill and `cx-surge emulator`.
 export { DEMO_ORG, seedDemoOrg } from './demo';
 export {
   DEFAULT_EMULATOR_CLIENTS,

@@ -9,7 +9,7 @@ export interface Override {
   readonly state: 'active' | 'inactive';
   /** ISO-8601 UTC; in force while now < until. Absent: in force until removed. */
   readonly until?: string;
-  /** Why (free text, shown in pages and `surge status`). */
+  /** Why (free text, shown in pages and `cx-surge status`). */
   readonly reason: string;
   /** Who set it. */
   readonly by: string;

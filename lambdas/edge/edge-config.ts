@@ -1,6 +1,6 @@
 // What the edge tiers agree on: the flag the controller flips and the CloudFront Function reads, and the
 // texts and links of the Tier 3 stub. Shared by the CDK construct (lib/edge), the cloudfront-kvs actuator,
-// the `surge edge` CLI and the tests, so a default changes in one place.
+// the `cx-surge edge` CLI and the tests, so a default changes in one place.
 
 export const EDGE_DEFAULTS = {
   /** Path of the Messenger bootstrap script as the site loads it through the distribution. */

@@ -343,7 +343,7 @@ export class SurgeEdge extends Construct {
 
     new CfnOutput(this, 'KeyValueStoreArn', {
       value: this.keyValueStore.keyValueStoreArn,
-      description: 'surge edge set-flag --kvs-arn',
+      description: 'cx-surge edge set-flag --kvs-arn',
     });
     new CfnOutput(this, 'DistributionDomainName', { value: this.distribution.distributionDomainName });
     new CfnOutput(this, 'FallbackBucketName', {

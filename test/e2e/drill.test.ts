@@ -10,7 +10,7 @@ const scenario = (name: string) => {
   return parseScenario(readFileSync(file, 'utf8'), file);
 };
 
-describe('surge drill on the built-in scenarios', () => {
+describe('cx-surge drill on the built-in scenarios', () => {
   it.each(['flash-sale', 'plateau', 'outage', 'multi-queue'])(
     'runs %s through the real handlers with every check passing and the same transitions as replay',
     async (name) => {

@@ -9,7 +9,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function surge(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/surge.js', ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, ['bin/cx-surge.js', ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -21,7 +21,7 @@ const file = (name: string, text: string): string => {
   return path;
 };
 
-describe('surge drill (CLI)', () => {
+describe('cx-surge drill (CLI)', () => {
   it('rejects a config whose restore band is above its activate band, naming file, line and key, exit 2', async () => {
     const config = file(
       'bad.json',
@@ -32,7 +32,7 @@ describe('surge drill (CLI)', () => {
 
     expect(code).toBe(2);
     expect(stderr.trim().split('\n').at(-1)).toBe(
-      `surge drill: ${config}:4: tiers.tier2.restore.waitingBelow: 300 must be ≤ tiers.tier2.activate.waitingAbove (200)`,
+      `cx-surge drill: ${config}:4: tiers.tier2.restore.waitingBelow: 300 must be ≤ tiers.tier2.activate.waitingAbove (200)`,
     );
     expect(stdout).toBe('');
   });
@@ -85,5 +85,53 @@ describe('surge drill (CLI)', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(pages.map((p) => p.event.event_action)).toEqual(['trigger', 'resolve']);
+  });
+
+  it('rejects a faults file with a bad entry, naming file, entry and field, exit 2 and no drill run', async () => {
+    const faults = file(
+      'bad-faults.json',
+      JSON.stringify([
+        { target: 'origin', from: '2026-11-27T10:00:00Z', until: '2026-11-27T10:10:00Z', fault: '5xx' },
+        { target: 'origin', from: '2026-11-27T11:00:00Z', until: '2026-11-27T11:10:00Z', fault: 'slow' },
+      ]),
+    );
+
+    const { code, stderr, stdout } = await surge('drill', '--faults', faults);
+
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n').at(-1)).toBe(
+      `cx-surge drill: ${faults}: entry 1: fault: must be one of 5xx, 429, timeout, down, got "slow"`,
+    );
+    expect(stdout).toBe('');
+  });
+
+  it('passes a named faults file to the drill and fails it when no stand-in applies a target', async () => {
+    const faults = file(
+      'crm-faults.json',
+      JSON.stringify([
+        {
+          target: 'crm-secondary',
+          from: '2026-11-27T10:00:00Z',
+          until: '2026-11-27T10:10:00Z',
+          fault: 'down',
+        },
+      ]),
+    );
+    const scenario = file(
+      'quiet.csv',
+      ['observedAt,queueId,waiting,agentsAvailable', '2026-11-27T10:00:00Z,q1,3,8'].join('\n'),
+    );
+
+    const { code, stdout } = await surge('drill', '--scenario', scenario, '--faults', faults, '--json');
+
+    const json = JSON.parse(stdout);
+    const check = json.checks.find((c: { name: string }) => c.name === 'faults');
+    if (check.status === 'fail') {
+      expect(code).toBe(1);
+      expect(check.detail).toBe('no stand-in in this drill applies target(s) crm-secondary');
+    } else {
+      // Once the CRM stand-in applies its target, the same file must be applied on simulated time.
+      expect(json.faults).toContainEqual(expect.objectContaining({ target: 'crm-secondary', fault: 'down' }));
+    }
   });
 });

@@ -31,7 +31,7 @@ async function start(args: string[], realNow: () => number = Date.now) {
   return { out, err, exit, stop: stopAndWait };
 }
 
-describe('surge emulator', () => {
+describe('cx-surge emulator', () => {
   it('prints its URL, the test clients and a curl session, and logs mutations as they happen', async () => {
     const cli = await start([]);
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(cli.out[0] ?? '')?.[1] as string;

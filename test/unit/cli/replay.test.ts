@@ -39,7 +39,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-describe('surge replay', () => {
+describe('cx-surge replay', () => {
   it('prints the per-queue timeline of a scenario', async () => {
     const { code, stdout, stderr } = await surgeReplay('--scenario', FLASH);
     expect(code).toBe(0);
@@ -84,7 +84,7 @@ describe('surge replay', () => {
   it('prints help and exits 0', async () => {
     const { code, stdout } = await surgeReplay('--help');
     expect(code).toBe(0);
-    expect(stdout).toContain('usage: surge replay --scenario FILE.csv [--config FILE.json] [--json]');
+    expect(stdout).toContain('usage: cx-surge replay --scenario FILE.csv [--config FILE.json] [--json]');
   });
 
   describe('bad input: one line on stderr naming file, line and field; exit 2; nothing on stdout', () => {
@@ -92,19 +92,19 @@ describe('surge replay', () => {
       {
         case: 'a non-numeric waiting',
         scenario: `${HEADER}\n2026-11-27T09:00:00Z,sales,12,3\n2026-11-27T09:01:00Z,sales,abc,3\n`,
-        message: (f: string) => `surge replay: ${f}:3: waiting: must be a non-negative integer, got "abc"`,
+        message: (f: string) => `cx-surge replay: ${f}:3: waiting: must be a non-negative integer, got "abc"`,
       },
       {
         case: 'an unknown column',
         scenario: 'observedAt,queue,waiting,agentsAvailable\n',
         message: (f: string) =>
-          `surge replay: ${f}:1: header: unknown column "queue" (expected observedAt,queueId,waiting,agentsAvailable)`,
+          `cx-surge replay: ${f}:1: header: unknown column "queue" (expected observedAt,queueId,waiting,agentsAvailable)`,
       },
       {
         case: 'a bad timestamp',
         scenario: `# c\n${HEADER}\n27/11/2026 09:00,sales,12,3\n`,
         message: (f: string) =>
-          `surge replay: ${f}:3: observedAt: must be an ISO-8601 UTC timestamp like 2026-11-27T09:00:00Z, got "27/11/2026 09:00"`,
+          `cx-surge replay: ${f}:3: observedAt: must be an ISO-8601 UTC timestamp like 2026-11-27T09:00:00Z, got "27/11/2026 09:00"`,
       },
     ])('rejects a scenario with $case', async ({ scenario, message }) => {
       const path = file('bad.csv', scenario);
@@ -119,12 +119,12 @@ describe('surge replay', () => {
         case: 'waitingBelow > waitingAbove',
         config: '{\n  "tiers": {\n    "tier2": {\n      "restore": { "waitingBelow": 300 }\n    }\n  }\n}\n',
         message: (f: string) =>
-          `surge replay: ${f}:4: tiers.tier2.restore.waitingBelow: 300 must be ≤ tiers.tier2.activate.waitingAbove (200)`,
+          `cx-surge replay: ${f}:4: tiers.tier2.restore.waitingBelow: 300 must be ≤ tiers.tier2.activate.waitingAbove (200)`,
       },
       {
         case: 'a misspelt key',
         config: '{\n  "intervalSecond": 60\n}\n',
-        message: (f: string) => `surge replay: ${f}:2: intervalSecond: unknown key`,
+        message: (f: string) => `cx-surge replay: ${f}:2: intervalSecond: unknown key`,
       },
     ])('rejects a config with $case', async ({ config, message }) => {
       const path = file('bad.json', config);
@@ -138,7 +138,7 @@ describe('surge replay', () => {
       const { code, stderr } = await surgeReplay('--scenario', FLASH, '--config', path);
       expect(code).toBe(2);
       expect(stderr).toMatch(
-        new RegExp(`^surge replay: ${path.replace(/[.\\/]/g, '\\$&')}:3: invalid JSON: [^\\n]+\\n$`),
+        new RegExp(`^cx-surge replay: ${path.replace(/[.\\/]/g, '\\$&')}:3: invalid JSON: [^\\n]+\\n$`),
       );
     });
 
@@ -146,17 +146,17 @@ describe('surge replay', () => {
       {
         case: 'no --scenario',
         args: [],
-        message: 'surge replay: --scenario FILE.csv is required (surge replay --help for options)',
+        message: 'cx-surge replay: --scenario FILE.csv is required (cx-surge replay --help for options)',
       },
       {
         case: 'a missing file',
         args: ['--scenario', 'nope.csv'],
-        message: 'surge replay: cannot read nope.csv: no such file',
+        message: 'cx-surge replay: cannot read nope.csv: no such file',
       },
       {
         case: 'an unknown option',
         args: ['--scenario', FLASH, '--fast'],
-        message: /^surge replay: Unknown option '--fast'/,
+        message: /^cx-surge replay: Unknown option '--fast'/,
       },
     ])('rejects $case', async ({ args, message }) => {
       const { code, stderr } = await surgeReplay(...args);
@@ -167,10 +167,10 @@ describe('surge replay', () => {
     });
   });
 
-  it('works as `node bin/surge.js replay` with the real exit code (no build step)', () => {
+  it('works as `node bin/cx-surge.js replay` with the real exit code (no build step)', () => {
     const ok = spawnSync(
       process.execPath,
-      ['bin/surge.js', 'replay', '--scenario', 'drill/scenarios/plateau.csv'],
+      ['bin/cx-surge.js', 'replay', '--scenario', 'drill/scenarios/plateau.csv'],
       {
         cwd: ROOT,
         encoding: 'utf8',
@@ -181,7 +181,7 @@ describe('surge replay', () => {
 
     const bad = spawnSync(
       process.execPath,
-      ['bin/surge.js', 'replay', '--scenario', file('bad2.csv', 'a,b\n')],
+      ['bin/cx-surge.js', 'replay', '--scenario', file('bad2.csv', 'a,b\n')],
       {
         cwd: ROOT,
         encoding: 'utf8',

@@ -31,7 +31,7 @@ async function surgeEdge(args: string[], env: Record<string, string> = {}) {
 
 beforeEach(() => kvs.reset());
 
-describe('surge edge set-flag', () => {
+describe('cx-surge edge set-flag', () => {
   it('turns the flag on in the KVS named by --kvs-arn and says it changed', async () => {
     kvs.on(DescribeKeyValueStoreCommand).resolves({ ETag: 'E1', ...meta });
     kvs
@@ -102,7 +102,7 @@ describe('surge edge set-flag', () => {
       ['set-flag', 'maybe', '--kvs-arn', KVS_ARN],
       /set-flag takes exactly one argument, on or off, got 'maybe'/,
     ],
-    [['set-flag', 'on'], /^surge edge: --kvs-arn: must be a CloudFront KeyValueStore ARN/],
+    [['set-flag', 'on'], /^cx-surge edge: --kvs-arn: must be a CloudFront KeyValueStore ARN/],
     [['set-flag', 'on', '--kvs-arn', 'arn:aws:s3:::b'], /--kvs-arn: must be a CloudFront KeyValueStore ARN/],
     [['toggle', '--kvs-arn', KVS_ARN], /unknown subcommand 'toggle'/],
     [['set-flag', 'on', '--kvs-arn', KVS_ARN, '--on-value', 'x', '--off-value', 'x'], /must differ/],
@@ -127,7 +127,7 @@ describe('surge edge set-flag', () => {
   });
 });
 
-describe('surge edge get-flag', () => {
+describe('cx-surge edge get-flag', () => {
   it('prints the current value and what it means', async () => {
     kvs.on(DescribeKeyValueStoreCommand).resolves({ ETag: 'E1', ...meta });
     kvs.on(GetKeyCommand).resolves({ Value: 'on', ...meta });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so `npx surge …` works right after `npm ci`, with no build step.
+// Runs the TypeScript CLI through tsx so `npx cx-surge …` works right after `npm ci`, with no build step.
 import { register } from 'tsx/esm/api';
 
 // The AWS SDK warns on every run that its 2027 releases will need Node 22. The Lambdas run on Node 24;
