@@ -1,8 +1,8 @@
-// `surge crm lookup` and `surge crm drill`: the CRM screen-pop lookup by hand, and N agents drilling it
+// `cx-surge crm lookup` and `cx-surge crm drill`: the CRM screen-pop lookup by hand, and N agents drilling it
 // on the local stand-ins over simulated time (docs/crm.md).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type CrmDrillResult, runCrmDrill } from '../../drill/crm/drill';
-import { CrmFaultsError, parseCrmFaults } from '../../drill/crm/faults';
+import { parseCrmFaults } from '../../drill/crm/faults';
 import type { CrmFaultKind } from '../../drill/crm/stand-in';
 import { silentLog, startCrmStandIns } from '../../drill/crm/stand-ins';
 import {
@@ -21,8 +21,8 @@ import type { LookupKey } from '../../lambdas/core/crm/ports';
 import { CredentialsError } from '../../lambdas/core/errors';
 import { isInputError, parseCommandArgs, readText, UsageError } from './io';
 
-export const USAGE = `usage: surge crm lookup (--customer ID | --phone E164) [--config crm.json [--secrets-file FILE] [--table NAME [--endpoint-url URL]]] [--fault TARGET=KIND]… [--json]
-       surge crm drill [--agents N] [--faults FILE.json] [--minutes M] [--json]
+export const USAGE = `usage: cx-surge crm lookup (--customer ID | --phone E164) [--config crm.json [--secrets-file FILE] [--table NAME [--endpoint-url URL]]] [--fault TARGET=KIND]… [--json]
+       cx-surge crm drill [--agents N] [--faults FILE.json] [--minutes M] [--json]
 
 lookup   one CRM screen-pop lookup, printed with the path it took (primary, cache, secondary, retries,
          token refreshes) and the answer the agent would see. Without --config it runs against the local
@@ -53,8 +53,8 @@ export async function run(args: string[]): Promise<number> {
     if (verb === 'drill') return await drill(rest);
     throw new UsageError(`unknown subcommand '${verb}' (expected lookup or drill)`);
   } catch (e) {
-    if (isInputError(e) || e instanceof CrmFaultsError || e instanceof CredentialsError) {
-      process.stderr.write(`surge crm: ${e.message}\n`);
+    if (isInputError(e) || e instanceof CredentialsError) {
+      process.stderr.write(`cx-surge crm: ${e.message}\n`);
       return 2;
     }
     throw e;

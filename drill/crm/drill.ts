@@ -1,4 +1,4 @@
-// `surge crm drill`: N agents looking customers up over simulated time through the real crm-lookup
+// `cx-surge crm drill`: N agents looking customers up over simulated time through the real crm-lookup
 // handler, on the two CRM stand-ins and dynalite, with faults from a drill faults file (by default a
 // primary outage). Reports per minute what the agents saw and checks the screen pop's promises.
 //

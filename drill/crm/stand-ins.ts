@@ -1,5 +1,5 @@
 // Both CRM stand-ins, dynalite and a lookup wired to them, on one simulated clock: what tests, the
-// `surge crm` commands and the bench start. Loopback only.
+// `cx-surge crm` commands and the bench start. Loopback only.
 import { type CrmAdapter, createCrmAdapter, InMemoryCrmSecrets } from '../../lambdas/adapters/crm';
 import { DynamoCrmIncidents } from '../../lambdas/adapters/crm/dynamo-incidents';
 import { fetchTransport } from '../../lambdas/adapters/crm/http';

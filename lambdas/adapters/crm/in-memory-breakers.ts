@@ -1,5 +1,5 @@
 // The CRM breakers kept in one process's memory: the cascade guard of docs/crm.md without shared state.
-// For `surge crm lookup` and unit tests; the Lambda and the drill share the breakers through the state
+// For `cx-surge crm lookup` and unit tests; the Lambda and the drill share the breakers through the state
 // table instead (shared-breakers.ts), so every container sees the guard open.
 
 import { cascadeTrips } from '../../core/crm/cascade';

@@ -1,7 +1,7 @@
 import type { CachedCustomer, CacheOutcome } from '../../core/crm/lookup';
 import { type CustomerCache, cacheKeyOf, type LookupKey } from '../../core/crm/ports';
 
-/** A process-local customer cache: `surge crm lookup` against a real CRM without a state table. */
+/** A process-local customer cache: `cx-surge crm lookup` against a real CRM without a state table. */
 export class InMemoryCustomerCache implements CustomerCache {
   private readonly records = new Map<string, CachedCustomer>();
 

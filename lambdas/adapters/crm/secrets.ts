@@ -39,7 +39,7 @@ export class SecretsManagerCrmSecrets implements CrmSecrets {
   }
 }
 
-/** Secrets held in memory (drills, tests, `surge crm lookup` against the stand-ins). */
+/** Secrets held in memory (drills, tests, `cx-surge crm lookup` against the stand-ins). */
 export class InMemoryCrmSecrets implements CrmSecrets {
   constructor(private readonly secrets: Readonly<Record<string, ClientCredentials>>) {}
   async get(secretName: string): Promise<ClientCredentials> {
