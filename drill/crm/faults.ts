@@ -20,7 +20,9 @@ export interface CrmDrillFault {
 /** The CRM entries of a parsed faults file. */
 export function crmFaultsOf(schedule: FaultSchedule): CrmDrillFault[] {
   return CRM_FAULT_TARGETS.flatMap((target) =>
-    schedule.forTarget(target).map((f) => ({ target, from: f.fromMs, until: f.untilMs, fault: { kind: f.fault } })),
+    schedule
+      .forTarget(target)
+      .map((f) => ({ target, from: f.fromMs, until: f.untilMs, fault: { kind: f.fault } })),
   );
 }
 
