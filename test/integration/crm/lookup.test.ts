@@ -135,6 +135,23 @@ describe('crm lookup: primary answers', () => {
   );
 });
 
+describe('crm lookup: by phone', () => {
+  it('finds the customer by phone on the primary and, in an outage, in the cache under the phone key', async () => {
+    const { adapter } = lookupWith();
+    const phone = seedCustomers().find((c) => c.id === seedCustomerId(150))?.phone ?? '';
+
+    const live = await crmLookup(adapter.deps, { phone });
+    crm.primary.faults.next({ kind: '5xx' });
+    const cached = await crmLookup(adapter.deps, { phone });
+
+    expect(live.answer).toMatchObject({
+      source: 'primary',
+      customer: { customerId: seedCustomerId(150), phone },
+    });
+    expect(cached.answer).toMatchObject({ source: 'cache', customer: { customerId: seedCustomerId(150) } });
+  });
+});
+
 describe('crm lookup: fallback', () => {
   it('5xx: cache miss, then the secondary in fallback mode, mapped through its field map, read-only', async () => {
     const { lookup } = lookupWith();
