@@ -2,15 +2,12 @@
 //  (a) controller quality: transitions of our controller vs the naive one (the seed's Lambda: switch on
 //      at ONE observation satisfying the activate predicate, off at ONE below waitingBelow), per tier,
 //      on the built-in scenarios. Target: ≥ 10× fewer on plateau.
-//  (b) replay throughput on a generated 1,000,000-line trace (parse + decide + actuator plan).
-//      Target: ≥ 500,000 observations/s.
 // Reports figures; asserts nothing.
 import { readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replay } from '../drill/replay';
-import { formatScenario, parseScenario, type ScenarioLine } from '../drill/scenario';
+import { parseScenario, type ScenarioLine } from '../drill/scenario';
 import {
   DEFAULT_CONFIG,
   type SurgeConfig,
@@ -20,7 +17,6 @@ import {
   tierNumber,
 } from '../lambdas/core/config';
 import { activatePredicate, restorePredicate } from '../lambdas/core/decide';
-import type { QueueObservation } from '../lambdas/core/observation';
 
 const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), '../drill/scenarios');
 
@@ -69,93 +65,6 @@ function quality(): void {
 const ratio = (naive: number, ours: number): string =>
   ours === 0 ? (naive === 0 ? '–' : `∞ (${naive} vs 0)`) : `${(naive / ours).toFixed(1)}×`;
 
-/** A deterministic trace: `queues` queues, one observation per queue per minute, random-walk depth with surges. */
-function generateTrace(total: number, queues = 100): string {
-  let seed = 42;
-  const rand = (): number => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return seed / 2_147_483_648;
-  };
-  const depth = new Array<number>(queues).fill(20);
-  const ids = Array.from({ length: queues }, (_, q) => `queue-${String(q).padStart(3, '0')}`);
-  const start = Date.parse('2026-01-01T00:00:00Z');
-  function* observations(): Generator<QueueObservation> {
-    for (let i = 0; i < total; i++) {
-      const q = i % queues;
-      const minute = Math.floor(i / queues);
-      const surge = minute % 600 > 400 && q % 3 === 0 ? 4 : 0; // a surge on a third of the queues, every 10 h
-      depth[q] = Math.max(
-        0,
-        Math.min(900, (depth[q] as number) + Math.round((rand() - 0.5) * 20) + surge - (surge ? 0 : 1)),
-      );
-      yield {
-        queueId: ids[q] as string,
-        observedAt: new Date(start + minute * 60_000).toISOString().replace('.000Z', 'Z'),
-        waiting: depth[q] as number,
-        agentsAvailable: rand() < 0.05 ? null : Math.floor(rand() * 12),
-      };
-    }
-  }
-  return formatScenario(observations(), 'generated');
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-
-/** CPU milliseconds of this process so far (user + system): less distorted than wall time on a shared machine. */
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-function throughput(): void {
-  const N = 1_000_000;
-  const RUNS = 3;
-  const t0 = performance.now();
-  const text = generateTrace(N);
-  const genMs = performance.now() - t0;
-  const wall = { parse: [] as number[], replay: [] as number[], total: [] as number[] };
-  const cpu = { parse: [] as number[], replay: [] as number[], total: [] as number[] };
-  let transitions = 0;
-  let heapMb = 0;
-  for (let r = 0; r < RUNS; r++) {
-    const [w0, c0] = [performance.now(), cpuMs()];
-    const lines = parseScenario(text, 'generated.csv');
-    const [w1, c1] = [performance.now(), cpuMs()];
-    const report = replay(lines, DEFAULT_CONFIG);
-    const [w2, c2] = [performance.now(), cpuMs()];
-    wall.parse.push(w1 - w0);
-    wall.replay.push(w2 - w1);
-    wall.total.push(w2 - w0);
-    cpu.parse.push(c1 - c0);
-    cpu.replay.push(c2 - c1);
-    cpu.total.push(c2 - c0);
-    transitions = report.transitions.length;
-    heapMb = Math.max(heapMb, process.memoryUsage().heapUsed / 2 ** 20);
-  }
-  console.log(
-    `\n(b) replay throughput: ${N.toLocaleString('en')} lines, 100 queues, ${(text.length / 2 ** 20).toFixed(1)} MiB CSV ` +
-      `(generated in ${(genMs / 1000).toFixed(1)} s), median of ${RUNS} runs, ${transitions.toLocaleString('en')} transitions`,
-  );
-  const row = (stage: string, key: keyof typeof wall): string[] => {
-    const w = median(wall[key]);
-    const c = median(cpu[key]);
-    return [stage, w.toFixed(0), rate(N, w), c.toFixed(0), rate(N, c)];
-  };
-  printTable([
-    ['stage', 'wall ms', 'obs/s (wall)', 'cpu ms', 'obs/s (cpu)'],
-    row('parse CSV', 'parse'),
-    row('replay (decide + plan)', 'replay'),
-    row('parse + replay', 'total'),
-  ]);
-  const load = loadavg()[0]?.toFixed(1);
-  console.log(
-    `peak heap used ${heapMb.toFixed(0)} MiB, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB; ` +
-      `1-min load average ${load} on ${availableParallelism()} cores (wall figures shrink under load; cpu figures less so)`,
-  );
-}
-
-const rate = (n: number, ms: number): string => Math.round((n / ms) * 1000).toLocaleString('en');
-
 function printTable(rows: string[][]): void {
   const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   const line = (r: string[]) =>
@@ -169,5 +78,5 @@ function printTable(rows: string[][]): void {
 
 export async function run(): Promise<void> {
   quality();
-  throughput();
+  console.log('\n(replay throughput and memory, streamed from a file: bench/replay.bench.ts)');
 }

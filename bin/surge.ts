@@ -16,7 +16,7 @@ const commands: Record<string, Command> = {
     load: () => import('./cli/crm'),
   },
   edge: {
-    summary: 'Tier 3 widget-throttle flag by hand: set-flag on|off, get-flag',
+    summary: 'edge tiers: set-flag on|off, get-flag (Tier 3); warm, verify (the deployed edge)',
     load: () => import('./cli/edge'),
   },
 };

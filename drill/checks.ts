@@ -38,6 +38,8 @@ export interface CheckInput {
   readonly finalActuators: readonly ActuatorRecord[];
   readonly standIns: StandIns;
   readonly deadLetters: readonly { line: number; error: string }[];
+  /** Tier 4 as evaluate recorded it from the origin alarm: the plan of tier 4 actuators (replay has no alarm). */
+  readonly tier4?: readonly { readonly at: string; readonly action: 'activate' | 'restore' }[];
 }
 
 const ordinal = (n: number): string => {
@@ -101,7 +103,10 @@ const switchesOf = (actuations: readonly ReportActuation[], id: string) =>
   actuations.filter((a) => a.actuatorId === id && a.result !== 'failed' && a.result !== 'planned');
 
 function actuatorCheck(input: CheckInput, actuator: Actuator): DrillCheck {
-  const planned = input.replayed.actuations.filter((a) => a.actuatorId === actuator.id);
+  const planned =
+    actuator.tier === 4
+      ? (input.tier4 ?? []).map((t) => ({ at: t.at, actuatorId: actuator.id, action: t.action }))
+      : input.replayed.actuations.filter((a) => a.actuatorId === actuator.id);
   const done = switchesOf(input.report.actuations, actuator.id);
   const name = `actuator ${actuator.id} (tier ${actuator.tier}, ${actuator.type})`;
   if (planned.length === 0 && done.length === 0) {

@@ -13,6 +13,33 @@ export function renderDrillText(result: DrillResult, config: SurgeConfig, title:
   if (result.switched.length === 0) out.push('  nothing');
   for (const m of result.switched)
     out.push(`  ${m.at.slice(11, 16)}  ${m.status}  ${m.method} ${m.path}  ${m.summary}`);
+  if (result.faults.length > 0) {
+    out.push('', 'faults applied (simulated time)');
+    for (const f of result.faults)
+      out.push(
+        `  ${f.at.slice(11, 16)}  ${f.target.padEnd(14)}  ${f.fault ?? 'healthy again'}  (entry ${f.entry})`,
+      );
+  }
+  if (result.edge) {
+    out.push('', 'what the edge saw');
+    for (const a of result.edge.alarm) {
+      const t4 = result.edge.tier4.find((t) => t.at === a.at);
+      const recorded = t4
+        ? `evaluate: tier 4 ${t4.action === 'activate' ? 'activated' : 'restored'}`
+        : 'evaluate: nothing recorded';
+      out.push(
+        `  ${a.at.slice(11, 16)}  origin alarm ${a.state.padEnd(5)}  (health datapoints ${a.datapoints.join(',')})  → ${recorded}`,
+      );
+    }
+    if (result.edge.alarm.length === 0) out.push('  origin alarm stayed OK');
+    const counts = new Map<string, number>();
+    for (const c of result.edge.kvsCalls) counts.set(c, (counts.get(c) ?? 0) + 1);
+    out.push(
+      `  KeyValueStore API calls (cloudfront-kvs adapter, SigV4A): ${
+        counts.size === 0 ? 'none' : [...counts].map(([c, n]) => `${c}${n > 1 ? ` ×${n}` : ''}`).join(', ')
+      }`,
+    );
+  }
   if (result.deadLetters.length > 0) {
     out.push('', 'dead letters (evaluate failed after EventBridge retries)');
     for (const d of result.deadLetters) out.push(`  line ${d.line}: ${d.error}`);

@@ -8,6 +8,8 @@ import type { EvaluateResponse } from '../lambdas/handlers/evaluate-handler';
 import { createEvaluateHandler } from '../lambdas/handlers/evaluate-handler';
 import { createPollHandler } from '../lambdas/handlers/poll-handler';
 import { type DrillCheck, drillChecks } from './checks';
+import { type Tier4Transition, tier4Check } from './edge/edge-checks';
+import { type DrillScreenshot, VisitorChecks } from './edge/visitor-checks';
 import type { FaultChange, FaultSchedule } from './faults';
 import { type MutationRecord, SURGE_CONTROL_TABLE } from './genesys-emulator';
 import { replay } from './replay';
@@ -36,6 +38,23 @@ export interface DrillOptions {
   readonly callTimeoutMs?: number;
   /** Faults applied on simulated time at every tick (`cx-surge drill --faults`). @default none */
   readonly faults?: FaultSchedule;
+  /** Run the visitor checks in Chromium too, when one is found (drill/browser.ts). @default true */
+  readonly browser?: boolean;
+}
+
+/** What the drill saw of the edge tiers (present when the drill exercises the edge). */
+export interface DrillEdgeReport {
+  /** Tier 4 as evaluate recorded it from the origin alarm's state changes. */
+  readonly tier4: Tier4Transition[];
+  /** The origin alarm's state changes, as delivered to evaluate. */
+  readonly alarm: {
+    readonly at: string;
+    readonly state: 'ALARM' | 'OK';
+    readonly datapoints: readonly number[];
+  }[];
+  /** Calls the KeyValueStore stand-in received from the cloudfront-kvs adapter. */
+  readonly kvsCalls: string[];
+  readonly screenshots: DrillScreenshot[];
 }
 
 export interface SeriesPoint {
@@ -63,6 +82,7 @@ export interface DrillResult extends RunReport {
   readonly wallMs: number;
   /** Every fault start and end the drill applied, in order. */
   readonly faults: FaultChange[];
+  readonly edge?: DrillEdgeReport;
 }
 
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
@@ -102,6 +122,35 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     noteActuations((await poll(undefined, { queueIds })).reconciled);
   };
 
+  // The edge after each tick: the origin alarm's state change (if any) goes to evaluate as the deployed
+  // rule delivers it, and visitors look at the site when the flag is on or the origin is down.
+  const edge = standIns.edge;
+  const site = edge.site;
+  const visitors = site ? new VisitorChecks(site.url, options.browser ?? true) : undefined;
+  const tier4: Tier4Transition[] = [];
+  const flagOn = () =>
+    actuators.some((a) => a.type === 'cloudfront-kvs' && edge.kvs.store.peek(a.key) === a.activeValue);
+  const edgeTick = async (lineNo: number) => {
+    for (const event of await edge.afterTick(clock.now())) {
+      const response = await deliver(evaluate, event, lineNo, deadLetters);
+      if (response?.kind !== 'edge-alarm' || response.tier4 === 'held') continue;
+      tier4.push({
+        at: isoInstant(clock.now()),
+        tier: 4,
+        action: response.tier4 === 'active' ? 'activate' : 'restore',
+        mode: 'infra',
+        alarmName: event.detail.alarmName,
+        alarmState: event.detail.state.value,
+      });
+      noteActuations(response.actuations);
+    }
+    if (!visitors || !site) return;
+    const at = isoInstant(clock.now());
+    if (!visitors.checked('flag-on') && flagOn()) await visitors.check('flag-on', at);
+    if (!visitors.checked('origin-down') && site.origin.fault !== undefined)
+      await visitors.check('origin-down', at);
+  };
+
   try {
     const intervalMs = config.intervalSeconds * 1000;
     let lastTick = Number.NEGATIVE_INFINITY;
@@ -111,6 +160,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       for (let t = lastTick + intervalMs; Number.isFinite(lastTick) && t < at; t += intervalMs) {
         clock.set(t);
         await tick([]);
+        await edgeTick(line.line);
       }
       if (!queues.includes(o.queueId)) {
         queues.push(o.queueId);
@@ -123,7 +173,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       standIns.emulator.setObservation(o.queueId, { waiting: o.waiting, agentsAvailable: o.agentsAvailable });
       await tick([o.queueId]);
       for (const event of standIns.bus.drain()) {
-        const response = await deliver(evaluate, event, line, deadLetters);
+        const response = await deliver(evaluate, event, line.line, deadLetters);
         if (response?.kind !== 'observation') continue;
         const { decision, actuations } = response.result;
         if (decision.outcome === 'ignored') {
@@ -141,11 +191,21 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         );
         noteActuations(actuations);
       }
+      await edgeTick(line.line);
       lastTick = Math.max(lastTick, at);
     }
     // One more tick after the last line: the reconciliation and page retries a real poller would do.
     clock.set(lastTick + intervalMs);
     await tick([]);
+    await edgeTick(lines.at(-1)?.line ?? 0);
+    // Visitors look once more when the drill ends: both edge tiers should be back to normal.
+    if (visitors && (visitors.checked('flag-on') || visitors.checked('origin-down'))) {
+      await visitors.check('recovered', isoInstant(clock.now()), {
+        flagOn: flagOn(),
+        originDown: site?.origin.fault !== undefined,
+      });
+    }
+    await visitors?.close();
 
     report.pages.push(...standIns.transport.delivered.map(toReportPage));
     const finalActuators = await standIns.deps.actuatorStore.list();
@@ -160,8 +220,21 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       finalActuators,
       standIns,
       deadLetters,
+      tier4,
     });
     if (!standIns.faults.schedule.empty) checks.push(faultsCheck(standIns));
+    if (site && edge.alarm) {
+      checks.push(
+        tier4Check({
+          faults: standIns.faults.log,
+          alarmChanges: edge.alarmChanges,
+          tier4,
+          pages: report.pages,
+          datapointsToAlarm: edge.alarm.datapointsToAlarm,
+        }),
+      );
+      checks.push(...visitorSummary(visitors, actuators, standIns));
+    }
     return {
       ...report,
       queues,
@@ -176,6 +249,20 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       telemetry,
       wallMs: Date.now() - started,
       faults: standIns.faults.log,
+      ...(site
+        ? {
+            edge: {
+              tier4,
+              alarm: edge.alarmChanges.map((c) => ({
+                at: isoInstant(c.atMs),
+                state: c.state,
+                datapoints: c.datapoints,
+              })),
+              kvsCalls: edge.kvs.calls,
+              screenshots: visitors?.screenshots ?? [],
+            },
+          }
+        : {}),
     };
   } finally {
     await standIns.stop();
@@ -185,7 +272,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
 async function deliver(
   evaluate: (event: unknown) => Promise<EvaluateResponse>,
   event: unknown,
-  line: ScenarioLine,
+  line: number,
   deadLetters: { line: number; error: string }[],
 ): Promise<EvaluateResponse | undefined> {
   let lastError = '';
@@ -196,7 +283,7 @@ async function deliver(
       lastError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     }
   }
-  deadLetters.push({ line: line.line, error: lastError });
+  deadLetters.push({ line, error: lastError });
   return undefined;
 }
 
@@ -247,4 +334,26 @@ function faultsCheck(standIns: StandIns): DrillCheck {
     status: 'pass',
     detail: `all ${schedule.faults.length} fault(s) applied on simulated time (${schedule.targets.join(', ')})`,
   };
+}
+
+/** The visitor checks, plus a word for the moments the drill never reached. */
+function visitorSummary(
+  visitors: VisitorChecks | undefined,
+  actuators: readonly Actuator[],
+  standIns: StandIns,
+): DrillCheck[] {
+  if (!visitors) return [];
+  const out = [...visitors.checks];
+  if (!visitors.checked('flag-on') && actuators.some((a) => a.type === 'cloudfront-kvs')) {
+    out.push({ name: 'visitor flag-on', status: 'not-exercised', detail: 'the tier 3 flag was never on' });
+  }
+  if (!visitors.checked('origin-down')) {
+    const origin = standIns.faults.schedule.targets.includes('origin');
+    out.push({
+      name: 'visitor origin-down',
+      status: 'not-exercised',
+      detail: origin ? 'the origin fault never fell on a drill tick' : 'no origin fault in this drill',
+    });
+  }
+  return out;
 }

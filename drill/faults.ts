@@ -188,15 +188,19 @@ export const BUILT_IN_SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url
 export const faultsFileBeside = (scenarioPath: string): string =>
   join(dirname(scenarioPath), `${basename(scenarioPath).replace(/\.csv$/i, '')}.faults.json`);
 
+/** `x.<kind>.json` beside a built-in scenario `x.csv`, when there is one. */
+export function builtInBeside(scenarioPath: string, kind: 'faults' | 'config'): string | undefined {
+  if (resolve(dirname(scenarioPath)) !== resolve(BUILT_IN_SCENARIOS_DIR)) return undefined;
+  const beside = join(dirname(scenarioPath), `${basename(scenarioPath).replace(/\.csv$/i, '')}.${kind}.json`);
+  return existsSync(beside) ? beside : undefined;
+}
+
 /**
  * The faults file a drill uses: the one named with `--faults`, else `<scenario>.faults.json` beside a
  * built-in scenario (drill/scenarios) when there is one; a user's own scenario gets faults only when named.
  */
 export function faultsFileFor(scenarioPath: string, named?: string): string | undefined {
-  if (named !== undefined) return named;
-  if (resolve(dirname(scenarioPath)) !== resolve(BUILT_IN_SCENARIOS_DIR)) return undefined;
-  const beside = faultsFileBeside(scenarioPath);
-  return existsSync(beside) ? beside : undefined;
+  return named ?? builtInBeside(scenarioPath, 'faults');
 }
 
 /** A fault starting (`fault` set) or ending (`fault` null) on a target, at a drill tick. */

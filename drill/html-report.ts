@@ -12,7 +12,7 @@ const esc = (s: string): string =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
 const hhmm = (iso: string): string => iso.slice(11, 16);
-const TIER_COLOURS = ['#2b8a3e', '#e67700', '#c92a2a'] as const;
+const TIER_COLOURS = ['#2b8a3e', '#e67700', '#c92a2a', '#5f3dc4'] as const;
 
 interface Band {
   readonly tier: number;
@@ -37,6 +37,21 @@ function bands(transitions: readonly ReportTransition[], queueId: string, end: n
   return out;
 }
 
+/** Tier 4 periods (the origin alarm, for every queue alike), on the same timeline as tiers 1–3. */
+function tier4Bands(result: DrillResult, end: number): Band[] {
+  const out: Band[] = [];
+  let from: number | undefined;
+  for (const t of result.edge?.tier4 ?? []) {
+    if (t.action === 'activate') from = Date.parse(t.at);
+    else if (from !== undefined) {
+      out.push({ tier: 4, from, to: Date.parse(t.at), mode: 'infra' });
+      from = undefined;
+    }
+  }
+  if (from !== undefined) out.push({ tier: 4, from, to: end, mode: 'infra' });
+  return out;
+}
+
 function chart(
   queueId: string,
   points: readonly SeriesPoint[],
@@ -56,7 +71,7 @@ function chart(
   const y = (v: number) => H - pad.b - (v / yMax) * (H - pad.t - pad.b);
   const parts: string[] = [];
   const laneH = 6;
-  for (const b of bands(result.transitions, queueId, t1)) {
+  for (const b of [...bands(result.transitions, queueId, t1), ...tier4Bands(result, t1)]) {
     const colour = TIER_COLOURS[b.tier - 1];
     const dash =
       b.mode === 'recommend' ? ' stroke-dasharray="4 3" fill-opacity="0.06"' : ' fill-opacity="0.12"';
@@ -106,10 +121,13 @@ const table = (head: readonly string[], rows: readonly (readonly string[])[]): s
 
 export function renderHtmlReport(result: DrillResult, config: SurgeConfig, title: string): string {
   const verdict = result.passed ? 'PASSED' : 'FAILED';
-  const legend = TIER_KEYS.map(
-    (k, i) =>
-      `<span style="color:${TIER_COLOURS[i]}">■</span> tier ${tierNumber(k)} (${config.tiers[k].mode})`,
-  ).join(' &nbsp; ');
+  const legend = [
+    ...TIER_KEYS.map(
+      (k, i) =>
+        `<span style="color:${TIER_COLOURS[i]}">■</span> tier ${tierNumber(k)} (${config.tiers[k].mode})`,
+    ),
+    ...(result.edge ? [`<span style="color:${TIER_COLOURS[3]}">■</span> tier 4 (origin alarm)`] : []),
+  ].join(' &nbsp; ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -142,6 +160,7 @@ ${table(
   ['at', 'call', 'status', 'what changed'],
   result.switched.map((m) => [hhmm(m.at), `${m.method} ${m.path}`, String(m.status), m.summary]),
 )}
+${edgeSection(result)}
 <h2>Pages</h2>
 ${table(
   ['at', 'action', 'kind', 'summary'],
@@ -149,4 +168,25 @@ ${table(
 )}
 </body></html>
 `;
+}
+
+/** Tier 4 as evaluate recorded it, and what visitors saw (screenshots from Chromium when there was one). */
+function edgeSection(result: DrillResult): string {
+  const edge = result.edge;
+  if (!edge) return '';
+  const shots = edge.screenshots
+    .map(
+      (s) =>
+        `<figure><img alt="${esc(s.caption)}" src="data:image/png;base64,${s.png}" style="max-width:100%;border:1px solid #ddd"><figcaption>${hhmm(s.at)} ${esc(s.caption)}</figcaption></figure>`,
+    )
+    .join('\n');
+  return `<h2>Edge: tier 4 and what visitors saw</h2>
+${table(
+  ['at', 'origin alarm', 'health datapoints', 'evaluate recorded'],
+  edge.alarm.map((a) => {
+    const t = edge.tier4.find((x) => x.at === a.at);
+    return [hhmm(a.at), a.state, a.datapoints.join(','), t ? `tier 4 ${t.action}` : 'nothing'];
+  }),
+)}
+${shots || '<p class="none">no screenshots (no Chromium found, or --no-browser)</p>'}`;
 }

@@ -26,12 +26,18 @@ export interface ReplayResult extends RunReport {
   readonly observations: number;
 }
 
-export function replay(lines: readonly ScenarioLine[], config: SurgeConfig): ReplayResult {
-  const actuators = actuatorsForDrill(config);
-  const states = new Map<string, QueueState>();
-  const demandedBy = new Map<string, string[]>(actuators.map((a) => [a.id, []]));
-  const episodes = new Map<string, number>(); // dedup-key counters, per actuator / recommendation
-  const report: Mutable<ReplayResult> = {
+/**
+ * The replay as a stream: push scenario lines in file order, read the report at the end. It keeps one
+ * state per queue and the report's lists (transitions, actuations, ignored lines, pages), which grow
+ * with what happened, not with the number of lines — so a streamed file replays in flat memory.
+ */
+export class ScenarioReplay {
+  private readonly actuators: readonly Actuator[];
+  private readonly states = new Map<string, QueueState>();
+  private readonly demandedBy: Map<string, string[]>;
+  private readonly episodes = new Map<string, number>(); // dedup-key counters, per actuator / recommendation
+  private readonly staleMs: number;
+  readonly report: Mutable<ReplayResult> = {
     transitions: [],
     actuations: [],
     ignored: [],
@@ -39,11 +45,17 @@ export function replay(lines: readonly ScenarioLine[], config: SurgeConfig): Rep
     queues: [],
     observations: 0,
   };
-  const staleMs = config.staleAfterSeconds * 1000;
 
-  for (const { line, observation } of lines) {
+  constructor(private readonly config: SurgeConfig) {
+    this.actuators = actuatorsForDrill(config);
+    this.demandedBy = new Map<string, string[]>(this.actuators.map((a) => [a.id, []]));
+    this.staleMs = config.staleAfterSeconds * 1000;
+  }
+
+  push({ line, observation }: ScenarioLine): void {
+    const { config, report } = this;
     const { queueId, observedAt } = observation;
-    const state = states.get(queueId);
+    const state = this.states.get(queueId);
     if (!state) report.queues.push(queueId);
     const now = isoToMs(observedAt);
     const decision = decide(state, observation, config, now);
@@ -51,14 +63,14 @@ export function replay(lines: readonly ScenarioLine[], config: SurgeConfig): Rep
 
     if (decision.outcome === 'ignored') {
       report.ignored.push({ line, queueId, reason: decision.ignoredReason ?? Reason.DUPLICATE });
-      continue;
+      return;
     }
-    states.set(queueId, decision.next);
+    this.states.set(queueId, decision.next);
 
-    if (state && now - isoToMs(state.lastObservedAt) >= staleMs) {
+    if (state && now - isoToMs(state.lastObservedAt) >= this.staleMs) {
       // The live poller notices the silence on its first tick past staleAfterSeconds; replay has no
       // ticks, so the trigger is stamped at the moment the queue became stale.
-      const staleAt = isoToMs(state.lastObservedAt) + staleMs;
+      const staleAt = isoToMs(state.lastObservedAt) + this.staleMs;
       report.pages.push(
         toReportPage(staleObservationsPage(queueId, state.lastObservedAt, 'trigger', staleAt)),
       );
@@ -76,10 +88,15 @@ export function replay(lines: readonly ScenarioLine[], config: SurgeConfig): Rep
       report.pages.push(toReportPage(flappingPage(queueId, tierNumber(key), observedAt)));
     }
     if (decision.effectiveChanged.length > 0) {
-      planned(report, decision, actuators, demandedBy, episodes, observedAt);
+      planned(report, decision, this.actuators, this.demandedBy, this.episodes, observedAt);
     }
   }
-  return report;
+}
+
+export function replay(lines: Iterable<ScenarioLine>, config: SurgeConfig): ReplayResult {
+  const run = new ScenarioReplay(config);
+  for (const line of lines) run.push(line);
+  return run.report;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -115,47 +115,93 @@ export function renderTimeline(
   config: SurgeConfig,
   options: TimelineOptions = {},
 ): string {
-  const out: string[] = [];
-  const queues = [...new Set([...(options.queues ?? []), ...report.transitions.map((t) => t.queueId)])];
+  return `${[...timelineLines(report, config, options)].join('\n')}\n`;
+}
+
+/** renderTimeline's lines one by one (without line breaks), for writing a long report as it is built. */
+export function* timelineLines(
+  report: RunReport,
+  config: SurgeConfig,
+  options: TimelineOptions = {},
+): Generator<string> {
+  const byQueue = new Map<string, ReportTransition[]>();
+  for (const q of options.queues ?? []) byQueue.set(q, []);
+  for (const t of report.transitions) {
+    const list = byQueue.get(t.queueId);
+    if (list) list.push(t);
+    else byQueue.set(t.queueId, [t]);
+  }
   const summary = [
     options.observations !== undefined ? plural(options.observations, 'observation') : undefined,
-    plural(queues.length, 'queue'),
+    plural(byQueue.size, 'queue'),
     plural(report.transitions.length, 'transition'),
     plural(report.actuations.length, 'actuation'),
     `${report.ignored.length} ignored`,
     plural(report.pages.length, 'page'),
   ].filter(Boolean);
-  out.push(options.title ? `${options.title}: ${summary.join(', ')}` : summary.join(', '));
+  yield options.title ? `${options.title}: ${summary.join(', ')}` : summary.join(', ');
 
-  for (const queueId of queues) {
-    const transitions = report.transitions.filter((t) => t.queueId === queueId);
-    out.push('', `queue ${queueId}${transitions.length === 0 ? ': no transitions' : ''}`);
+  for (const [queueId, transitions] of byQueue) {
+    yield '';
+    yield `queue ${queueId}${transitions.length === 0 ? ': no transitions' : ''}`;
     for (const t of transitions) {
       const tier = tierConfigFor(config, queueId, tierKey(t.tier));
       const why = t.action === 'activate' ? activationRule(tier) : restoreRule(tier);
       const note = t.mode === 'recommend' ? ' (recommend mode: paged, not switched)' : '';
-      out.push(`  ${shortIso(t.at)}  tier ${t.tier}  ${VERB[t.mode][t.action].padEnd(13)}  ${why}${note}`);
+      yield `  ${shortIso(t.at)}  tier ${t.tier}  ${VERB[t.mode][t.action].padEnd(13)}  ${why}${note}`;
     }
   }
 
   if (report.actuations.length > 0) {
-    out.push('', 'actuators');
-    const width = Math.max(...report.actuations.map((a) => a.actuatorId.length));
+    yield '';
+    yield 'actuators';
+    let width = 0;
+    for (const a of report.actuations) width = Math.max(width, a.actuatorId.length);
     for (const a of report.actuations) {
       const state = a.action === 'activate' ? 'on ' : 'off';
-      out.push(`  ${shortIso(a.at)}  ${a.actuatorId.padEnd(width)}  ${state}  (${a.result})`);
+      yield `  ${shortIso(a.at)}  ${a.actuatorId.padEnd(width)}  ${state}  (${a.result})`;
     }
   }
 
   if (report.ignored.length > 0) {
-    out.push('', 'ignored lines');
-    for (const i of report.ignored) out.push(`  line ${i.line}  ${i.queueId}  ${i.reason}`);
+    yield '';
+    yield 'ignored lines';
+    for (const i of report.ignored) yield `  line ${i.line}  ${i.queueId}  ${i.reason}`;
   }
 
   if (report.pages.length > 0) {
-    out.push('', 'pages');
+    yield '';
+    yield 'pages';
     for (const p of report.pages)
-      out.push(`  ${shortIso(p.at)}  ${p.action.padEnd(7)}  ${p.kind.padEnd(18)}  ${p.summary}`);
+      yield `  ${shortIso(p.at)}  ${p.action.padEnd(7)}  ${p.kind.padEnd(18)}  ${p.summary}`;
   }
-  return `${out.join('\n')}\n`;
 }
+
+/**
+ * `JSON.stringify(report, null, 2)` of an object of lists, piece by piece: the same text, without
+ * ever holding it as one string (a report of millions of ignored lines would pass V8's string limit).
+ */
+export function* prettyJsonChunks(report: Readonly<Record<string, unknown>>): Generator<string> {
+  const entries = Object.entries(report).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) {
+    yield '{}';
+    return;
+  }
+  yield '{\n';
+  for (const [i, [key, value]] of entries.entries()) {
+    const comma = i < entries.length - 1 ? ',' : '';
+    if (!Array.isArray(value) || value.length === 0) {
+      yield `  ${JSON.stringify(key)}: ${indented(JSON.stringify(value, null, 2), '  ')}${comma}\n`;
+      continue;
+    }
+    yield `  ${JSON.stringify(key)}: [\n`;
+    for (const [j, item] of value.entries()) {
+      const element = item === undefined ? 'null' : indented(JSON.stringify(item, null, 2), '    ');
+      yield `    ${element}${j < value.length - 1 ? ',' : ''}\n`;
+    }
+    yield `  ]${comma}\n`;
+  }
+  yield '}';
+}
+
+const indented = (json: string, pad: string): string => json.replaceAll('\n', `\n${pad}`);

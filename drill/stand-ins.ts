@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { LocalKeyValueStoreSwitch } from '../lambdas/adapters/cloudfront-kvs';
+import type { InMemoryKeyValueStore } from '../lambdas/adapters/cloudfront-kvs';
 import { createDynamoPersistence, OutboxPager } from '../lambdas/adapters/dynamodb';
 import { createGenesys } from '../lambdas/adapters/genesys';
 import { LocalOutboxPager } from '../lambdas/adapters/local';
@@ -17,6 +17,7 @@ import type {
   Page,
   Pager,
 } from '../lambdas/core/ports';
+import { type DrillEdge, startDrillEdge } from './edge/drill-edge';
 import { FaultInjector, type FaultSchedule } from './faults';
 import { DEFAULT_EMULATOR_CLIENTS, type GenesysEmulator, startGenesysEmulator } from './genesys-emulator';
 import { type LocalDynamo, startLocalDynamo } from './local-dynamo';
@@ -28,7 +29,9 @@ import type { SimulatedClock } from './simulated-clock';
 //   Secrets Manager → the emulator's test clients, in memory
 //   SNS             → a local outbox (and optionally a JSON-lines file)
 //   EventBridge     → an in-memory bus the drill drains into the evaluate handler
-//   CloudFront KVS  → an in-memory key-value store
+//   CloudFront KVS  → a loopback stand-in of its data-plane API, switched through the real adapter
+//   CloudFront      → with an edge actuator or an origin fault: the real CloudFront Function, an origin
+//                     and the fallback site on 127.0.0.1, and the origin alarm (drill/edge)
 
 export type ObservationEvent = EventBridgeEvent<typeof OBSERVATION_EVENT.detailType, QueueObservation>;
 
@@ -90,7 +93,9 @@ export interface StandIns {
   readonly emulator: GenesysEmulator;
   readonly bus: InMemoryObservationBus;
   readonly transport: RecordingTransport;
-  readonly kvs: LocalKeyValueStoreSwitch;
+  /** The KeyValueStore the cloudfront-kvs actuators switch and the edge function reads. */
+  readonly kvs: { readonly keyValueStore: InMemoryKeyValueStore };
+  readonly edge: DrillEdge;
   readonly deps: PollerDeps;
   /** The drill's faults on simulated time; each stand-in registers the applier of its own target. */
   readonly faults: FaultInjector;
@@ -116,6 +121,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
   const { config, actuators, clock, telemetry } = options;
   const dynamo = await startLocalDynamo();
   const emulator = await startGenesysEmulator({ clock });
+  let edge: DrillEdge | undefined;
   try {
     // The emulator's data table may not be the one the actuators name: seed whatever they switch.
     seedTargets(emulator, actuators);
@@ -136,7 +142,17 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     const transport = new RecordingTransport(
       new LocalOutboxPager(options.outboxFile ? { file: options.outboxFile } : {}),
     );
-    const kvs = new LocalKeyValueStoreSwitch(undefined, { clock });
+    const faults = new FaultInjector(options.faults);
+    edge = await startDrillEdge({
+      startMs: clock.now(),
+      faults,
+      withSite: drillsTheEdge(actuators, options.faults),
+      sleep: clock.sleep,
+      clock,
+      initialFlags: Object.fromEntries(
+        actuators.flatMap((a) => (a.type === 'cloudfront-kvs' ? [[a.key, a.inactiveValue]] : [])),
+      ),
+    });
     const bus = new InMemoryObservationBus();
     let tick = 0;
     const deps: PollerDeps = {
@@ -150,7 +166,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
         'datatable-row': genesys.switch,
         'emergency-group': genesys.switch,
         'flow-publish': genesys.switch,
-        'cloudfront-kvs': kvs,
+        'cloudfront-kvs': edge.kvsSwitch,
         'notify-only': notifyOnlySwitch,
       }),
       clock,
@@ -159,23 +175,31 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       observations: genesys.observations,
       publisher: bus,
     };
-    const faults = new FaultInjector(options.faults);
+    const ready = edge;
     return {
       dynamo,
       emulator,
       bus,
       transport,
-      kvs,
+      kvs: { keyValueStore: ready.kvs.store },
+      edge: ready,
       deps,
       faults,
       stop: async () => {
+        await ready.close();
         await emulator.close();
         await dynamo.stop();
       },
     };
   } catch (e) {
+    await edge?.close();
     await emulator.close();
     await dynamo.stop();
     throw e;
   }
 }
+
+/** The drill runs the CloudFront stand-ins when something in it is about the edge. */
+export const drillsTheEdge = (actuators: readonly Actuator[], faults?: FaultSchedule): boolean =>
+  actuators.some((a) => a.type === 'cloudfront-kvs' || a.tier === 4) ||
+  (faults?.targets.includes('origin') ?? false);

@@ -8,11 +8,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDrill } from '../../drill/drill';
 import { renderDrillText } from '../../drill/drill-text';
-import { BUILT_IN_SCENARIOS_DIR, faultsFileFor, loadFaultsFile } from '../../drill/faults';
+import { BUILT_IN_SCENARIOS_DIR, builtInBeside, faultsFileFor, loadFaultsFile } from '../../drill/faults';
 import { renderHtmlReport } from '../../drill/html-report';
-import { parseScenario } from '../../drill/scenario';
+import { type ScenarioLine, streamScenario } from '../../drill/scenario';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
-import { isInputError, parseCommandArgs, readText } from './io';
+import { isInputError, parseCommandArgs, readChunks, readText } from './io';
 
 export const DEFAULT_SCENARIO = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -31,7 +31,9 @@ options:
                         built-in scenario (drill/scenarios/NAME.csv)
   --config FILE.json    controller config (default: the built-in defaults, i.e. {})
   --faults FILE.json    stand-in faults on simulated time: [{ target, from, until, fault }] (default:
-                        NAME.faults.json beside a built-in scenario named with --scenario, if any)
+                        NAME.faults.json beside a built-in scenario named with --scenario, if any;
+                        NAME.config.json beside it is the default --config the same way)
+  --no-browser          skip the visitor checks in Chromium (they run over HTTP regardless)
   --json                print the report as JSON (transitions, actuations, ignored, pages, checks, switched)
   --report FILE.html    also write a self-contained HTML report with a chart per queue
   --outbox FILE         append every page (PagerDuty JSON + SNS attributes) to FILE as JSON lines
@@ -45,6 +47,7 @@ export async function run(args: string[]): Promise<number> {
       scenario: { type: 'string' },
       config: { type: 'string' },
       faults: { type: 'string' },
+      'no-browser': { type: 'boolean' },
       json: { type: 'boolean' },
       report: { type: 'string' },
       outbox: { type: 'string' },
@@ -55,10 +58,14 @@ export async function run(args: string[]): Promise<number> {
       return 0;
     }
     const scenario = values.scenario === undefined ? DEFAULT_SCENARIO : scenarioPath(values.scenario);
-    const config: SurgeConfig = values.config
-      ? parseConfigText(await readText(values.config), values.config)
+    const configFile =
+      values.config ?? (values.scenario === undefined ? undefined : builtInBeside(scenario, 'config'));
+    const config: SurgeConfig = configFile
+      ? parseConfigText(await readText(configFile), configFile)
       : DEFAULT_CONFIG;
-    const lines = parseScenario(await readText(scenario), scenario);
+    // The drill keeps the lines: it walks them on simulated time and replays them for its checks.
+    const lines: ScenarioLine[] = [];
+    await streamScenario(readChunks(scenario), scenario, (line) => lines.push(line));
     // Faults beside a built-in scenario apply when that scenario is named, so plain `npm start` never changes.
     const faultsFile = values.scenario === undefined ? values.faults : faultsFileFor(scenario, values.faults);
     const faults = faultsFile === undefined ? undefined : await loadFaultsFile(faultsFile);
@@ -67,14 +74,19 @@ export async function run(args: string[]): Promise<number> {
       lines,
       config,
       ...(faults ? { faults } : {}),
+      ...(values['no-browser'] ? { browser: false } : {}),
       ...(values.outbox ? { outboxFile: values.outbox } : {}),
     });
 
     if (values.json) {
       const { transitions, actuations, ignored, pages, checks, switched, passed } = result;
       const faultChanges = faults ? { faults: result.faults } : {};
+      // Screenshots stay in the HTML report; the JSON lists tier 4 and what the edge saw.
+      const edge = result.edge
+        ? { tier4: result.edge.tier4, edge: { alarm: result.edge.alarm, kvsCalls: result.edge.kvsCalls } }
+        : {};
       process.stdout.write(
-        `${JSON.stringify({ transitions, actuations, ignored, pages, checks, switched, ...faultChanges, passed }, null, 2)}\n`,
+        `${JSON.stringify({ transitions, actuations, ignored, pages, checks, switched, ...faultChanges, ...edge, passed }, null, 2)}\n`,
       );
     } else {
       process.stdout.write(renderDrillText(result, config, `drill of ${shown}`));

@@ -6,17 +6,28 @@ import { checkKvsArn, createKvsSwitch, SdkKeyValueStore } from '../../lambdas/ad
 import { EnvVar } from '../../lambdas/adapters/telemetry-names';
 import { SwitchError } from '../../lambdas/core/errors';
 import { EDGE_DEFAULTS } from '../../lambdas/edge/edge-config';
+import { edgeBaseUrl, renderFetches, verifyEdge, warmEdge } from './edge-warm';
 import { isInputError, parseCommandArgs, UsageError } from './io';
 
 export const USAGE = `usage: cx-surge edge set-flag on|off [--kvs-arn ARN] [--key KEY] [--on-value V] [--off-value V] [--json]
        cx-surge edge get-flag [--kvs-arn ARN] [--key KEY] [--json]
+       cx-surge edge warm   --distribution-domain D [--base-url URL] [--json]
+       cx-surge edge verify --distribution-domain D [--base-url URL] [--expect-flag on|off] [--json]
 
 Turns Tier 3 (widget throttling) on or off by hand: writes the surge flag in the CloudFront
 KeyValueStore that the edge function reads on every request for the Messenger bootstrap script.
 While the flag is on, visitors without a running conversation see "chat is at capacity" with
 e-mail and FAQ links instead of the chat button.
 
+warm fetches the Tier 4 fallback files through the distribution until the edge location that answers
+you holds them (X-Cache: Hit); verify fetches them and the Messenger bootstrap path once and reports
+status, X-Cache and time per path, failing when a file is missing, uncached or slower than 1 s. Run both
+the week before an event, from where your customers are (each edge location caches on its own).
+
 options:
+  --distribution-domain D   the distribution's domain (stack output DistributionDomainName, or yours)
+  --base-url URL            fetch from http(s)://host[:port] instead (a local stand-in, tests)
+  --expect-flag on|off      verify: also fail unless tier 3 is in this state
   --kvs-arn ARN     the KeyValueStore (default: $${EnvVar.EdgeKvsArn}; stack output of SurgeEdge)
   --key KEY         flag key (default: ${EDGE_DEFAULTS.flagKey})
   --on-value V      value meaning "on" (default: ${EDGE_DEFAULTS.flagOnValue}); must match the edge construct's flagOnValue
@@ -35,9 +46,14 @@ export interface EdgeCliDeps {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly stdout?: (text: string) => void;
   readonly stderr?: (text: string) => void;
+  /** HTTP client for warm/verify. @default global fetch */
+  readonly fetch?: typeof fetch;
 }
 
 interface Options {
+  'distribution-domain'?: string;
+  'base-url'?: string;
+  'expect-flag'?: string;
   'kvs-arn'?: string;
   key?: string;
   'on-value'?: string;
@@ -51,6 +67,9 @@ function parse(args: string[]): { positionals: string[]; values: Options } {
     'edge',
     args,
     {
+      'distribution-domain': { type: 'string' },
+      'base-url': { type: 'string' },
+      'expect-flag': { type: 'string' },
       'kvs-arn': { type: 'string' },
       key: { type: 'string' },
       'on-value': { type: 'string' },
@@ -72,6 +91,8 @@ export async function run(args: string[], deps: EdgeCliDeps = {}): Promise<numbe
       return values.help ? 0 : 2;
     }
     const [verb, ...rest] = positionals;
+    if (verb === 'warm' || verb === 'verify')
+      return await edgeCheck(verb, rest, values, out, err, deps.fetch);
     const kvsArn = checkKvsArn(
       values['kvs-arn'] ?? (deps.env ?? process.env)[EnvVar.EdgeKvsArn],
       '--kvs-arn',
@@ -97,7 +118,7 @@ export async function run(args: string[], deps: EdgeCliDeps = {}): Promise<numbe
       return 0;
     }
     if (verb !== 'set-flag')
-      throw new UsageError(`unknown subcommand '${verb}' (expected set-flag or get-flag)`);
+      throw new UsageError(`unknown subcommand '${verb}' (expected set-flag, get-flag, warm or verify)`);
     const [wanted, ...extra] = rest;
     if ((wanted !== 'on' && wanted !== 'off') || extra.length > 0) {
       throw new UsageError(`set-flag takes exactly one argument, on or off, got '${rest.join(' ')}'`);
@@ -132,6 +153,56 @@ export async function run(args: string[], deps: EdgeCliDeps = {}): Promise<numbe
     }
     const name = e instanceof Error ? e.name : 'Error';
     err(`cx-surge edge: ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+async function edgeCheck(
+  verb: 'warm' | 'verify',
+  rest: string[],
+  values: Options,
+  out: (t: string) => void,
+  err: (t: string) => void,
+  fetchImpl: typeof fetch = fetch,
+): Promise<number> {
+  if (rest.length > 0) throw new UsageError(`${verb} takes no arguments, got '${rest.join(' ')}'`);
+  const expect = values['expect-flag'];
+  if (expect !== undefined && expect !== 'on' && expect !== 'off') {
+    throw new UsageError(`--expect-flag must be on or off, got '${expect}'`);
+  }
+  if (verb === 'warm' && expect !== undefined) throw new UsageError('--expect-flag is for verify');
+  const base = edgeBaseUrl(values['distribution-domain'], values['base-url']);
+  try {
+    if (verb === 'warm') {
+      const fetches = await warmEdge(base, fetchImpl);
+      const cold = fetches.filter(
+        (f, i) =>
+          fetches[i + 1]?.path !== f.path && !/^(Hit|RefreshHit) from cloudfront$/i.test(f.xCache ?? ''),
+      );
+      out(
+        values.json
+          ? `${JSON.stringify({ baseUrl: base, fetches, warmed: cold.length === 0 })}\n`
+          : `warming ${base}\n${renderFetches(fetches)}\n${cold.length === 0 ? 'every fallback file is cached at this edge location' : `not cached after warming: ${cold.map((f) => `${f.path} (${f.status}, ${f.xCache ?? 'no X-Cache'})`).join(', ')}`}\n`,
+      );
+      return cold.length === 0 ? 0 : 1;
+    }
+    const { fetches, verdicts } = await verifyEdge(base, {
+      fetchImpl,
+      ...(expect ? { expectFlag: expect } : {}),
+    });
+    const ok = verdicts.every((v) => v.ok);
+    out(
+      values.json
+        ? `${JSON.stringify({ baseUrl: base, fetches, verdicts, passed: ok })}\n`
+        : `verifying ${base}\n${renderFetches(fetches)}\n${verdicts.map((v) => `  ${v.ok ? 'PASS' : 'FAIL'}  ${v.path}: ${v.detail}`).join('\n')}\nedge ${verb} ${ok ? 'PASSED' : 'FAILED'}\n`,
+    );
+    return ok ? 0 : 1;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : '';
+    err(
+      `cx-surge edge ${verb}: cannot reach ${base}: ${e instanceof Error ? e.message : String(e)}${cause}\n`,
+    );
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 // Small helpers shared by the CLI commands: one kind of bad-input error, file reading, argument parsing.
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ScenarioError } from '../../drill/scenario';
@@ -11,15 +12,60 @@ export class UsageError extends Error {}
 export const isInputError = (e: unknown): e is Error =>
   e instanceof UsageError || e instanceof ScenarioError || e instanceof ConfigError;
 
+const cannotRead = (path: string, e: unknown): UsageError => {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+  return new UsageError(`cannot read ${path}: ${why}`);
+};
+
 export async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new UsageError(`cannot read ${path}: ${why}`);
+    throw cannotRead(path, e);
   }
+}
+
+/** Size of the pieces a file is read in: big enough to keep per-chunk costs invisible, small enough to stay flat. */
+const READ_CHUNK_BYTES = 1 << 20;
+
+/**
+ * A file's bytes in chunks, read one at a time. A file that cannot be read is a UsageError; errors
+ * of the consumer pass through untouched.
+ */
+export async function* readChunks(path: string): AsyncGenerator<Buffer> {
+  const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  const chunks = stream[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+      } catch (e) {
+        throw cannotRead(path, e);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** Writes text pieces to stdout in ~1 MiB batches, waiting when the pipe is full. */
+export async function writeChunks(pieces: Iterable<string>, separator = ''): Promise<void> {
+  let batch = '';
+  const flush = async (): Promise<void> => {
+    const ok = process.stdout.write(batch);
+    batch = '';
+    if (!ok) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+  };
+  for (const piece of pieces) {
+    batch += piece + separator;
+    if (batch.length >= READ_CHUNK_BYTES) await flush();
+  }
+  if (batch.length > 0) await flush();
 }
 
 /** `parseArgs` in strict mode; a mistake becomes a UsageError that points at `cx-surge <command> --help`. */

@@ -1,10 +1,10 @@
 // `cx-surge replay --scenario FILE.csv [--config FILE.json] [--json]`: what would the controller have done
 // with this queue history and these thresholds? Pure: reads two files, prints a report, switches nothing.
-import { replay } from '../../drill/replay';
-import { renderTimeline } from '../../drill/report';
-import { parseScenario } from '../../drill/scenario';
+import { ScenarioReplay } from '../../drill/replay';
+import { prettyJsonChunks, timelineLines } from '../../drill/report';
+import { streamScenario } from '../../drill/scenario';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
-import { isInputError, parseCommandArgs, readText, UsageError } from './io';
+import { isInputError, parseCommandArgs, readChunks, readText, UsageError, writeChunks } from './io';
 
 export const USAGE = `usage: cx-surge replay --scenario FILE.csv [--config FILE.json] [--json]
 
@@ -38,19 +38,24 @@ export async function run(args: string[]): Promise<number> {
     const config: SurgeConfig = values.config
       ? parseConfigText(await readText(values.config), values.config)
       : DEFAULT_CONFIG;
-    const lines = parseScenario(await readText(values.scenario), values.scenario);
-    const result = replay(lines, config);
+    // Streamed: the file is read and decided 1 MiB at a time; only the report's lists stay in memory
+    // (what happened, not every line), and nothing is printed before the last line parsed cleanly.
+    const run = new ScenarioReplay(config);
+    await streamScenario(readChunks(values.scenario), values.scenario, (line) => run.push(line));
+    const result = run.report;
 
     if (values.json) {
       const { transitions, actuations, ignored, pages } = result;
-      process.stdout.write(`${JSON.stringify({ transitions, actuations, ignored, pages }, null, 2)}\n`);
+      await writeChunks(prettyJsonChunks({ transitions, actuations, ignored, pages }));
+      process.stdout.write('\n');
     } else {
-      process.stdout.write(
-        renderTimeline(result, config, {
+      await writeChunks(
+        timelineLines(result, config, {
           title: `replay of ${values.scenario}`,
           queues: result.queues,
           observations: result.observations,
         }),
+        '\n',
       );
     }
     return 0;

@@ -51,3 +51,16 @@ export interface WidgetThrottleOptions {
   readonly sessionCookieName?: string;
   readonly stub: StubOptions;
 }
+
+/**
+ * The Tier 4 origin health signal as lib/edge deploys it, shared with the drill's alarm model so both
+ * say the same thing: Route 53 probes the origin every 30 s (3 failures = unhealthy), and the alarm on
+ * `HealthCheckStatus` (Minimum, 1 min) goes to ALARM when 2 of the last 2 minutes are unhealthy.
+ */
+export const ORIGIN_HEALTH_SIGNAL = {
+  requestIntervalSeconds: 30,
+  failureThreshold: 3,
+  periodSeconds: 60,
+  evaluationPeriods: 2,
+  datapointsToAlarm: 2,
+} as const;

@@ -19,7 +19,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EnvVar } from '../../lambdas/adapters/telemetry-names';
-import { EDGE_DEFAULTS, type StubOptions } from '../../lambdas/edge/edge-config';
+import { EDGE_DEFAULTS, ORIGIN_HEALTH_SIGNAL, type StubOptions } from '../../lambdas/edge/edge-config';
 import { EdgeConfigError } from '../../lambdas/edge/errors';
 import {
   FALLBACK_PAGE,
@@ -304,8 +304,8 @@ export class SurgeEdge extends Construct {
         port: 443,
         resourcePath: healthPath,
         enableSNI: true,
-        requestInterval: Duration.seconds(30),
-        failureThreshold: 3,
+        requestInterval: Duration.seconds(ORIGIN_HEALTH_SIGNAL.requestIntervalSeconds),
+        failureThreshold: ORIGIN_HEALTH_SIGNAL.failureThreshold,
       });
       const originDown = new cloudwatch.Alarm(this, 'OriginHealthAlarm', {
         alarmDescription: `cx-surge Tier 4: Route 53 health checkers find https://${props.originDomainName}${healthPath} unhealthy for 2 minutes`,
@@ -314,12 +314,12 @@ export class SurgeEdge extends Construct {
           metricName: 'HealthCheckStatus',
           dimensionsMap: { HealthCheckId: this.originHealthCheck.healthCheckId },
           statistic: 'Minimum',
-          period: Duration.minutes(1),
+          period: Duration.seconds(ORIGIN_HEALTH_SIGNAL.periodSeconds),
         }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
+        evaluationPeriods: ORIGIN_HEALTH_SIGNAL.evaluationPeriods,
+        datapointsToAlarm: ORIGIN_HEALTH_SIGNAL.datapointsToAlarm,
         // Route 53 reports every minute while the check exists; a gap is a monitoring problem, not an outage.
         treatMissingData: cloudwatch.TreatMissingData.MISSING,
       });

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { alarmStateChangeEvent, OriginAlarmModel } from '../../drill/edge/origin-alarm';
 import { EnvVar, OBSERVATION_EVENT } from '../../lambdas/adapters/telemetry-names';
 import { parseConfig, type SurgeConfigInput } from '../../lambdas/core/config';
 import { ConfigError } from '../../lambdas/core/errors';
@@ -547,6 +548,27 @@ describe('SurgeController options', () => {
         Targets: [
           Match.objectLike({ Arn: JSON.parse(arnOf(logicalId(s.stack.controller.evaluator.function))) }),
         ],
+      });
+    });
+
+    it('matches the alarm state change event the drill delivers to evaluate (drill/edge/origin-alarm.ts)', () => {
+      const alarm = new OriginAlarmModel(0);
+      alarm.record(0, false);
+      const change = alarm.record(60_000, false);
+      if (!change) throw new Error('expected the drill alarm to go to ALARM');
+      const event = alarmStateChangeEvent(
+        change,
+        `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:cx-edge-origin-5xx`,
+      );
+      const rules = Object.values(s.template.findResources('AWS::Events::Rule')).map(
+        (r) => (r as { Properties: { EventPattern: Record<string, unknown> } }).Properties.EventPattern,
+      );
+
+      // Every field of the deployed pattern is an exact-match list: the event carries one of its values.
+      expect(rules).toContainEqual({
+        source: [event.source],
+        'detail-type': [event['detail-type']],
+        resources: event.resources,
       });
     });
 

@@ -37,6 +37,18 @@ describe('cx-surge drill (CLI)', () => {
     expect(stdout).toBe('');
   });
 
+  it('rejects a header-only scenario in one line, exit 2, before starting any stand-in', async () => {
+    const scenario = file('empty.csv', 'observedAt,queueId,waiting,agentsAvailable\n');
+
+    const { code, stderr, stdout } = await surge('drill', '--scenario', scenario);
+
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `cx-surge drill: ${scenario}:1: observations: none: the file has a header but no observation lines\n`,
+    );
+    expect(stdout).toBe('');
+  });
+
   it('rejects an unknown option with exit 2', async () => {
     const { code, stderr } = await surge('drill', '--scenaro', 'x.csv');
 
@@ -133,5 +145,28 @@ describe('cx-surge drill (CLI)', () => {
       // Once the CRM stand-in applies its target, the same file must be applied on simulated time.
       expect(json.faults).toContainEqual(expect.objectContaining({ target: 'crm-secondary', fault: 'down' }));
     }
+  });
+
+  it('drills the built-in four-tier scenario by name, with its faults and config, listing tier 4 in --json', async () => {
+    const { code, stdout } = await surge('drill', '--scenario', 'four-tiers', '--json', '--no-browser');
+
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json.tier4.map((t: { at: string; action: string }) => `${t.at} ${t.action}`)).toEqual([
+      '2026-11-27T09:29:00Z activate',
+      '2026-11-27T09:40:00Z restore',
+    ]);
+    expect(
+      json.faults.map((f: { target: string; fault: string | null }) => `${f.target} ${f.fault}`),
+    ).toEqual(['origin 5xx', 'origin null']);
+    const names = json.checks.map((c: { name: string }) => c.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'tier 4 static fallback recorded',
+        'visitor flag-on (http)',
+        'visitor origin-down (http)',
+      ]),
+    );
+    expect(json.edge.kvsCalls).toContain('PutKey chat-widget-throttle 200');
   });
 });

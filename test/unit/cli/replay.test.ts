@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../../bin/cli/replay';
+import { replay } from '../../../drill/replay';
+import { parseScenario } from '../../../drill/scenario';
+import { parseConfig } from '../../../lambdas/core/config';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const FLASH = join(ROOT, 'drill/scenarios/flash-sale.csv');
@@ -74,6 +77,32 @@ describe('cx-surge replay', () => {
     });
   });
 
+  it('streams a file bigger than one read chunk to exactly the JSON of the in-memory replay', async () => {
+    // ~1.6 MiB: the streamed read crosses chunk boundaries mid-line; quoting and a comment included.
+    const rows: string[] = ['# generated', HEADER];
+    for (let minute = 0; minute < 500; minute++) {
+      const at = new Date(Date.parse('2026-11-27T00:00:00Z') + minute * 60_000).toISOString();
+      for (let q = 0; q < 100; q++) {
+        const waiting = (minute * 7 + q * 13) % (q % 2 === 0 ? 700 : 60);
+        rows.push(
+          `${at},${q % 10 === 0 ? `"q, ${q}"` : `q${q}`},${waiting},${q % 9 === 0 ? '' : (minute + q) % 12}`,
+        );
+      }
+    }
+    const text = `${rows.join('\n')}\n`;
+    expect(Buffer.byteLength(text)).toBeGreaterThan(1.5 * 2 ** 20);
+    const { transitions, actuations, ignored, pages } = replay(
+      parseScenario(text, 'big.csv'),
+      parseConfig({}),
+    );
+    expect(transitions.length).toBeGreaterThan(50);
+
+    const { code, stdout } = await surgeReplay('--scenario', file('big.csv', text), '--json');
+
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${JSON.stringify({ transitions, actuations, ignored, pages }, null, 2)}\n`);
+  });
+
   it('applies --config (here: tier 1 off)', async () => {
     const config = file('off.json', JSON.stringify({ tiers: { tier1: { mode: 'off' } } }));
     const { code, stdout } = await surgeReplay('--scenario', FLASH, '--config', config, '--json');
@@ -105,6 +134,17 @@ describe('cx-surge replay', () => {
         scenario: `# c\n${HEADER}\n27/11/2026 09:00,sales,12,3\n`,
         message: (f: string) =>
           `cx-surge replay: ${f}:3: observedAt: must be an ISO-8601 UTC timestamp like 2026-11-27T09:00:00Z, got "27/11/2026 09:00"`,
+      },
+      {
+        case: 'a header and no observations',
+        scenario: `# exported\n${HEADER}\n`,
+        message: (f: string) =>
+          `cx-surge replay: ${f}:2: observations: none: the file has a header but no observation lines`,
+      },
+      {
+        case: 'a quoted field never closed',
+        scenario: `${HEADER}\n2026-11-27T09:00:00Z,"sales,12,3\n`,
+        message: (f: string) => `cx-surge replay: ${f}:2: queueId: quoted field never closed (a lone \`"\`)`,
       },
     ])('rejects a scenario with $case', async ({ scenario, message }) => {
       const path = file('bad.csv', scenario);

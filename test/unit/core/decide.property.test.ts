@@ -305,9 +305,10 @@ describe('actuator plan (properties)', () => {
 });
 
 describe('scenario CSV (properties)', () => {
-  it('parses back exactly what formatScenario wrote', () => {
+  it('parses back exactly what formatScenario wrote, quoted queue ids included', () => {
     fc.assert(
-      fc.property(historyArb(['sales', 'billing-2', 'q_3']), (history) => {
+      fc.property(historyArb(['sales', 'billing-2', 'east, 2', 'say "hi"', ' padded ']), (history) => {
+        fc.pre(history.length > 0); // a header-only file is refused
         const parsed = parseScenario(formatScenario(history, 'generated'), 'gen.csv');
         expect(parsed.map((l) => l.observation)).toEqual(history);
         expect(parsed.map((l) => l.line)).toEqual(history.map((_, i) => i + 3));

@@ -169,7 +169,10 @@ describe('faults file discovery and loading', () => {
     expect(faultsFileFor(join(dir, 'mine.csv'))).toBeUndefined();
   });
 
-  it('finds nothing beside a built-in scenario that has no faults file', () => {
+  it('finds <scenario>.faults.json beside a built-in scenario, and nothing when there is none', () => {
+    expect(faultsFileFor(join(BUILT_IN_SCENARIOS_DIR, 'four-tiers.csv'))).toBe(
+      join(BUILT_IN_SCENARIOS_DIR, 'four-tiers.faults.json'),
+    );
     expect(faultsFileFor(join(BUILT_IN_SCENARIOS_DIR, 'flash-sale.csv'))).toBeUndefined();
   });
 
