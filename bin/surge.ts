@@ -15,6 +15,10 @@ const commands: Record<string, Command> = {
     summary: 'CRM screen-pop lookup: lookup one customer, drill the fallback',
     load: () => import('./cli/crm'),
   },
+  dr: {
+    summary: 'DR switchover: plan, failover, failback, resume, status, readiness, drill',
+    load: () => import('./cli/dr'),
+  },
   edge: {
     summary: 'edge tiers: set-flag on|off, get-flag (Tier 3); warm, verify (the deployed edge)',
     load: () => import('./cli/edge'),

@@ -34,6 +34,10 @@ export const CONTEXT_KEYS = {
   genesysAccountId:
     "With crmConfig: Genesys Cloud's AWS account id for your region (from Genesys' documentation). Required.",
   genesysOrgId: "With crmConfig: your Genesys Cloud organization id (the role's external id). Required.",
+  drConfig:
+    'Path of the DR config JSON file (docs/dr.md): deploys the dr-switch Lambda, its daily readiness and the emergency role. Default: none (no DR).',
+  drEngineers:
+    'With drConfig: comma-separated IAM user/role ARNs that may assume the DR emergency-access role (MFA). Required.',
 } as const;
 export type ContextKey = keyof typeof CONTEXT_KEYS;
 
@@ -51,6 +55,8 @@ export interface DeployOptions {
   readonly edge?: EdgeOptions;
   /** The CRM screen-pop lookup when `-c crmConfig=…` is given (lib/crm-lookup.ts). */
   readonly crm?: CrmDeployOptions;
+  /** The DR switchover when `-c drConfig=FILE`; undefined otherwise (existing deploys unchanged). */
+  readonly dr?: { readonly configPath: string; readonly engineers: readonly string[] };
   /** Everything SurgeController takes except `config` and `edge`. */
   readonly controller: Omit<SurgeControllerProps, 'config' | 'edge'>;
 }
@@ -112,6 +118,7 @@ export function deployOptionsFromContext(read: ContextReader): DeployOptions {
     configPath: text(read, 'config'),
     edge: flag(read, 'edge', false) ? edgeOptions(read) : undefined,
     crm: crmOptions(read),
+    dr: drOptions(read),
     controller: {
       alertEmail: text(read, 'alertEmail'),
       pagerDutyEndpoint: text(read, 'pagerDutyEndpoint'),
@@ -140,6 +147,29 @@ function crmOptions(read: ContextReader): CrmDeployOptions | undefined {
     genesysAccountId: required('genesysAccountId'),
     genesysOrgId: required('genesysOrgId'),
   };
+}
+
+function drOptions(read: ContextReader): DeployOptions['dr'] {
+  const configPath = text(read, 'drConfig');
+  const engineers = (text(read, 'drEngineers') ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (!configPath) {
+    if (engineers.length) throw new ConfigError('context.drEngineers', 'is only used with drConfig');
+    return undefined;
+  }
+  if (!engineers.length)
+    throw new ConfigError(
+      'context.drEngineers',
+      'is required with drConfig (IAM user/role ARNs, comma-separated)',
+    );
+  return { configPath, engineers };
+}
+
+/** Reads the DR config file as JSON (DrSwitch validates it with parseDrConfig). */
+export function readDrConfigFile(path: string): unknown {
+  return readJsonFile(path, 'context.drConfig');
 }
 
 function readJsonFile(path: string, key: string): unknown {

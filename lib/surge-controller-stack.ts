@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { CrmLookup } from './crm-lookup';
 import type { CrmDeployOptions } from './deploy-context';
+import { DrSwitch, type DrSwitchProps } from './dr-switch';
 import { SurgeController, type SurgeControllerProps } from './surge-controller';
 
 export interface SurgeControllerStackProps extends StackProps {
@@ -9,12 +10,15 @@ export interface SurgeControllerStackProps extends StackProps {
   readonly controller: SurgeControllerProps;
   /** The CRM screen-pop lookup (docs/crm.md). @default none */
   readonly crm?: CrmDeployOptions;
+  /** The DR switchover (docs/dr.md), on the controller's table and pager. @default none */
+  readonly dr?: Omit<DrSwitchProps, 'table' | 'pagerTopic' | 'pagerTopicKey'>;
 }
 
 /** The deployable unit `cdk deploy` creates: one SurgeController and the outputs operators need. */
 export class SurgeControllerStack extends Stack {
   readonly controller: SurgeController;
   readonly crmLookup?: CrmLookup;
+  readonly drSwitch?: DrSwitch;
 
   constructor(scope: Construct, id: string, props: SurgeControllerStackProps) {
     super(scope, id, { description: 'cx-surge-controller: surge controller for Genesys Cloud', ...props });
@@ -24,6 +28,16 @@ export class SurgeControllerStack extends Stack {
     new CfnOutput(this, 'ObservationBusName', { value: this.controller.observationBus.eventBusName });
     new CfnOutput(this, 'EvaluateDlqUrl', { value: this.controller.evaluateDlq.queueUrl });
     new CfnOutput(this, 'DashboardName', { value: this.controller.monitoring.dashboard.dashboardName });
+    if (props.dr) {
+      this.drSwitch = new DrSwitch(this, 'DrSwitch', {
+        ...props.dr,
+        table: this.controller.table,
+        pagerTopic: this.controller.pagerTopic,
+        pagerTopicKey: this.controller.pagerTopicKey,
+      });
+      new CfnOutput(this, 'DrSwitchFunctionName', { value: this.drSwitch.function.functionName });
+      new CfnOutput(this, 'DrEmergencyAccessRoleArn', { value: this.drSwitch.emergencyRole.roleArn });
+    }
     if (props.crm) this.crmLookup = this.addCrmLookup(props.crm, props.controller.deletionProtection ?? true);
   }
 

@@ -65,7 +65,9 @@ export type PageKind =
   | 'circuit-open'
   | 'flapping'
   | 'edge-fallback' // tier 4: origin alarm in ALARM / OK
-  | 'crm-lookup-refused'; // the CRM keeps refusing screen-pop lookups (other 4xx, docs/crm.md)
+  | 'crm-lookup-refused' // the CRM keeps refusing screen-pop lookups (other 4xx, docs/crm.md)
+  | 'dr-switchover' // a DR run started / ended (docs/dr.md)
+  | 'dr-readiness'; // the daily DR dry-run found a broken precondition
 
 export interface Page {
   readonly kind: PageKind;
