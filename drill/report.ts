@@ -32,7 +32,7 @@ export interface ReportIgnored {
   /** Scenario line number. */
   readonly line: number;
   readonly queueId: string;
-  readonly reason: 'duplicate' | 'out-of-order';
+  readonly reason: 'duplicate' | 'out-of-order' | 'future-dated';
 }
 
 export interface ReportPage {

@@ -14,7 +14,11 @@ export const CONTEXT_KEYS = {
     'Path of the controller config JSON file (relative to the working directory). Default: none, i.e. `{}`.',
   stackName: 'CloudFormation stack name. Default: CxSurgeController.',
   alertEmail: 'E-mail address subscribed to the pager topic. Default: none.',
-  pagerDutyEndpoint: 'PagerDuty Amazon SNS integration URL (https). Default: none.',
+  pagerDutyRoutingKeySecret:
+    'Name of the Secrets Manager secret holding a PagerDuty Events API v2 routing key. Default: none (e-mail only).',
+  pagerDutyEventsUrl: 'PagerDuty Events API v2 URL. Default: https://events.pagerduty.com/v2/enqueue.',
+  pagerDutyEndpoint:
+    'Removed (the CloudWatch-style SNS integration dropped pages): use pagerDutyRoutingKeySecret.',
   partnerEventBusName:
     'Genesys Cloud partner event bus name; its conversation events trigger extra polls. Default: none.',
   createSecrets: 'true: create the Genesys secrets named in the config (placeholder values). Default: false.',
@@ -122,6 +126,8 @@ export function deployOptionsFromContext(read: ContextReader): DeployOptions {
     controller: {
       alertEmail: text(read, 'alertEmail'),
       pagerDutyEndpoint: text(read, 'pagerDutyEndpoint'),
+      pagerDutyRoutingKeySecret: text(read, 'pagerDutyRoutingKeySecret'),
+      pagerDutyEventsUrl: text(read, 'pagerDutyEventsUrl'),
       partnerEventBusName: text(read, 'partnerEventBusName'),
       createSecrets: flag(read, 'createSecrets', false),
       deletionProtection: flag(read, 'deletionProtection', true),

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -19,6 +20,7 @@ import { EnvVar, OBSERVATION_EVENT } from '../lambdas/adapters/telemetry-names';
 import { parseConfig, type SurgeConfig, type SurgeConfigInput } from '../lambdas/core/config';
 import { ConfigError } from '../lambdas/core/errors';
 import { ControllerFunction, KVS_FLAG_WRITER_ACTIONS, secretArnFromName } from './controller-function';
+import { PageDelivery } from './page-delivery';
 import { SurgeMonitoring } from './surge-monitoring';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,6 +28,7 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const HANDLER_ENTRIES = {
   pollObservations: join(repoRoot, 'lambdas/handlers/poll-observations.ts'),
   evaluate: join(repoRoot, 'lambdas/handlers/evaluate.ts'),
+  sendPages: join(repoRoot, 'lambdas/handlers/send-pages.ts'),
 } as const;
 
 /**
@@ -98,7 +101,19 @@ export interface SurgeControllerProps {
   readonly config?: SurgeConfigInput;
   /** E-mail address subscribed to the pager topic (confirm the subscription mail). @default no e-mail subscription */
   readonly alertEmail?: string;
-  /** PagerDuty "Amazon SNS" integration URL (https://events.pagerduty.com/integration/<key>/enqueue). @default no PagerDuty subscription */
+  /**
+   * Name of the Secrets Manager secret holding the routing key of a PagerDuty "Events API v2" integration
+   * (the bare key, or `{ "routingKey": "…" }`). The page sender posts every page and alarm with it.
+   * @default no PagerDuty (pages go to e-mail only)
+   */
+  readonly pagerDutyRoutingKeySecret?: string;
+  /** Events API v2 URL. @default https://events.pagerduty.com/v2/enqueue */
+  readonly pagerDutyEventsUrl?: string;
+  /**
+   * Removed: PagerDuty's CloudWatch-style SNS integration URL dropped the controller's own pages (only
+   * alarm-shaped messages pass). Synth fails with the replacement when it is given.
+   * @deprecated use pagerDutyRoutingKeySecret
+   */
   readonly pagerDutyEndpoint?: string;
   /** Genesys Cloud partner event bus name (`aws.partner/genesys.com/cloud/<org>/<suffix>`): its events trigger an extra poll. @default no partner rule */
   readonly partnerEventBusName?: string;
@@ -151,6 +166,8 @@ export class SurgeController extends Construct {
   /** ARNs (patterns for by-name references) of the Genesys OAuth client secrets. */
   readonly genesysSecretArns: readonly string[];
   readonly monitoring: SurgeMonitoring;
+  /** The page sender (table stream, 1-minute sweep, alarm events → PagerDuty Events v2 and e-mail). */
+  readonly pageDelivery: PageDelivery;
   private readonly evaluateTarget: targets.LambdaFunction;
   private edge?: SurgeEdgeBinding;
 
@@ -173,6 +190,8 @@ export class SurgeController extends Construct {
         ? dynamodb.TableEncryption.CUSTOMER_MANAGED
         : dynamodb.TableEncryption.AWS_MANAGED,
       encryptionKey: props.tableEncryptionKey,
+      // The page sender reads new PAGE items from the stream (docs/resilience.md#page-delivery).
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
       // Housekeeping only (old pages, expired overrides); locks never rely on TTL deletion.
       timeToLiveAttribute: TTL_ATTRIBUTE,
       deletionProtection: protect,
@@ -226,10 +245,9 @@ export class SurgeController extends Construct {
       maxEventAge: Duration.hours(1),
       deadLetterQueue: this.evaluateDlq,
     });
+    // No SNS publish here: evaluate and the poller only stage pages; PageDelivery sends them.
     for (const fn of [this.poller, this.evaluator]) {
-      fn.bindStateTable(this.table)
-        .bindPagerTopic(this.pagerTopic, this.pagerTopicKey)
-        .bindGenesysSecrets(this.genesysSecretArns);
+      fn.bindStateTable(this.table).bindGenesysSecrets(this.genesysSecretArns);
     }
     this.poller.bindObservationBus(this.observationBus);
 
@@ -266,6 +284,29 @@ export class SurgeController extends Construct {
       alarmTopic: this.pagerTopic,
       dashboardName: props.dashboardName,
     });
+
+    this.pageDelivery = new PageDelivery(this, 'PageDelivery', {
+      ...common,
+      entry: HANDLER_ENTRIES.sendPages,
+      table: this.table,
+      topic: this.pagerTopic,
+      topicKey: this.pagerTopicKey,
+      routingKeySecretName: props.pagerDutyRoutingKeySecret,
+      eventsUrl: props.pagerDutyEventsUrl,
+    });
+    const deliveryAlarms = this.pageDelivery.alarms([
+      'genesys',
+      ...(this.config.actuators.some((a) => a.type === 'cloudfront-kvs') ? ['kvs'] : []),
+    ]);
+    const notify = new cwActions.SnsAction(this.pagerTopic);
+    for (const alarm of Object.values(deliveryAlarms)) {
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+    }
+    this.pageDelivery.forwardAlarms([
+      ...Object.values(this.monitoring.alarms),
+      ...Object.values(deliveryAlarms),
+    ]);
 
     if (props.edge) this.bindEdge(props.edge);
     this.node.addValidation({ validate: () => this.validateEdgeNeeds() });
@@ -331,14 +372,9 @@ export class SurgeController extends Construct {
       topic.addSubscription(new subscriptions.EmailSubscription(props.alertEmail, { deadLetterQueue: dlq }));
     }
     if (props.pagerDutyEndpoint) {
-      if (!/^https:\/\/[^\s]+$/.test(props.pagerDutyEndpoint)) {
-        throw new ConfigError(
-          'pagerDutyEndpoint',
-          'must be an https:// URL (PagerDuty Amazon SNS integration URL)',
-        );
-      }
-      topic.addSubscription(
-        new subscriptions.UrlSubscription(props.pagerDutyEndpoint, { deadLetterQueue: dlq }),
+      throw new ConfigError(
+        'pagerDutyEndpoint',
+        "is no longer supported: PagerDuty's CloudWatch-style SNS integration drops the controller's own pages. Create an Events API v2 integration, put its routing key in a Secrets Manager secret and deploy with -c pagerDutyRoutingKeySecret=<secret name> (docs/resilience.md#pagerduty)",
       );
     }
     return { topic, key, dlq };

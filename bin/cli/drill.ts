@@ -80,7 +80,7 @@ export async function run(args: string[]): Promise<number> {
 
     if (values.json) {
       const { transitions, actuations, ignored, pages, checks, switched, passed } = result;
-      const faultChanges = faults ? { faults: result.faults } : {};
+      const faultChanges = faults ? { faults: result.faults, breakers: result.breakers } : {};
       // Screenshots stay in the HTML report; the JSON lists tier 4 and what the edge saw.
       const edge = result.edge
         ? { tier4: result.edge.tier4, edge: { alarm: result.edge.alarm, kvsCalls: result.edge.kvsCalls } }

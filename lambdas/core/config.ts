@@ -108,6 +108,7 @@ export type FlappingConfig = z.infer<typeof FlappingSchema>;
 const ConfigInputSchema = z.strictObject({
   intervalSeconds: positiveCount.optional(),
   staleAfterSeconds: positiveCount.optional(),
+  futureToleranceSeconds: positiveCount.optional(),
   flapping: FlappingSchema.partial().optional(),
   tiers: PartialTiersSchema.optional(),
   queues: z.array(QueueSchema).optional(),
@@ -127,6 +128,11 @@ export interface SurgeConfig {
   readonly intervalSeconds: number;
   /** No accepted observation for this long → page "stale"; tiers are held, never restored. */
   readonly staleAfterSeconds: number;
+  /**
+   * Observations dated more than this after the evaluating clock are rejected (reason `future-dated`)
+   * and paged. Absent: 2 × intervalSeconds (see `futureToleranceMs`).
+   */
+  readonly futureToleranceSeconds?: number;
   /** Flapping detector (reason `flapping`). Optional so hand-built configs stay valid; see DEFAULT_FLAPPING. */
   readonly flapping?: FlappingConfig;
   readonly tiers: Readonly<Record<TierKey, TierConfig>>;

@@ -3,13 +3,14 @@
 // so importing a handler (tests, the drill) never needs AWS environment variables.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { createDynamoPersistence, OutboxPager } from '../adapters/dynamodb';
+import { awsClientConfig } from '../adapters/aws/client-config';
+import { createDynamoPersistence } from '../adapters/dynamodb';
 import { EventBridgeObservationPublisher } from '../adapters/eventbridge/observation-publisher';
 import { SecretsManagerCredentialsSource } from '../adapters/secrets';
-import { SnsPager } from '../adapters/sns';
 import { EnvVar } from '../adapters/telemetry-names';
+import { SharedBreakers } from '../app/breaker';
 import type { PollerDeps } from '../app/deps';
+import { guardObservations, guardSwitch, StagingPager } from '../app/resilience';
 import { notifyOnlySwitch, SwitchRouter } from '../app/switch-router';
 import type { Telemetry } from '../app/telemetry';
 import { parseConfig } from '../core/config';
@@ -47,7 +48,7 @@ function configFromEnv() {
 export function awsControllerDeps(telemetry: Telemetry, requestId: () => string): PollerDeps {
   const config = configFromEnv();
   const persistence = createDynamoPersistence({
-    client: new DynamoDBClient({}),
+    client: new DynamoDBClient(awsClientConfig()),
     tableName: requiredEnv(EnvVar.StateTableName),
     clock: systemClock,
   });
@@ -66,26 +67,40 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
       region: config.genesys.region,
     }),
   );
-  const genesysSwitch: SurgeSwitch = { apply: async (...args) => (await genesys()).switch.apply(...args) };
-  const observations: ObservationSource = {
+  // Pages are only staged here; the page sender Lambda delivers them (docs/resilience.md).
+  const pager = new StagingPager(persistence.outbox, systemClock);
+  // Every Genesys call (observations and every lever) goes through the shared `genesys` breaker, the
+  // KeyValueStore through `kvs`; the poller probes both when they are due.
+  const breakers = new SharedBreakers({
+    store: persistence.breakers,
+    clock: systemClock,
+    pages: pager,
+    log: telemetry,
+    owner: requestId,
+  });
+  const genesysSwitch = guardSwitch(breakers, 'genesys', {
+    apply: async (...args) => (await genesys()).switch.apply(...args),
+  });
+  const observations: ObservationSource = guardObservations(breakers, 'genesys', {
     read: async (...args) => (await genesys()).observations.read(...args),
-  };
+  });
   const kvsArn = process.env[EnvVar.EdgeKvsArn];
-  const kvs = once(async () =>
-    (await import('../adapters/cloudfront-kvs')).createKvsSwitch({ kvsArn: kvsArn ?? '' }),
-  );
+  const kvsModule = once(() => import('../adapters/cloudfront-kvs'));
+  const kvs = once(async () => (await kvsModule()).createKvsSwitch({ kvsArn: kvsArn ?? '' }));
+  const kvsProbe = once(async () => (await kvsModule()).createKvsProbe({ kvsArn: kvsArn ?? '' }));
   const byType: Record<string, SurgeSwitch> = {
     'datatable-row': genesysSwitch,
     'emergency-group': genesysSwitch,
     'flow-publish': genesysSwitch,
     'notify-only': notifyOnlySwitch,
-    ...(kvsArn ? { 'cloudfront-kvs': { apply: async (...args) => (await kvs()).apply(...args) } } : {}),
+    ...(kvsArn
+      ? {
+          'cloudfront-kvs': guardSwitch(breakers, 'kvs', {
+            apply: async (...args) => (await kvs()).apply(...args),
+          }),
+        }
+      : {}),
   };
-  const pager = new OutboxPager(
-    persistence.outbox,
-    new SnsPager({ client: new SNSClient({}), topicArn: requiredEnv(EnvVar.PagerTopicArn) }),
-    systemClock,
-  );
   const busName = process.env[EnvVar.EventBusName];
   return {
     config,
@@ -98,9 +113,17 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
     clock: systemClock,
     owner: requestId,
     log: telemetry,
+    resilience: {
+      breakers,
+      probes: {
+        genesys: async () => (await genesys()).healthProbe(),
+        ...(kvsArn ? { kvs: async () => (await kvsProbe())() } : {}),
+      },
+      watched: ['genesys', ...(kvsArn ? ['kvs'] : [])],
+    },
     observations,
     publisher: busName
-      ? new EventBridgeObservationPublisher(busName, new EventBridgeClient({}))
+      ? new EventBridgeObservationPublisher(busName, new EventBridgeClient(awsClientConfig()))
       : {
           publish: () =>
             Promise.reject(new ConfigError(EnvVar.EventBusName, 'not set: this Lambda does not publish')),
