@@ -23,6 +23,10 @@ const commands: Record<string, Command> = {
     summary: 'local web page for supervisors: status and one-click overrides',
     load: () => import('./cli/console'),
   },
+  crm: {
+    summary: 'CRM screen-pop lookup: lookup one customer, drill the fallback',
+    load: () => import('./cli/crm'),
+  },
   dr: {
     summary: 'DR switchover: plan, failover, failback, resume, status, readiness, drill',
     load: () => import('./cli/dr'),

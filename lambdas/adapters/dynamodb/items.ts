@@ -166,6 +166,7 @@ export const PageSchema = z.strictObject({
     'flapping',
     'edge-fallback',
     'operator-override',
+    'crm-lookup-refused',
     'drift',
     'future-observation',
     'controller-alarm',
