@@ -11,6 +11,10 @@ const commands: Record<string, Command> = {
     load: () => import('./cli/drill'),
   },
   replay: { summary: 'replay a queue history through the decision core', load: () => import('./cli/replay') },
+  crm: {
+    summary: 'CRM screen-pop lookup: lookup one customer, drill the fallback',
+    load: () => import('./cli/crm'),
+  },
   dr: {
     summary: 'DR switchover: plan, failover, failback, resume, status, readiness, drill',
     load: () => import('./cli/dr'),

@@ -72,6 +72,7 @@ export type PageKind =
   | 'circuit-open'
   | 'flapping'
   | 'edge-fallback' // tier 4: origin alarm in ALARM / OK
+  | 'crm-lookup-refused' // the CRM keeps refusing screen-pop lookups (other 4xx, docs/crm.md)
   | 'drift' // a lever read back in another state than recorded (changed by hand, or a late write): put back
   | 'future-observation' // an observation dated too far after the evaluating clock: rejected
   | 'controller-alarm' // one of the controller's own CloudWatch alarms (ALARM / OK)

@@ -75,6 +75,10 @@ export const Reason = {
   EDGE_FALLBACK_ALARM: 'edge-fallback-alarm',
   /** The edge origin alarm returned to OK: the origin serves again. */
   EDGE_FALLBACK_OK: 'edge-fallback-ok',
+
+  // ── CRM screen-pop lookup (docs/crm.md) ──────────────────────────────────────────────────
+  /** The primary CRM refused lookups (other 4xx) repeatedly within the window: a config or permission problem. */
+  CRM_LOOKUP_REFUSED: 'crm-lookup-refused',
 } as const;
 
 export type Reason = (typeof Reason)[keyof typeof Reason];

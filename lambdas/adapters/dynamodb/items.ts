@@ -165,6 +165,7 @@ export const PageSchema = z.strictObject({
     'circuit-open',
     'flapping',
     'edge-fallback',
+    'crm-lookup-refused',
     'drift',
     'future-observation',
     'controller-alarm',
