@@ -62,7 +62,8 @@ describe('bin/app.ts', () => {
         { Type: string; Properties: { Environment: { Variables: Record<string, string> } } }
       >,
     ).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(2);
+    // poll-observations, evaluate and send-pages (docs/resilience.md) all read the config.
+    expect(functions).toHaveLength(3);
     for (const fn of functions) {
       expect(JSON.parse(fn.Properties.Environment.Variables.SURGE_CONFIG ?? 'null')).toEqual({
         queues: [{ id: 'q-sales', name: 'Sales' }],
