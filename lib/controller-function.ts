@@ -56,6 +56,19 @@ export const RUNTIME_PROVIDED_SDK = [
 export const BUNDLE_TARGET = 'node24';
 
 /**
+ * esbuild settings every function of ours shares: CJS (the Genesys and AWS SDKs call require() at load
+ * time, which an ESM bundle lacks), minified, with a source map but not the sources, runtime SDK external.
+ */
+export const BASE_BUNDLING = {
+  format: OutputFormat.CJS,
+  target: BUNDLE_TARGET,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  externalModules: [...RUNTIME_PROVIDED_SDK],
+};
+
+/**
  * The esbuild options the construct bundles with (minus entry and output), for the tests and benchmarks
  * that build and load the very bundle Lambda runs.
  */

@@ -8,7 +8,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -19,12 +19,7 @@ import { Partition } from '../lambdas/adapters/dynamodb/table-definition';
 import { EnvVar, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/adapters/telemetry-names';
 import { type CrmConfig, parseCrmConfig } from '../lambdas/core/crm/config';
 import { ConfigError } from '../lambdas/core/errors';
-import {
-  BUNDLE_TARGET,
-  CONTROLLER_RUNTIME,
-  RUNTIME_PROVIDED_SDK,
-  secretArnFromName,
-} from './controller-function';
+import { BASE_BUNDLING, CONTROLLER_RUNTIME, secretArnFromName } from './controller-function';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CRM_LOOKUP_ENTRY = join(repoRoot, 'lambdas/handlers/crm-lookup.ts');
@@ -126,12 +121,7 @@ export class CrmLookup extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
-        format: OutputFormat.CJS,
-        target: BUNDLE_TARGET,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        externalModules: [...RUNTIME_PROVIDED_SDK],
+        ...BASE_BUNDLING,
       },
     });
 
