@@ -1,6 +1,6 @@
 import type { Actuator } from '../core/config';
 import { leverKey } from '../core/convergence';
-import { LeaseHeldError, StaleFencingTokenError } from '../core/errors';
+import { CircuitOpenError, LeaseHeldError, StaleFencingTokenError } from '../core/errors';
 import { actuatorEpisodePage, breakGlassPage, driftPage, switchFailingPage } from '../core/pages';
 import { type ActuatorRecord, closeEpisode, type Lease, openEpisode } from '../core/persistence';
 import type { ActuatorState, SwitchOutcome } from '../core/ports';
@@ -53,6 +53,16 @@ export type ReconcileResult =
         | 'not-configured'
         | 'verified'
         | 'deferred';
+    }
+  | {
+      /**
+       * The switch was refused by an open breaker without reaching the target: the lever stays pending,
+       * quietly (no failure counted, no `switch-failing` page); the first tick after the breaker closes
+       * switches it (docs/resilience.md, "What an open breaker does to a switch").
+       */
+      readonly actuatorId: string;
+      readonly result: 'circuit-open';
+      readonly breaker: string;
     }
   | {
       readonly actuatorId: string;
@@ -145,6 +155,25 @@ async function switchUnderLease(
       deadline: Math.min(lease.expiresAt - LEASE_SAFETY_MS, deadline),
     });
   } catch (e) {
+    if (e instanceof CircuitOpenError) {
+      // Refused before any call: nothing failed, so nothing is counted or paged (the breaker has its
+      // own `circuit-open` page). Only the lease is given back; `desired` ≠ `applied` keeps it due.
+      try {
+        await actuatorStore.releaseLease(lease);
+      } catch (releaseError) {
+        // The lease expires on its own (ACTUATOR_LEASE_MS); the refusal stays quiet either way.
+        deps.log.warn('could not release the lease after a refused switch', {
+          actuatorId: actuator.id,
+          error: errorMessage(releaseError),
+        });
+      }
+      deps.log.info('switch refused by an open breaker; the lever stays pending', {
+        actuatorId: actuator.id,
+        wanted,
+        breaker: e.breaker,
+      });
+      return { actuatorId: actuator.id, result: Reason.CIRCUIT_OPEN, breaker: e.breaker };
+    }
     // Only a failed switch is a switch failure. Errors after a successful switch (recording, paging)
     // propagate: the next tick converges without switching again.
     const error = errorMessage(e);
