@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ReconcileResult } from '../../../lambdas/app/reconcile';
-import { invariantViolations } from './invariants';
 import { observation, observationEvent, type Pipeline, pipelinePerTest, startPipeline, T0 } from './harness';
+import { invariantViolations } from './invariants';
 
 // Issue 10: a switch refused by an open `genesys` breaker leaves the lever pending quietly (no failure
 // counted, no `switch-failing` page); the tick whose prober closes the breaker switches it. On dynalite
