@@ -12,7 +12,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { Partition } from '../lambdas/adapters/dynamodb/table-definition';
+import { DUE_PAGES_INDEX, Partition } from '../lambdas/adapters/dynamodb/table-definition';
 import {
   EnvVar,
   METRICS_NAMESPACE,
@@ -66,6 +66,13 @@ export class PageDelivery extends Construct {
       maxEventAge: Duration.minutes(5),
     });
     this.sender.bindStateTable(props.table).bindPagerTopic(props.topic, props.topicKey);
+    // Housekeeping reads only undelivered pages: Query on the sparse due-pages index, nothing else.
+    this.sender.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${props.table.tableArn}/index/${DUE_PAGES_INDEX.name}`],
+      }),
+    );
     if (props.routingKeySecretName) {
       this.sender.function.addEnvironment(EnvVar.PagerDutyRoutingKeySecret, props.routingKeySecretName);
       this.sender.role.addToPrincipalPolicy(

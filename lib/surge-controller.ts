@@ -15,7 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TABLE_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-definition';
+import { DUE_PAGES_INDEX, TABLE_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-definition';
 import { EnvVar, OBSERVATION_EVENT } from '../lambdas/adapters/telemetry-names';
 import { parseConfig, type SurgeConfig, type SurgeConfigInput } from '../lambdas/core/config';
 import { ConfigError } from '../lambdas/core/errors';
@@ -196,6 +196,13 @@ export class SurgeController extends Construct {
       timeToLiveAttribute: TTL_ATTRIBUTE,
       deletionProtection: protect,
       removalPolicy: statefulRemoval,
+    });
+    // Undelivered pages only (sparse): page housekeeping reads what is due (docs/resilience.md).
+    this.table.addGlobalSecondaryIndex({
+      indexName: DUE_PAGES_INDEX.name,
+      partitionKey: { name: DUE_PAGES_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: DUE_PAGES_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.ALL,
     });
 
     this.observationBus = new events.EventBus(this, 'ObservationBus', {

@@ -8,7 +8,8 @@ import {
   knownQueues,
   plannedDemanders,
 } from '../core/convergence';
-import { hydrateQueueState } from '../core/decide';
+import { hydrateQueueState, type QueueState } from '../core/decide';
+import { factsOfState } from '../core/pages';
 import type { ActuatorRecord, StoredQueueState } from '../core/persistence';
 import type { Page } from '../core/ports';
 import {
@@ -86,10 +87,12 @@ export async function convergeActuators(
 
   const effective = new Map<string, Record<TierKey, boolean>>();
   const unreadable: string[] = [];
+  const states: QueueState[] = [];
   for (const queueId of scope) {
     const item = byQueue.get(queueId);
     try {
       const state = item ? hydrateQueueState(item.state) : undefined;
+      if (state) states.push(state);
       effective.set(queueId, effectiveTiersAt(state, queueId, config, now, overrides));
     } catch (e) {
       unreadable.push(queueId);
@@ -100,6 +103,10 @@ export async function convergeActuators(
     }
   }
   const readable = scope.filter((q) => effective.has(q));
+  // Pages this run decides state the last stored values (an evaluation's fresher facts win).
+  pages.noteFacts(states.map(factsOfState), { replace: false });
+  // Every page episode across queues in line with the states (only a full run sees every queue).
+  if (options.queueIds === undefined) await pages.syncEpisodes(states, unreadable, config);
   const actuators = actuatorsOfQueues(deps.actuators, options.queueIds);
   const recordById = new Map(records.map((r) => [r.actuatorId, r]));
   const storedSets = new Map(records.map((r) => [r.actuatorId, r.demandedBy]));

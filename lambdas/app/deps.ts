@@ -1,4 +1,5 @@
 import type { Actuator, SurgeConfig } from '../core/config';
+import type { PageEpisodeStore } from '../core/page-episodes';
 import type { ActuatorStore, OverrideStore, QueueStateStore } from '../core/persistence';
 import type { Clock, ObservationPublisher, ObservationSource, Page, Pager, SurgeSwitch } from '../core/ports';
 import type { Resilience } from './resilience';
@@ -23,6 +24,8 @@ export interface RetryingPager extends Pager {
   discard(page: Page): Promise<void>;
   /** Delivers pending pages by priority (pagePriority), oldest first within one rank, until `deadline`. */
   retryPending(limit?: number, deadline?: number): Promise<{ sent: number; deferred: number }>;
+  /** Episodes that page once across queues (absent: those pages are staged per queue). */
+  readonly episodes?: PageEpisodeStore;
 }
 
 export interface ControllerDeps {

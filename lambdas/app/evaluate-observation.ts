@@ -4,6 +4,7 @@ import { type Decision, decide, futureToleranceMs, hydrateQueueState, type Queue
 import { StateConflictError } from '../core/errors';
 import type { QueueObservation } from '../core/observation';
 import {
+  factsOfObservation,
   flappingPage,
   futureObservationPage,
   recommendationPage,
@@ -56,6 +57,7 @@ export async function evaluateObservation(
   const { config, queueStates, clock } = deps;
   const deadline = options.deadline ?? invocationDeadline(clock);
   const pages = new StagedPages(deps.pager, clock, deps.log);
+  pages.noteFacts(factsOfObservation(observation)); // the numbers its pages state
   const written = new Map<string, boolean>(); // actuatorId → demanding, as this evaluation wrote it
   for (let attempt = 1; attempt <= MAX_STATE_ATTEMPTS; attempt++) {
     const snapshot = await queueStates.loadForEvaluation(observation.queueId);

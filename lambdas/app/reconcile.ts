@@ -178,7 +178,8 @@ async function switchUnderLease(
     // propagate: the next tick converges without switching again.
     const error = errorMessage(e);
     const now = clock.now();
-    await pages.stage(switchFailingPage(actuator, wanted, episodeNumber, 'trigger', error, now));
+    const facts = wanted === 'active' ? pages.factsOf(record.demandedBy) : pages.factsCovering(actuator);
+    await pages.stage(switchFailingPage(actuator, wanted, episodeNumber, 'trigger', error, now, facts));
     try {
       await actuatorStore.recordFailure(actuator.id, { message: error, at: now }, lease, { release: true });
     } catch (recordError) {
@@ -214,11 +215,17 @@ async function switchUnderLease(
     });
     await pages.stage(driftPage(actuator, found, wanted, episodeNumber, 'trigger', now));
   }
+  // The numbers behind it: the demanding queues on, the queues whose readings released it off.
+  const facts = outcome.state === 'active' ? pages.factsOf(record.demandedBy) : pages.factsCovering(actuator);
   const page =
-    episode && actuatorEpisodePage(actuator, outcome.state, episode.dedupKey, record.demandedBy, now);
+    episode &&
+    actuatorEpisodePage(actuator, outcome.state, episode.dedupKey, record.demandedBy, now, {
+      facts,
+      ...(outcome.state === 'inactive' ? { openedAt: episode.openedAt } : {}),
+    });
   if (page) await pages.stage(page);
   if (record.consecutiveFailures > 0) {
-    await pages.stage(switchFailingPage(actuator, wanted, episodeNumber, 'resolve', undefined, now));
+    await pages.stage(switchFailingPage(actuator, wanted, episodeNumber, 'resolve', undefined, now, facts));
   }
   if (outcome.usedBreakGlass) await pages.stage(breakGlassPage(`switching ${actuator.id}`, now));
   try {

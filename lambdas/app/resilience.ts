@@ -1,4 +1,5 @@
 import { type BreakerStatus, CIRCUIT_STATE_VALUE } from '../core/circuit-breaker';
+import type { PageEpisodeStore } from '../core/page-episodes';
 import type { OutboxEntry, PageOutbox } from '../core/persistence';
 import type { Clock, ObservationSource, Page, SurgeSwitch } from '../core/ports';
 import type { ProbeResult, SharedBreakers } from './breaker';
@@ -69,10 +70,15 @@ export async function probeBreakers(resilience: Resilience): Promise<BreakerRepo
  * on the switching path waits for PagerDuty or SNS.
  */
 export class StagingPager implements RetryingPager {
+  /** The outbox's episode store, when it has one (DynamoPageOutbox): pages across queues go there. */
+  readonly episodes: PageEpisodeStore | undefined;
+
   constructor(
-    private readonly outbox: PageOutbox,
+    private readonly outbox: PageOutbox & { readonly episodes?: PageEpisodeStore },
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.episodes = outbox.episodes;
+  }
   async send(page: Page): Promise<void> {
     await this.outbox.recordNew(page, this.clock.now());
   }

@@ -9,7 +9,8 @@ import { type AppLogger, errorMessage } from './deps';
 // pages in the outbox; this delivers them, off the switching path:
 //
 //   outbox INSERT ──stream──▶ deliverStaged ─┐
-//   schedule (1 min) ───────▶ sweep ─────────┼─▶ claim ─▶ resolve waits for its trigger
+//   schedule (1 min) ───────▶ sweep ─────────┼─▶ claim ─▶ resolve waits for its triggers; a restatement
+//                  (due-pages index only)    │           after its resolve is dropped
 //                                             │           ─▶ `pager` breaker ─▶ PagerDuty Events v2
 //                                             │                 429/5xx/timeout: retry 1 s/2 s/4 s, full jitter (≤ 3)
 //                                             │           ─▶ e-mail (SNS, plain text)
@@ -20,9 +21,11 @@ import { type AppLogger, errorMessage } from './deps';
 /** The outbox operations the sender needs (DynamoPageOutbox implements them). */
 export interface SenderOutbox {
   get(dedupKey: string, action: Page['action']): Promise<OutboxEntry | undefined>;
+  /** Is any trigger of the key (first or restatement) still pending? */
+  triggerPending(dedupKey: string): Promise<boolean>;
   claimStaged(page: Page, stagedClaimUntil: number, now: number): Promise<boolean>;
-  claimPending(now: number, limit?: number): Promise<OutboxEntry[]>;
-  claimDead(now: number, afterMs: number, limit?: number): Promise<OutboxEntry[]>;
+  /** Due pages only: lapsed pending ones and, with `redriveDead`, dead ones due for their re-drive. */
+  claimDue(now: number, limit: number, options: { redriveDead: boolean }): Promise<OutboxEntry[]>;
   markSent(page: Page, now: number): Promise<void>;
   release(page: Page): Promise<void>;
   markDead(page: Page, reason: 'rejected' | 'retries-exhausted', error: string, now: number): Promise<void>;
@@ -65,7 +68,7 @@ export interface SendReport {
 }
 
 /** A page dead for retries-exhausted is tried again after this long (if the pager breaker lets it). */
-export const DEAD_REDRIVE_MS = 5 * 60_000;
+export { DEAD_REDRIVE_MS } from '../core/pages';
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** 429, 5xx, timeouts and network errors are worth another try; a 400 (our event's fault) never is. */
@@ -99,10 +102,8 @@ export class PageSender {
   async sweep(limit = 50): Promise<SendReport> {
     const now = this.options.clock.now();
     const outcomes: SendOutcome[] = [];
-    const entries = await this.options.outbox.claimPending(now, limit);
-    if (!(await this.options.breakers.isOpen('pager'))) {
-      entries.push(...(await this.options.outbox.claimDead(now, DEAD_REDRIVE_MS, limit)));
-    }
+    const redriveDead = !(await this.options.breakers.isOpen('pager'));
+    const entries = await this.options.outbox.claimDue(now, limit, { redriveDead });
     for (const { page } of byTriggerFirst(entries)) outcomes.push(await this.deliver(page));
     return report(outcomes);
   }
@@ -110,13 +111,17 @@ export class PageSender {
   /** Delivers one page this sender has claimed. */
   async deliver(page: Page): Promise<SendOutcome> {
     const { outbox, clock, log } = this.options;
-    if (page.action === 'resolve') {
-      const trigger = await outbox.get(page.dedupKey, 'trigger');
-      // Never resolve before the trigger is out, or PagerDuty would open an incident nothing resolves.
-      if (trigger?.status === 'pending') {
-        await outbox.release(page);
-        return 'queued';
-      }
+    if (page.action === 'resolve' && (await outbox.triggerPending(page.dedupKey))) {
+      // Never resolve before every trigger of the key is out, or PagerDuty would open an incident that
+      // nothing resolves.
+      await outbox.release(page);
+      return 'queued';
+    }
+    if (page.revision !== undefined && (await outbox.get(page.dedupKey, 'resolve'))) {
+      // A restatement staged late, after its episode's resolve: sending it would reopen the incident.
+      // Dropped (marked sent), never delivered (docs/resilience.md, "One page per episode").
+      await outbox.markSent(page, clock.now());
+      return 'skipped';
     }
     try {
       await this.options.breakers.run('pager', () => this.postWithRetries(page));

@@ -1,13 +1,18 @@
 import type { Actuator } from './config';
 import type { Transition } from './decide';
+import type { QueueObservation } from './observation';
 import type { ActuatorState, Page } from './ports';
 import { Reason } from './reasons';
+import type { QueueState } from './state';
 
 // Pure page builders: what to tell ops, with which dedup key. The dedup key is the contract with
 // PagerDuty (and with our outbox): trigger and resolve of one episode share it, and building it from
 // stored facts (episode numbers, timestamps) means any retrier, after any crash, builds the same key.
 
 const at = (now: number): string => new Date(now).toISOString();
+
+/** A page dead-lettered for retries-exhausted is due again after this long (docs/resilience.md). */
+export const DEAD_REDRIVE_MS = 5 * 60_000;
 
 /** PagerDuty's limit on `dedup_key` (docs/architecture.md, "Pages"). */
 export const MAX_DEDUP_KEY_LENGTH = 255;
@@ -33,6 +38,95 @@ export function boundedDedupKey(key: string): string {
   return `${key.slice(0, MAX_DEDUP_KEY_LENGTH - digest.length - 1)}~${digest}`;
 }
 
+// ── The numbers a page states ───────────────────────────────────────────────────────────────
+
+/**
+ * What one queue looked like when a page was decided: the observation that caused the decision, or the
+ * last stored values for pages decided by convergence or an override (docs/resilience.md, "What a page says").
+ */
+export interface QueueFacts {
+  readonly queueId: string;
+  /** Contacts waiting; null when no reading is known. */
+  readonly waiting: number | null;
+  /** On-queue idle agents; null when unknown. */
+  readonly agentsAvailable: number | null;
+  /** When it was observed (ISO-8601 UTC). */
+  readonly observedAt?: string;
+}
+
+export const factsOfObservation = (o: QueueObservation): QueueFacts => ({
+  queueId: o.queueId,
+  waiting: o.waiting,
+  agentsAvailable: o.agentsAvailable,
+  observedAt: o.observedAt,
+});
+
+export const factsOfState = (s: QueueState): QueueFacts => ({
+  queueId: s.queueId,
+  waiting: s.lastWaiting ?? null,
+  agentsAvailable: s.lastAgentsAvailable ?? null,
+  observedAt: s.lastObservedAt,
+});
+
+/** Most waiting first (unknown last), then by id: the order pages list queues in. */
+export function worstFirst(facts: readonly QueueFacts[]): QueueFacts[] {
+  return [...facts].sort(
+    (a, b) =>
+      (b.waiting ?? -1) - (a.waiting ?? -1) || (a.queueId < b.queueId ? -1 : a.queueId > b.queueId ? 1 : 0),
+  );
+}
+
+/** "sales: 412 waiting, 3 agents available" (a queue with no reading says so). */
+export function describeQueue(f: QueueFacts): string {
+  if (f.waiting === null) return `${f.queueId}: no reading`;
+  const agents =
+    f.agentsAvailable === null
+      ? 'agents available unknown'
+      : `${f.agentsAvailable} agent${f.agentsAvailable === 1 ? '' : 's'} available`;
+  return `${f.queueId}: ${f.waiting} waiting, ${agents}`;
+}
+
+/** Queues listed in a summary, worst first; the rest are counted ("+N more"). */
+export const SUMMARY_QUEUES = 3;
+
+/** The queues of a page in one clause, worst first: one queue as is, several as "N queues, worst: …". */
+export function describeQueues(
+  facts: readonly QueueFacts[],
+  max = SUMMARY_QUEUES,
+  total = facts.length,
+): string {
+  const sorted = worstFirst(facts);
+  const count = Math.max(total, sorted.length);
+  if (count === 1 && sorted.length === 1) return describeQueue(sorted[0] as QueueFacts);
+  const shown = sorted.slice(0, max).map(describeQueue).join('; ');
+  const more = count > Math.min(max, sorted.length) ? `; +${count - Math.min(max, sorted.length)} more` : '';
+  return `${count.toLocaleString('en-US')} queues, worst ${shown}${more}`;
+}
+
+/** Queues as custom_details carry them: worst first, at most `max` (the count says how many there are). */
+export function queueDetails(facts: readonly QueueFacts[], max = 20): Record<string, unknown>[] {
+  return worstFirst(facts)
+    .slice(0, max)
+    .map((f) => ({
+      queueId: f.queueId,
+      waiting: f.waiting,
+      agentsAvailable: f.agentsAvailable,
+      ...(f.observedAt ? { observedAt: f.observedAt } : {}),
+    }));
+}
+
+/** "23 min" (whole minutes, at least 1 once anything has passed; "0 min" for none). */
+export function minutesText(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  return `${ms > 0 && minutes === 0 ? 1 : minutes} min`;
+}
+
+/** PagerDuty's limit on `payload.summary` (docs/resilience.md): builders keep their summaries within it. */
+export const MAX_SUMMARY_LENGTH = 1024;
+
+const withinSummary = (text: string): string =>
+  text.length <= MAX_SUMMARY_LENGTH ? text : `${text.slice(0, MAX_SUMMARY_LENGTH - 1)}…`;
+
 /**
  * Delivery order of pending pages (lower first): what needs a human now before what informs. A new
  * trigger never waits behind a backlog of stale or recommendation pages; within one rank, oldest first.
@@ -47,26 +141,65 @@ export function pagePriority(page: Pick<Page, 'kind' | 'severity' | 'action'>): 
   return (informational ? 10 : 0) + severity * 2 + (page.action === 'trigger' ? 0 : 1);
 }
 
-/** An actuator switched on (trigger) or back off (resolve); the key is the actuator's episode. */
+/** What an actuator episode page can say beyond the switch itself. */
+export interface EpisodeContext {
+  /**
+   * The queues behind it: on a trigger, the demanding queues; on a resolve, the queues whose readings
+   * released it. From the observation that caused the decision, else the last stored values.
+   */
+  readonly facts?: readonly QueueFacts[];
+  /** Epoch ms the episode opened (a resolve says how long the tier was on). */
+  readonly openedAt?: number;
+}
+
+/**
+ * An actuator switched on (trigger) or back off (resolve); the key is the actuator's episode. With
+ * facts, the summary states them: "sales: 412 waiting, 3 agents available; tier 2 on (tier2-row)" /
+ * "sales: 12 waiting, 9 agents available; tier 2 off after 23 min (tier2-row)".
+ */
 export function actuatorEpisodePage(
   actuator: Actuator,
   state: ActuatorState,
   dedupKey: string,
   demandedBy: readonly string[],
   now: number,
+  context: EpisodeContext = {},
 ): Page {
   const on = state === 'active';
+  const facts = context.facts;
+  const lasted = context.openedAt !== undefined ? minutesText(now - context.openedAt) : undefined;
+  const total = on ? Math.max(demandedBy.length, facts?.length ?? 0) : (facts?.length ?? 0);
+  const who =
+    facts && facts.length > 0
+      ? describeQueues(facts, SUMMARY_QUEUES, total)
+      : on && demandedBy.length === 0
+        ? 'override'
+        : undefined;
+  const summary = who
+    ? `${who}; tier ${actuator.tier} ${on ? 'on' : `off${lasted ? ` after ${lasted}` : ''}`} (${actuator.id})`
+    : on
+      ? `Surge tier ${actuator.tier} ON: ${actuator.id} (${actuator.type}) switched on for ${demandedBy.join(', ') || 'override'}`
+      : `Surge tier ${actuator.tier} restored: ${actuator.id} (${actuator.type}) switched back off`;
   return {
     kind: 'actuator-episode',
     dedupKey,
     action: on ? 'trigger' : 'resolve',
     severity: actuator.tier >= 3 ? 'critical' : 'error',
-    summary: on
-      ? `Surge tier ${actuator.tier} ON: ${actuator.id} (${actuator.type}) switched on for ${demandedBy.join(', ') || 'override'}`
-      : `Surge tier ${actuator.tier} restored: ${actuator.id} (${actuator.type}) switched back off`,
+    summary: withinSummary(summary),
     reason: on ? Reason.ACTUATOR_DEMANDED : Reason.ACTUATOR_RELEASED,
     at: at(now),
-    details: { actuatorId: actuator.id, type: actuator.type, tier: actuator.tier, state, demandedBy },
+    details: {
+      actuatorId: actuator.id,
+      type: actuator.type,
+      tier: actuator.tier,
+      state,
+      demandedBy,
+      ...(facts && facts.length > 0 ? { queueCount: total, queues: queueDetails(facts) } : {}),
+      ...(context.openedAt !== undefined ? { openedAt: at(context.openedAt) } : {}),
+      ...(!on && context.openedAt !== undefined
+        ? { minutesOn: Math.round((now - context.openedAt) / 60_000) }
+        : {}),
+    },
   };
 }
 
@@ -134,7 +267,9 @@ export function switchFailingPage(
   action: Page['action'],
   error: string | undefined,
   now: number,
+  facts: readonly QueueFacts[] = [],
 ): Page {
+  const queues = facts.length > 0 ? `${describeQueues(facts)}; ` : '';
   return {
     kind: 'switch-failing',
     dedupKey: boundedDedupKey(`switch-failing:${actuator.id}:${episodeNumber}:${wanted}`),
@@ -142,11 +277,21 @@ export function switchFailingPage(
     severity: 'critical',
     summary:
       action === 'trigger'
-        ? `Cannot switch ${actuator.id} (${actuator.type}) ${wanted === 'active' ? 'on' : 'off'}: retried every tick`
-        : `${actuator.id} (${actuator.type}) switched ${wanted === 'active' ? 'on' : 'off'} after earlier failures`,
+        ? withinSummary(
+            `${queues}cannot switch tier ${actuator.tier} ${wanted === 'active' ? 'on' : 'off'} (${actuator.id}, ${actuator.type}): retried every tick${error ? `; ${error}` : ''}`,
+          )
+        : withinSummary(
+            `${queues}tier ${actuator.tier} switched ${wanted === 'active' ? 'on' : 'off'} after earlier failures (${actuator.id})`,
+          ),
     reason: Reason.SWITCH_FAILING,
     at: at(now),
-    details: { actuatorId: actuator.id, type: actuator.type, wanted, ...(error ? { error } : {}) },
+    details: {
+      actuatorId: actuator.id,
+      type: actuator.type,
+      wanted,
+      ...(error ? { error } : {}),
+      ...(facts.length > 0 ? { queueCount: facts.length, queues: queueDetails(facts) } : {}),
+    },
   };
 }
 

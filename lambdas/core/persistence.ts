@@ -206,6 +206,8 @@ export interface PageOutbox {
   /** Records `page` as pending and claims its sending. False if (dedupKey, action) was already recorded. */
   recordNew(page: Page, now: number): Promise<boolean>;
   get(dedupKey: string, action: Page['action']): Promise<OutboxEntry | undefined>;
+  /** Is any trigger of `dedupKey` (its first or a restatement, `Page.revision`) still pending? */
+  triggerPending(dedupKey: string): Promise<boolean>;
   markSent(page: Page, now: number): Promise<void>;
   /** Counts the failed attempt and releases the claim so the next retry picks it up. */
   markFailed(page: Page, error: string, now: number): Promise<void>;

@@ -91,6 +91,11 @@ export interface Page {
   readonly reason: string;
   readonly at: string;
   readonly details: Readonly<Record<string, unknown>>;
+  /**
+   * Set on a restatement of an open incident (same dedup key, action trigger: PagerDuty appends it to
+   * the incident's log): the n-th revision of an episode's queues. Its outbox entry is its own.
+   */
+  readonly revision?: number;
 }
 
 export interface Pager {

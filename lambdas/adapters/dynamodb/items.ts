@@ -181,6 +181,7 @@ export const PageSchema = z.strictObject({
   reason: z.string(),
   at: z.iso.datetime({ message: 'must be an ISO-8601 timestamp' }),
   details: z.record(z.string(), z.unknown()),
+  revision: z.number().int().positive().optional(),
 });
 
 const OutboxItemSchema = z.object({

@@ -98,8 +98,7 @@ export class OutboxPager implements Pager {
   }
 
   private async triggerStillPending(page: Page): Promise<boolean> {
-    const trigger = await this.outbox.get(page.dedupKey, 'trigger');
-    return trigger?.status === 'pending';
+    return this.outbox.triggerPending(page.dedupKey);
   }
 
   private async transmit(page: Page): Promise<PageDelivery> {

@@ -1,24 +1,31 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConfigError, StoredItemError } from '../../core/errors';
-import { pagePriority } from '../../core/pages';
+import { DEAD_REDRIVE_MS, pagePriority } from '../../core/pages';
 import type { OutboxEntry, PageOutbox } from '../../core/persistence';
 import type { Page } from '../../core/ports';
-import {
-  isConditionFailed,
-  PageSchema,
-  pageKey,
-  parseOutboxItem,
-  parseWith,
-  queryPartition,
-  type StateTable,
-} from './items';
-import { Partition } from './table-definition';
+import { isConditionFailed, PageSchema, pageKey, parseOutboxItem, parseWith, type StateTable } from './items';
+import { DynamoPageEpisodeStore } from './page-episode-store';
+import { DUE_PAGES_INDEX, Partition } from './table-definition';
+
+/** The outbox entry of a page: (dedupKey, action), and a restatement (`revision`) its own entry. */
+export const pageEntryKey = (page: Pick<Page, 'dedupKey' | 'action' | 'revision'>) => {
+  const key = pageKey(page.dedupKey, page.action);
+  return page.revision ? { ...key, sk: `${key.sk}#${page.revision}` } : key;
+};
+
+/** Urgent pages (triggers and critical ones) in one shard of the due index, informational ones in the other. */
+export const dueShardOf = (page: Page): string => `${Partition.Page}#${pagePriority(page) < 10 ? 0 : 1}`;
+const DUE_SHARDS = [`${Partition.Page}#0`, `${Partition.Page}#1`] as const;
+/** A rejected page is dead for good: in the index (counted by the DeadPages alarm) but never due. */
+const NEVER = Number.MAX_SAFE_INTEGER;
 
 export interface DynamoPageOutboxOptions {
   /** How long a sender owns a page before a retry may take it over. @default 60_000 */
   readonly claimMs?: number;
   /** How long sent entries are kept (TTL housekeeping; pending entries never expire). @default 7 days */
   readonly keepSentSeconds?: number;
+  /** How long after a retries-exhausted dead-letter a page is due again. @default DEAD_REDRIVE_MS */
+  readonly redriveAfterMs?: number;
   /**
    * Called for a malformed pending entry, which claimPending skips so one bad item cannot block every
    * other page's retry. Log it. @default ignore
@@ -27,18 +34,23 @@ export interface DynamoPageOutboxOptions {
 }
 
 /**
- * Page outbox, one item per (dedupKey, action). The first writer of an entry wins (conditional put) and
- * sends; duplicates see the entry and send nothing. A failed send leaves the entry pending; the poller's
- * tick claims lapsed pending entries (conditional update on status and claim time) and resends them.
+ * Page outbox, one item per (dedupKey, action) (a restatement of an open incident: one per revision).
+ * The first writer of an entry wins (conditional put); duplicates see the entry and stage nothing. A
+ * sender claims an entry (conditional update on status and claim time) and marks it sent or dead.
+ * Undelivered entries carry `dueShard`, so they alone are in the sparse due-pages index and
+ * housekeeping reads only them (`claimUntil < now`: lapsed claims, dead pages due for a re-drive).
  *
- *   recordNew ──► pending (claimed until now+claimMs) ──send ok──► markSent ──► sent (+ttl)
- *                    ▲            │ send failed
- *                    └── markFailed: attempts+1, claim released ◄─ claimPending (next tick)
+ *   recordNew ──► pending (claimed until now+claimMs, indexed) ──send ok──► markSent ──► sent (+ttl, unindexed)
+ *                    ▲            │ send failed / breaker open           │ 400 / retries spent
+ *                    └── release, markFailed: claim released ◄── claimDue ◄── markDead: dead, due again later
  */
 export class DynamoPageOutbox implements PageOutbox {
   private readonly claimMs: number;
   private readonly keepSentSeconds: number;
+  private readonly redriveAfterMs: number;
   private readonly onMalformed: (error: StoredItemError) => void;
+  /** The episodes that aggregate pages across queues (lambdas/app/page-episodes.ts). */
+  readonly episodes: DynamoPageEpisodeStore;
 
   constructor(
     private readonly table: StateTable,
@@ -46,7 +58,9 @@ export class DynamoPageOutbox implements PageOutbox {
   ) {
     this.claimMs = options.claimMs ?? 60_000;
     this.keepSentSeconds = options.keepSentSeconds ?? 7 * 24 * 3600;
+    this.redriveAfterMs = options.redriveAfterMs ?? DEAD_REDRIVE_MS;
     this.onMalformed = options.onMalformed ?? (() => {});
+    this.episodes = new DynamoPageEpisodeStore(table);
   }
 
   async recordNew(page: Page, now: number): Promise<boolean> {
@@ -60,12 +74,13 @@ export class DynamoPageOutbox implements PageOutbox {
         new PutCommand({
           TableName: this.table.tableName,
           Item: {
-            ...pageKey(valid.dedupKey, valid.action),
+            ...pageEntryKey(valid),
             page: JSON.stringify(valid),
             status: 'pending',
             attempts: 0,
             createdAt: now,
             claimUntil: now + this.claimMs,
+            dueShard: dueShardOf(valid),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -75,6 +90,31 @@ export class DynamoPageOutbox implements PageOutbox {
       if (isConditionFailed(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Is any trigger of `dedupKey` (its first, or a restatement) still pending? A resolve waits while one
+   * is, or PagerDuty would open an incident that nothing resolves. One Query of the key's entries.
+   */
+  async triggerPending(dedupKey: string): Promise<boolean> {
+    const prefix = pageKey(dedupKey, 'trigger').sk;
+    for await (const page of paginateQuery(
+      { client: this.table.doc },
+      {
+        TableName: this.table.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pk': Partition.Page, ':prefix': prefix, ':pending': 'pending' },
+        ProjectionExpression: 'sk',
+        ConsistentRead: true,
+      },
+    )) {
+      // begins_with also matches a longer key that starts with this one: only `<key>#trigger[#n]` counts.
+      if ((page.Items ?? []).some((i) => i.sk === prefix || String(i.sk).startsWith(`${prefix}#`)))
+        return true;
+    }
+    return false;
   }
 
   async get(dedupKey: string, action: Page['action']): Promise<OutboxEntry | undefined> {
@@ -93,8 +133,8 @@ export class DynamoPageOutbox implements PageOutbox {
       await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.tableName,
-          Key: pageKey(page.dedupKey, page.action),
-          UpdateExpression: 'SET #status = :sent, sentAt = :now, #ttl = :ttl REMOVE claimUntil',
+          Key: pageEntryKey(page),
+          UpdateExpression: 'SET #status = :sent, sentAt = :now, #ttl = :ttl REMOVE claimUntil, dueShard',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
           ExpressionAttributeValues: {
@@ -120,7 +160,7 @@ export class DynamoPageOutbox implements PageOutbox {
       await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.tableName,
-          Key: pageKey(page.dedupKey, page.action),
+          Key: pageEntryKey(page),
           // claimUntil 0 = released: the next claimPending may take it at once.
           UpdateExpression:
             'SET lastError = :error, claimUntil = :released, failedAt = :now ADD attempts :one',
@@ -141,32 +181,33 @@ export class DynamoPageOutbox implements PageOutbox {
     }
   }
 
+  /** PageOutbox: lapsed pending entries only (OutboxPager's retry); the sender's sweep uses claimDue. */
   async claimPending(now: number, limit = 25): Promise<OutboxEntry[]> {
-    const lapsed = await this.queryLapsedPending(now);
-    // Most urgent first: a new trigger never waits behind a backlog of stale or recommendation pages.
-    lapsed.sort((a, b) => pagePriority(a.page) - pagePriority(b.page) || a.createdAt - b.createdAt);
+    return this.claimDue(now, limit, { redriveDead: false });
+  }
+
+  /**
+   * Claims up to `limit` entries that are due: pending ones whose claim lapsed and, with `redriveDead`,
+   * pages dead for retries-exhausted whose re-drive time came (back to pending, claimed by us). Reads
+   * only the due-pages index, urgent shard first, most urgent first within it (`pagePriority`), then
+   * oldest first; the informational shard is read only if the urgent one left room.
+   */
+  async claimDue(now: number, limit = 25, options: { redriveDead: boolean }): Promise<OutboxEntry[]> {
     const claimed: OutboxEntry[] = [];
-    for (const entry of lapsed) {
+    for (const shard of DUE_SHARDS) {
       if (claimed.length >= limit) break;
-      try {
-        const { Attributes } = await this.table.doc.send(
-          new UpdateCommand({
-            TableName: this.table.tableName,
-            Key: pageKey(entry.page.dedupKey, entry.page.action),
-            UpdateExpression: 'SET claimUntil = :claimUntil',
-            ConditionExpression: '#status = :pending AND claimUntil < :now',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':claimUntil': now + this.claimMs,
-              ':pending': 'pending',
-              ':now': now,
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
+      const due = (await this.queryDue(shard, now)).filter(
+        (e) => e.status === 'pending' || (options.redriveDead && e.deadReason === 'retries-exhausted'),
+      );
+      due.sort((a, b) => pagePriority(a.page) - pagePriority(b.page) || a.createdAt - b.createdAt);
+      for (const entry of due) {
+        if (claimed.length >= limit) break;
+        const got = await this.claim(
+          entry.page,
+          now,
+          entry.status === 'dead' ? { dead: true } : { lapsedBy: now },
         );
-        if (Attributes) claimed.push(parseOutboxItem(Attributes));
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error; // someone else claimed or sent it meanwhile
+        if (got) claimed.push(got);
       }
     }
     return claimed;
@@ -177,7 +218,7 @@ export class DynamoPageOutbox implements PageOutbox {
       await this.table.doc.send(
         new DeleteCommand({
           TableName: this.table.tableName,
-          Key: pageKey(page.dedupKey, page.action),
+          Key: pageEntryKey(page),
           ConditionExpression: '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':pending': 'pending' },
@@ -195,9 +236,7 @@ export class DynamoPageOutbox implements PageOutbox {
    * staged with (nobody took it since). False: another sender has it, or it was sent.
    */
   async claimStaged(page: Page, stagedClaimUntil: number, now: number): Promise<boolean> {
-    return this.conditionalClaim(page, now, '#status = :pending AND claimUntil = :seen', {
-      ':seen': stagedClaimUntil,
-    });
+    return (await this.claim(page, now, { stagedWith: stagedClaimUntil })) !== undefined;
   }
 
   /** Gives a claimed page back without counting an attempt (breaker open, or waiting for its trigger). */
@@ -206,7 +245,7 @@ export class DynamoPageOutbox implements PageOutbox {
       await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.tableName,
-          Key: pageKey(page.dedupKey, page.action),
+          Key: pageEntryKey(page),
           UpdateExpression: 'SET claimUntil = :released',
           ConditionExpression: '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -232,9 +271,11 @@ export class DynamoPageOutbox implements PageOutbox {
       await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.tableName,
-          Key: pageKey(page.dedupKey, page.action),
+          Key: pageEntryKey(page),
+          // Still in the due index: a rejected page never comes due (claimUntil NEVER), a retries-exhausted
+          // one at its re-drive time.
           UpdateExpression:
-            'SET #status = :dead, deadReason = :reason, deadAt = :now, lastError = :error, claimUntil = :released ADD attempts :one',
+            'SET #status = :dead, deadReason = :reason, deadAt = :now, lastError = :error, claimUntil = :dueAgain ADD attempts :one',
           ConditionExpression: '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -242,7 +283,7 @@ export class DynamoPageOutbox implements PageOutbox {
             ':reason': reason,
             ':now': now,
             ':error': error.slice(0, 1000),
-            ':released': 0,
+            ':dueAgain': reason === 'rejected' ? NEVER : now + this.redriveAfterMs,
             ':one': 1,
             ':pending': 'pending',
           },
@@ -253,61 +294,18 @@ export class DynamoPageOutbox implements PageOutbox {
     }
   }
 
-  /** Re-drives pages dead for `retries-exhausted` at least `afterMs` ago: back to pending, claimed by us. */
-  async claimDead(now: number, afterMs: number, limit = 25): Promise<OutboxEntry[]> {
-    const dead = await queryPartition(this.table, Partition.Page, (item) => item, {
-      expression: '#status = :dead AND deadReason = :retries AND deadAt < :before',
-      names: { '#status': 'status' },
-      values: { ':dead': 'dead', ':retries': 'retries-exhausted', ':before': now - afterMs },
-    });
-    const claimed: OutboxEntry[] = [];
-    for (const item of dead.slice(0, limit)) {
-      try {
-        const { Attributes } = await this.table.doc.send(
-          new UpdateCommand({
-            TableName: this.table.tableName,
-            Key: { pk: item.pk, sk: item.sk },
-            UpdateExpression: 'SET #status = :pending, claimUntil = :claimUntil REMOVE deadReason, deadAt',
-            ConditionExpression: '#status = :dead AND deadAt < :before',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':pending': 'pending',
-              ':dead': 'dead',
-              ':claimUntil': now + this.claimMs,
-              ':before': now - afterMs,
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        if (Attributes) claimed.push(parseOutboxItem(Attributes));
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-      }
-    }
-    return claimed;
-  }
-
   /** Pending entries with their claim (what the table's stream would announce), and the dead ones' count. */
   async backlog(): Promise<{
     pending: (OutboxEntry & { claimUntil: number })[];
     dead: number;
     oldestPendingAt?: number;
   }> {
-    const items = await queryPartition(this.table, Partition.Page, (item) =>
-      item.status === 'sent' ? undefined : item,
-    );
     const pending: (OutboxEntry & { claimUntil: number })[] = [];
     let dead = 0;
-    for (const item of items) {
-      if (item.status === 'dead') {
-        dead++;
-        continue;
-      }
-      try {
-        pending.push({ ...parseOutboxItem(item), claimUntil: Number(item.claimUntil ?? 0) });
-      } catch (error) {
-        if (!(error instanceof StoredItemError)) throw error;
-        this.onMalformed(error);
+    for (const shard of DUE_SHARDS) {
+      for (const entry of await this.queryDue(shard)) {
+        if (entry.status === 'dead') dead++;
+        else pending.push(entry);
       }
     }
     pending.sort((a, b) => a.createdAt - b.createdAt);
@@ -315,44 +313,81 @@ export class DynamoPageOutbox implements PageOutbox {
     return { pending, dead, ...(oldest !== undefined ? { oldestPendingAt: oldest } : {}) };
   }
 
-  private async conditionalClaim(
+  /**
+   * The one claim of every path (a staged page from the stream, a lapsed pending page, a dead page due
+   * for its re-drive): a conditional update that makes the entry pending and ours until now+claimMs.
+   */
+  private async claim(
     page: Page,
     now: number,
-    condition: string,
-    values: Record<string, unknown>,
-  ): Promise<boolean> {
+    expected: { stagedWith: number } | { lapsedBy: number } | { dead: true },
+  ): Promise<OutboxEntry | undefined> {
+    const condition =
+      'stagedWith' in expected
+        ? '#status = :pending AND claimUntil = :seen'
+        : 'lapsedBy' in expected
+          ? '#status = :pending AND claimUntil < :seen'
+          : '#status = :dead AND deadReason = :retries AND claimUntil < :seen';
     try {
-      await this.table.doc.send(
+      const { Attributes } = await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.tableName,
-          Key: pageKey(page.dedupKey, page.action),
-          UpdateExpression: 'SET claimUntil = :claimUntil',
+          Key: pageEntryKey(page),
+          UpdateExpression: 'SET #status = :pending, claimUntil = :claimUntil REMOVE deadReason, deadAt',
           ConditionExpression: condition,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':claimUntil': now + this.claimMs, ':pending': 'pending', ...values },
+          ExpressionAttributeValues: {
+            ':claimUntil': now + this.claimMs,
+            ':pending': 'pending',
+            ':seen': 'stagedWith' in expected ? expected.stagedWith : now,
+            ...('dead' in expected ? { ':dead': 'dead', ':retries': 'retries-exhausted' } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return Attributes ? parseOutboxItem(Attributes) : undefined;
     } catch (error) {
-      if (isConditionFailed(error)) return false;
+      if (isConditionFailed(error)) return undefined; // someone else claimed or sent it meanwhile
       throw error;
     }
   }
 
-  private async queryLapsedPending(now: number): Promise<OutboxEntry[]> {
-    const parse = (item: Record<string, unknown>): OutboxEntry | undefined => {
-      try {
-        return parseOutboxItem(item);
-      } catch (error) {
-        if (!(error instanceof StoredItemError)) throw error;
-        this.onMalformed(error);
-        return undefined;
+  /** Undelivered entries of one shard of the due-pages index (`before`: only those due by then). */
+  private async queryDue(
+    shard: string,
+    before?: number,
+  ): Promise<(OutboxEntry & { claimUntil: number; deadReason?: string })[]> {
+    const out: (OutboxEntry & { claimUntil: number; deadReason?: string })[] = [];
+    for await (const page of paginateQuery(
+      { client: this.table.doc },
+      {
+        TableName: this.table.tableName,
+        IndexName: DUE_PAGES_INDEX.name,
+        KeyConditionExpression:
+          before === undefined ? '#shard = :shard' : '#shard = :shard AND #claimUntil < :before',
+        ExpressionAttributeNames: {
+          '#shard': DUE_PAGES_INDEX.partitionKey,
+          ...(before === undefined ? {} : { '#claimUntil': DUE_PAGES_INDEX.sortKey }),
+        },
+        ExpressionAttributeValues: {
+          ':shard': shard,
+          ...(before === undefined ? {} : { ':before': before }),
+        },
+      },
+    )) {
+      for (const item of page.Items ?? []) {
+        try {
+          out.push({
+            ...parseOutboxItem(item),
+            claimUntil: Number(item.claimUntil ?? 0),
+            ...(typeof item.deadReason === 'string' ? { deadReason: item.deadReason } : {}),
+          });
+        } catch (error) {
+          if (!(error instanceof StoredItemError)) throw error;
+          this.onMalformed(error);
+        }
       }
-    };
-    return queryPartition(this.table, Partition.Page, parse, {
-      expression: '#status = :pending AND claimUntil < :now',
-      names: { '#status': 'status' },
-      values: { ':pending': 'pending', ':now': now },
-    });
+    }
+    return out;
   }
 }

@@ -24,10 +24,23 @@ export const Partition = {
   Overrides: 'OVERRIDES',
   /** sk = `<dedupKey>#<action>`: page outbox entries. */
   Page: 'PAGE',
+  /** sk = `<kind>` or `<kind>#tier<n>`: one paging episode across queues (docs/resilience.md). */
+  PageEpisode: 'PAGE_EPISODE',
   /** sk = breaker name (`genesys`, `pager`, …): the shared circuit breaker's state and counts. */
   Breaker: 'BREAKER',
 } as const;
 export const OVERRIDES_SORT_KEY = 'ALL';
+
+/**
+ * The sparse index of undelivered pages (docs/resilience.md, "Page delivery"): an outbox entry carries
+ * `dueShard` only while pending or dead, so housekeeping queries what is due (`claimUntil < now`)
+ * instead of every retained page. Two shards keep the priority order: urgent pages before informational.
+ */
+export const DUE_PAGES_INDEX = {
+  name: 'due-pages',
+  partitionKey: 'dueShard',
+  sortKey: 'claimUntil',
+} as const;
 
 export function stateTableDefinition(tableName: string): CreateTableCommandInput {
   return {
@@ -35,10 +48,22 @@ export function stateTableDefinition(tableName: string): CreateTableCommandInput
     AttributeDefinitions: [
       { AttributeName: TABLE_KEY.partitionKey, AttributeType: 'S' },
       { AttributeName: TABLE_KEY.sortKey, AttributeType: 'S' },
+      { AttributeName: DUE_PAGES_INDEX.partitionKey, AttributeType: 'S' },
+      { AttributeName: DUE_PAGES_INDEX.sortKey, AttributeType: 'N' },
     ],
     KeySchema: [
       { AttributeName: TABLE_KEY.partitionKey, KeyType: 'HASH' },
       { AttributeName: TABLE_KEY.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: DUE_PAGES_INDEX.name,
+        KeySchema: [
+          { AttributeName: DUE_PAGES_INDEX.partitionKey, KeyType: 'HASH' },
+          { AttributeName: DUE_PAGES_INDEX.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
     ],
     BillingMode: 'PAY_PER_REQUEST',
   };
