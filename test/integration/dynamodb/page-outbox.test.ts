@@ -194,6 +194,7 @@ describe('page outbox (dynalite)', () => {
           attempts: 0,
           createdAt: 1,
           claimUntil: 0,
+          dueShard: 'PAGE#0',
         },
       }),
     );

@@ -238,11 +238,14 @@ describe('the poll tick', () => {
     const p = await open();
     const queueId = `q-${'x'.repeat(238)}`;
     await p.evaluate(observationEvent(observation(T0, 120, queueId)));
-    await quietTicks(p, T0, 5); // stale after 180 s: a stale page keyed by the long id
+    await quietTicks(p, T0, 5); // stale after 180 s: the stale episode lists the long id
 
     const keys = p.transport.delivered.map((d) => d.dedupKey);
-    expect(keys.some((k) => k.startsWith('stale:q-xxx'))).toBe(true);
+    const stale = p.transport.delivered.find((d) => d.kind === 'stale-observations');
+    expect(stale?.details.queueIds).toEqual([queueId]);
+    expect(stale?.summary).toContain(queueId);
     expect(Math.max(...keys.map((k) => k.length))).toBeLessThanOrEqual(255);
+    expect(Math.max(...p.transport.delivered.map((d) => d.summary.length))).toBeLessThanOrEqual(1024);
     expect(tier1Row(p)).toBe(true);
   });
 
