@@ -168,11 +168,12 @@ export async function drillChecks(input: CheckInput): Promise<DrillCheck[]> {
     for (const t of transitions)
       checks.push(transitionCheck(input, t, tierConfigFor(config, t.queueId, key)));
     for (const t of transitions.filter((x) => x.mode === 'recommend' && x.action === 'activate')) {
+      // Recommendations page once per tier episode across queues (docs/resilience.md).
       const paged = report.pages.some(
         (p) =>
           p.kind === 'recommendation' &&
           p.action === 'trigger' &&
-          p.dedupKey.startsWith(`recommend:${t.queueId}:tier${n}:`),
+          p.dedupKey.startsWith(`recommend:tier${n}:`),
       );
       checks.push({
         name: `tier ${n} recommendation paged for ${t.queueId}`,
@@ -188,7 +189,7 @@ export async function drillChecks(input: CheckInput): Promise<DrillCheck[]> {
 
   // Paging: one trigger per actuator episode, one resolve per closed one, and never a page twice.
   const episodePages = report.pages.filter((p) => p.kind === 'actuator-episode');
-  const keys = report.pages.map((p) => `${p.dedupKey}#${p.action}`);
+  const keys = report.pages.map((p) => `${p.dedupKey}#${p.action}${p.revision ? `#${p.revision}` : ''}`);
   const dupes = keys.filter((k, i) => keys.indexOf(k) !== i);
   const ons = report.actuations.filter((a) => a.action === 'activate' && a.result === 'applied').length;
   const triggers = episodePages.filter((p) => p.action === 'trigger').length;

@@ -42,6 +42,8 @@ export interface ReportPage {
   readonly dedupKey: string;
   readonly reason: string;
   readonly summary: string;
+  /** A restatement of an open incident (same key, action trigger): its revision. */
+  readonly revision?: number;
 }
 
 export interface RunReport {
@@ -68,6 +70,7 @@ export const toReportPage = (p: Page): ReportPage => ({
   dedupKey: p.dedupKey,
   reason: p.reason,
   summary: p.summary,
+  ...(p.revision !== undefined ? { revision: p.revision } : {}),
 });
 
 // ── Timeline ────────────────────────────────────────────────────────────────────────────────

@@ -41,8 +41,12 @@ export const isAggregateKind = (kind: Page['kind']): kind is AggregateKind =>
 export const episodeId = (kind: AggregateKind, tier?: number): string =>
   tier === undefined ? kind : `${kind}#tier${tier}`;
 
-/** A queue that joined within this long is kept even if the tick's listing does not show it yet. */
-export const JOIN_GRACE_MS = 2 * 60_000;
+/**
+ * A queue that joined this recently is kept even if the tick's listing does not back it: its evaluation
+ * saved the state (before joining) after the listing. Covers the listing-to-sync gap and clock skew
+ * between containers; an older join the listing does not back is gone (a restored tier, a lost race).
+ */
+export const JOIN_GRACE_MS = 15_000;
 /** An open episode is restated at most this often (one update per poll tick). */
 export const UPDATE_EVERY_MS = 60_000;
 

@@ -105,6 +105,19 @@ describe('SurgeController with a config naming queues and a break-glass secret',
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
           { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'dueShard', AttributeType: 'S' },
+          { AttributeName: 'claimUntil', AttributeType: 'N' },
+        ],
+        // Undelivered pages only (sparse): page housekeeping reads what is due.
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'due-pages',
+            KeySchema: [
+              { AttributeName: 'dueShard', KeyType: 'HASH' },
+              { AttributeName: 'claimUntil', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
         ],
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -489,7 +502,7 @@ describe('SurgeController options', () => {
   });
 
   it('delivers pages to PagerDuty Events v2 from a sender on the table stream, the routing key only by secret name', () => {
-    const { template } = synth({ pagerDutyRoutingKeySecret: 'cx-surge/pagerduty-routing-key' });
+    const { template, stack } = synth({ pagerDutyRoutingKeySecret: 'cx-surge/pagerduty-routing-key' });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FilterCriteria: {
         Filters: [
@@ -518,6 +531,17 @@ describe('SurgeController options', () => {
         ]),
       },
     });
+    // Only the sender queries the due-pages index (housekeeping reads what is due), and only that index.
+    const senderQueries = permissionsOf(template, logicalId(stack.controller.pageDelivery.sender.role))[
+      'dynamodb:Query'
+    ];
+    expect(senderQueries?.some((r) => r.includes('/index/due-pages'))).toBe(true);
+    expect(senderQueries?.some((r) => r.includes('/index/*'))).toBe(false);
+    expect(
+      permissionsOf(template, logicalId(stack.controller.evaluator.role))['dynamodb:Query']?.some((r) =>
+        r.includes('/index/'),
+      ),
+    ).toBe(false);
     // No HTTPS subscription to PagerDuty's CloudWatch-style URL any more.
     expect(
       Object.values(template.findResources('AWS::SNS::Subscription')).map((r) => r.Properties.Protocol),
