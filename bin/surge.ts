@@ -11,6 +11,10 @@ const commands: Record<string, Command> = {
     load: () => import('./cli/drill'),
   },
   replay: { summary: 'replay a queue history through the decision core', load: () => import('./cli/replay') },
+  dr: {
+    summary: 'DR switchover: plan, failover, failback, resume, status, readiness, drill',
+    load: () => import('./cli/dr'),
+  },
   edge: {
     summary: 'edge tiers: set-flag on|off, get-flag (Tier 3); warm, verify (the deployed edge)',
     load: () => import('./cli/edge'),

@@ -29,6 +29,10 @@ export const CONTEXT_KEYS = {
     'With edge: domain name of your site origin, no scheme (e.g. origin.shop.example). Required.',
   edgeSupportEmail: 'With edge: support e-mail the capacity stub and fallback page link to. Required.',
   edgeFaqUrl: 'With edge: FAQ / help-centre URL the stub and fallback page link to. Required.',
+  drConfig:
+    'Path of the DR config JSON file (docs/dr.md): deploys the dr-switch Lambda, its daily readiness and the emergency role. Default: none (no DR).',
+  drEngineers:
+    'With drConfig: comma-separated IAM user/role ARNs that may assume the DR emergency-access role (MFA). Required.',
 } as const;
 export type ContextKey = keyof typeof CONTEXT_KEYS;
 
@@ -44,6 +48,8 @@ export interface DeployOptions {
   readonly configPath?: string;
   /** The edge stack's required settings when `-c edge=true`; undefined otherwise. */
   readonly edge?: EdgeOptions;
+  /** The DR switchover when `-c drConfig=FILE`; undefined otherwise (existing deploys unchanged). */
+  readonly dr?: { readonly configPath: string; readonly engineers: readonly string[] };
   /** Everything SurgeController takes except `config` and `edge`. */
   readonly controller: Omit<SurgeControllerProps, 'config' | 'edge'>;
 }
@@ -97,6 +103,7 @@ export function deployOptionsFromContext(read: ContextReader): DeployOptions {
     stackName: text(read, 'stackName') ?? 'CxSurgeController',
     configPath: text(read, 'config'),
     edge: flag(read, 'edge', false) ? edgeOptions(read) : undefined,
+    dr: drOptions(read),
     controller: {
       alertEmail: text(read, 'alertEmail'),
       pagerDutyEndpoint: text(read, 'pagerDutyEndpoint'),
@@ -109,6 +116,45 @@ export function deployOptionsFromContext(read: ContextReader): DeployOptions {
       logLevel: logLevel as DeployOptions['controller']['logLevel'],
     },
   };
+}
+
+function drOptions(read: ContextReader): DeployOptions['dr'] {
+  const configPath = text(read, 'drConfig');
+  const engineers = (text(read, 'drEngineers') ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (!configPath) {
+    if (engineers.length) throw new ConfigError('context.drEngineers', 'is only used with drConfig');
+    return undefined;
+  }
+  if (!engineers.length)
+    throw new ConfigError(
+      'context.drEngineers',
+      'is required with drConfig (IAM user/role ARNs, comma-separated)',
+    );
+  return { configPath, engineers };
+}
+
+/** Reads the DR config file as JSON (DrSwitch validates it with parseDrConfig). */
+export function readDrConfigFile(path: string): unknown {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(
+      'context.drConfig',
+      `cannot read DR config file '${path}': ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  try {
+    return JSON.parse(source);
+  } catch (cause) {
+    throw new ConfigError('context.drConfig', `'${path}' is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
 }
 
 function edgeOptions(read: ContextReader): EdgeOptions {

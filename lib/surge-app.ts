@@ -1,7 +1,8 @@
 import { type App, type Environment, Stack } from 'aws-cdk-lib';
 import type { SurgeConfigInput } from '../lambdas/core/config';
+import type { DrConfigInput } from '../lambdas/core/dr-config';
 import { ConfigError } from '../lambdas/core/errors';
-import type { DeployOptions } from './deploy-context';
+import { type DeployOptions, readDrConfigFile } from './deploy-context';
 import { SurgeEdge } from './edge';
 import { SurgeControllerStack } from './surge-controller-stack';
 
@@ -25,11 +26,15 @@ export function addSurgeStacks(
   config: SurgeConfigInput,
   env: Environment,
 ): SurgeStacks {
+  const dr = options.dr
+    ? { config: readDrConfigFile(options.dr.configPath) as DrConfigInput, engineers: options.dr.engineers }
+    : undefined;
   if (!options.edge) {
     return {
       controller: new SurgeControllerStack(app, options.stackName, {
         env,
         controller: { ...options.controller, config },
+        ...(dr ? { dr } : {}),
       }),
     };
   }
@@ -48,6 +53,7 @@ export function addSurgeStacks(
   const controller = new SurgeControllerStack(app, options.stackName, {
     env: edgeEnv,
     controller: { ...options.controller, config, edge },
+    ...(dr ? { dr } : {}),
   });
   controller.addStackDependency(edgeStack, 'binds the edge alarm and KeyValueStore');
   return { controller, edge: edgeStack };

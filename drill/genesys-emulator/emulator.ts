@@ -9,6 +9,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { QueueObservation } from '../../lambdas/core/observation';
 import type { ClientCredentials, Clock } from '../../lambdas/core/ports';
 import { Authority, OAuthError } from './auth';
+import {
+  CallbackBook,
+  type CallbackInput,
+  conversationView,
+  type EmulatedCallback,
+  EndpointLimits,
+  listIvrs,
+  READ_ONLY_POSTS,
+} from './dr';
 import { FaultPlan } from './faults';
 import {
   badRequest,
@@ -63,6 +72,8 @@ export interface GenesysEmulatorOptions {
   readonly maxPredicates?: number;
   /** Simulated ms until a publish Operation completes. @default 2000 */
   readonly publishDelayMs?: number;
+  /** `PUT /api/v2/architect/ivrs/{id}` per minute per token before 429 (docs/dr.md). @default 100 */
+  readonly ivrPutsPerMinute?: number;
   /** Called for every mutating call once it is answered (the CLI prints them as they happen). */
   readonly onMutation?: (mutation: MutationRecord) => void;
 }
@@ -128,12 +139,21 @@ export interface GenesysEmulator {
   readEmergencyGroup(groupId: string): EmergencyGroup;
   readIvr(ivrId: string): Ivr;
   readFlow(flowId: string): Flow;
+
+  /** A customer takes a callback in this org (as its flows would); not a client call, so not logged. */
+  takeCallback(input: CallbackInput): EmulatedCallback;
+  /** Every callback of the org, oldest first. */
+  callbacks(): EmulatedCallback[];
 }
 
 const OBSERVATIONS_PATH = '/api/v2/analytics/queues/observations/query';
 
 const isMutating = (method: string, path: string): boolean =>
-  method !== 'GET' && method !== 'HEAD' && path !== '/oauth/token' && path !== OBSERVATIONS_PATH;
+  method !== 'GET' &&
+  method !== 'HEAD' &&
+  path !== '/oauth/token' &&
+  path !== OBSERVATIONS_PATH &&
+  !READ_ONLY_POSTS.has(path);
 
 function showbrief(params: URLSearchParams): boolean {
   const value = params.get('showbrief');
@@ -169,6 +189,8 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
   const org = new Org(now, options.publishDelayMs ?? 2000);
   const book = new ObservationBook(now);
   const maxPredicates = options.maxPredicates ?? 100;
+  const callbackBook = new CallbackBook(now);
+  const endpointLimits = new EndpointLimits(now, options.ivrPutsPerMinute ?? 100);
   const mutationLog: MutationRecord[] = [];
   const requestLog: { at: string; method: string; path: string; status: number }[] = [];
 
@@ -198,13 +220,20 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
       'GET',
       /^\/api\/v2\/flows\/datatables\/([^/]+)\/rows$/,
       async (m, p) => {
-        const entities = org.listRows(m[1] as string, showbrief(p));
+        const all = org.listRows(m[1] as string, showbrief(p));
+        // Paged when the caller asks (pageSize ≤ 500, as Genesys); without pageSize every row, one page.
+        const pageSize = p.has('pageSize') ? Number(p.get('pageSize')) : Math.max(1, all.length);
+        const pageNumber = Number(p.get('pageNumber') ?? 1);
+        if (!Number.isInteger(pageSize) || pageSize < 1 || (p.has('pageSize') && pageSize > 500))
+          throw badRequest('pageSize must be an integer 1–500');
+        if (!Number.isInteger(pageNumber) || pageNumber < 1) throw badRequest('pageNumber must be ≥ 1');
+        const entities = all.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
         return ok({
           entities,
-          pageSize: entities.length,
-          pageNumber: 1,
-          total: entities.length,
-          pageCount: 1,
+          pageSize,
+          pageNumber,
+          total: all.length,
+          pageCount: Math.max(1, Math.ceil(all.length / pageSize)),
         });
       },
     ],
@@ -234,7 +263,32 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
         return ok(change.result, change.summary);
       },
     ],
+    ['GET', /^\/api\/v2\/architect\/ivrs$/, async (_m, p) => ok(listIvrs(org, p))],
     ['GET', /^\/api\/v2\/architect\/ivrs\/([^/]+)$/, async (m) => ok(org.getIvr(m[1] as string))],
+    [
+      'POST',
+      /^\/api\/v2\/conversations\/callbacks$/,
+      async (_m, _p, body) => {
+        const callback = callbackBook.create(await body());
+        return ok(
+          {
+            conversation: { id: callback.conversationId },
+            callbackIdentifiers: [{ type: 'EXTERNAL', id: callback.conversationId }],
+          },
+          `callback ${callback.conversationId} created for ${callback.callbackNumbers.join(' ')}${Object.keys(callback.data).length ? ` (data ${JSON.stringify(callback.data)})` : ''}`,
+        );
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/v2\/conversations\/([^/]+)$/,
+      async (m) => ok(conversationView(callbackBook.get(m[1] as string))),
+    ],
+    [
+      'POST',
+      /^\/api\/v2\/analytics\/conversations\/details\/query$/,
+      async (_m, _p, body) => ok(callbackBook.query(await body())),
+    ],
     [
       'PUT',
       /^\/api\/v2\/architect\/ivrs\/([^/]+)$/,
@@ -357,7 +411,8 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
         }
         return;
       }
-      authority.authorize(req.headers.authorization);
+      const token = authority.authorize(req.headers.authorization);
+      endpointLimits.take(token.accessToken, method, path);
       const result = await route(method, path, url.searchParams, req);
       logMutation(result.status, result.summary ?? 'done');
       answer(result.status, result.body);
@@ -412,5 +467,7 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
     readEmergencyGroup: (groupId) => org.getEmergencyGroup(groupId),
     readIvr: (ivrId) => org.getIvr(ivrId),
     readFlow: (flowId) => org.getFlow(flowId),
+    takeCallback: (input) => callbackBook.create(input),
+    callbacks: () => callbackBook.all(),
   };
 }

@@ -1,5 +1,6 @@
 // The Genesys Cloud API emulator: public surface for tests, the drill and `cx-surge emulator`.
 export { DEMO_ORG, seedDemoOrg } from './demo';
+export type { CallbackInput, EmulatedCallback } from './dr';
 export {
   DEFAULT_EMULATOR_CLIENTS,
   type GenesysEmulator,

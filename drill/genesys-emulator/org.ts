@@ -375,6 +375,11 @@ export class Org {
     return structuredClone(ivr);
   }
 
+  /** Every IVR config, ordered by id (the listing's order). */
+  listIvrs(): Ivr[] {
+    return [...this.ivrs.values()].sort((a, b) => a.id.localeCompare(b.id)).map((i) => structuredClone(i));
+  }
+
   /** PUT replaces the IVR; a DID can be listed by one IVR only. */
   putIvr(id: string, body: unknown): Change<Ivr> {
     const before = this.getIvr(id);

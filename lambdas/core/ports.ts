@@ -64,7 +64,9 @@ export type PageKind =
   | 'break-glass-used' // primary credentials failed, break-glass client used
   | 'circuit-open'
   | 'flapping'
-  | 'edge-fallback'; // tier 4: origin alarm in ALARM / OK
+  | 'edge-fallback' // tier 4: origin alarm in ALARM / OK
+  | 'dr-switchover' // a DR run started / ended (docs/dr.md)
+  | 'dr-readiness'; // the daily DR dry-run found a broken precondition
 
 export interface Page {
   readonly kind: PageKind;

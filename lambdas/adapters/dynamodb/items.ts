@@ -159,6 +159,8 @@ export const PageSchema = z.strictObject({
     'circuit-open',
     'flapping',
     'edge-fallback',
+    'dr-switchover',
+    'dr-readiness',
   ]),
   // PagerDuty caps dedup_key at 255 characters; '#' separates it from the action in the sort key.
   dedupKey: nonEmpty.max(255, 'must be at most 255 characters'),
