@@ -11,6 +11,22 @@ const commands: Record<string, Command> = {
     load: () => import('./cli/drill'),
   },
   replay: { summary: 'replay a queue history through the decision core', load: () => import('./cli/replay') },
+  status: {
+    summary: 'what the controller knows now: queues, tiers, levers, pages',
+    load: () => import('./cli/status'),
+  },
+  override: {
+    summary: 'hold a tier on or off by hand: set, clear, list',
+    load: () => import('./cli/override'),
+  },
+  console: {
+    summary: 'local web page for supervisors: status and one-click overrides',
+    load: () => import('./cli/console'),
+  },
+  crm: {
+    summary: 'CRM screen-pop lookup: lookup one customer, drill the fallback',
+    load: () => import('./cli/crm'),
+  },
   dr: {
     summary: 'DR switchover: plan, failover, failback, resume, status, readiness, drill',
     load: () => import('./cli/dr'),

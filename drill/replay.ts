@@ -1,6 +1,6 @@
 import { actuatorsForDrill, desiredState, planActuators, withDemand } from '../lambdas/core/actuator-plan';
 import { type Actuator, type SurgeConfig, tierKey, tierNumber } from '../lambdas/core/config';
-import { type Decision, decide } from '../lambdas/core/decide';
+import { type AcceptedDecision, decide } from '../lambdas/core/decide';
 import {
   actuatorEpisodePage,
   flappingPage,
@@ -103,7 +103,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function planned(
   report: RunReport,
-  decision: Decision,
+  decision: AcceptedDecision,
   actuators: readonly Actuator[],
   demandedBy: Map<string, string[]>,
   episodes: Map<string, number>,

@@ -3,7 +3,7 @@ import type { Transition } from '../lambdas/core/decide';
 import type { Page, PageKind } from '../lambdas/core/ports';
 import type { Reason } from '../lambdas/core/reasons';
 
-// The run report of `cx-surge replay` and `cx-surge drill` (DESIGN.md §5 `--json`), and its readable
+// The run report of `cx-surge replay` and `cx-surge drill` (README "File formats" `--json`), and its readable
 // timeline. `replay` (pure core) and `drill` (real handlers on stand-ins) must produce identical
 // `transitions` for the same scenario and config; the other lists carry what each one did.
 
@@ -32,7 +32,7 @@ export interface ReportIgnored {
   /** Scenario line number. */
   readonly line: number;
   readonly queueId: string;
-  readonly reason: 'duplicate' | 'out-of-order';
+  readonly reason: 'duplicate' | 'out-of-order' | 'future-dated';
 }
 
 export interface ReportPage {

@@ -2,7 +2,7 @@ import { SurgeError } from '../lambdas/core/errors';
 import type { QueueObservation } from '../lambdas/core/observation';
 import { parseIsoUtc } from '../lambdas/core/time';
 
-// Scenario CSV (DESIGN.md §5): a queue history, one observation per line, processed in file order.
+// Scenario CSV (docs/semantics.md, file formats): a queue history, one observation per line, processed in file order.
 //
 //   # comment lines start with '#'; blank lines are skipped
 //   observedAt,queueId,waiting,agentsAvailable

@@ -65,6 +65,19 @@ export const RUNTIME_PROVIDED_SDK = [
 export const BUNDLE_TARGET = 'node24';
 
 /**
+ * esbuild settings every function of ours shares: CJS (the Genesys and AWS SDKs call require() at load
+ * time, which an ESM bundle lacks), minified, with a source map but not the sources, runtime SDK external.
+ */
+export const BASE_BUNDLING = {
+  format: OutputFormat.CJS,
+  target: BUNDLE_TARGET,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  externalModules: [...RUNTIME_PROVIDED_SDK],
+};
+
+/**
  * The esbuild options the construct bundles with (minus entry and output), for the tests and benchmarks
  * that build and load the very bundle Lambda runs.
  */
@@ -102,8 +115,11 @@ export interface ControllerFunctionProps {
   readonly entry: string;
   /** One line for the console and the role. */
   readonly description: string;
-  /** Path of the user's validated config file, copied into the asset as CONFIG_FILE_NAME (see stageConfigFile). */
-  readonly configFile: string;
+  /**
+   * Path of the user's validated config file, copied into the asset as CONFIG_FILE_NAME (see
+   * stageConfigFile). @default none: the function does not read the controller config
+   */
+  readonly configFile?: string;
   /** Log retention of the function's log group. */
   readonly logRetention: logs.RetentionDays;
   /** Removal policy of the log group. */
@@ -160,7 +176,7 @@ export class ControllerFunction extends Construct {
       deadLetterQueue: props.deadLetterQueue,
       awsSdkConnectionReuse: false,
       environment: {
-        [EnvVar.SurgeConfigFile]: CONFIG_FILE_NAME,
+        ...(props.configFile ? { [EnvVar.SurgeConfigFile]: CONFIG_FILE_NAME } : {}),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -168,17 +184,10 @@ export class ControllerFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
-        // CJS: the Genesys and AWS SDKs call require() at load time, which an ESM bundle lacks.
-        format: OutputFormat.CJS,
-        target: BUNDLE_TARGET,
-        minify: true,
-        sourceMap: true,
-        // Stack traces map to our files; the sources themselves stay out of the asset.
-        sourcesContent: false,
+        ...BASE_BUNDLING,
         // The config travels as a file in the asset, not in an env var (4 KB for all of them): a
         // 5,000-queue config deploys. The asset hash covers it, so a config change redeploys the code.
-        commandHooks: configFileHooks(props.configFile),
-        externalModules: [...RUNTIME_PROVIDED_SDK],
+        ...(props.configFile ? { commandHooks: configFileHooks(props.configFile) } : {}),
         // The Genesys adapter reads import.meta.url only when `require` is missing (ESM under tsx);
         // in this CJS bundle `require` exists, so the empty import.meta is never reached.
         esbuildArgs: {

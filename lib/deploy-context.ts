@@ -14,7 +14,11 @@ export const CONTEXT_KEYS = {
     'Path of the controller config JSON file (relative to the working directory). Default: none, i.e. `{}`.',
   stackName: 'CloudFormation stack name. Default: CxSurgeController.',
   alertEmail: 'E-mail address subscribed to the pager topic. Default: none.',
-  pagerDutyEndpoint: 'PagerDuty Amazon SNS integration URL (https). Default: none.',
+  pagerDutyRoutingKeySecret:
+    'Name of the Secrets Manager secret holding a PagerDuty Events API v2 routing key. Default: none (e-mail only).',
+  pagerDutyEventsUrl: 'PagerDuty Events API v2 URL. Default: https://events.pagerduty.com/v2/enqueue.',
+  pagerDutyEndpoint:
+    'Removed (the CloudWatch-style SNS integration dropped pages): use pagerDutyRoutingKeySecret.',
   partnerEventBusName:
     'Genesys Cloud partner event bus name; its conversation events trigger extra polls. Default: none.',
   createSecrets: 'true: create the Genesys secrets named in the config (placeholder values). Default: false.',
@@ -29,6 +33,11 @@ export const CONTEXT_KEYS = {
     'With edge: domain name of your site origin, no scheme (e.g. origin.shop.example). Required.',
   edgeSupportEmail: 'With edge: support e-mail the capacity stub and fallback page link to. Required.',
   edgeFaqUrl: 'With edge: FAQ / help-centre URL the stub and fallback page link to. Required.',
+  crmConfig:
+    'Path of a CRM screen-pop config JSON file (docs/crm.md): deploys crm-lookup and the role Genesys assumes. Default: none (no CRM lookup).',
+  genesysAccountId:
+    "With crmConfig: Genesys Cloud's AWS account id for your region (from Genesys' documentation). Required.",
+  genesysOrgId: "With crmConfig: your Genesys Cloud organization id (the role's external id). Required.",
   drConfig:
     'Path of the DR config JSON file (docs/dr.md): deploys the dr-switch Lambda, its daily readiness and the emergency role. Default: none (no DR).',
   drEngineers:
@@ -48,10 +57,19 @@ export interface DeployOptions {
   readonly configPath?: string;
   /** The edge stack's required settings when `-c edge=true`; undefined otherwise. */
   readonly edge?: EdgeOptions;
+  /** The CRM screen-pop lookup when `-c crmConfig=…` is given (lib/crm-lookup.ts). */
+  readonly crm?: CrmDeployOptions;
   /** The DR switchover when `-c drConfig=FILE`; undefined otherwise (existing deploys unchanged). */
   readonly dr?: { readonly configPath: string; readonly engineers: readonly string[] };
   /** Everything SurgeController takes except `config` and `edge`. */
   readonly controller: Omit<SurgeControllerProps, 'config' | 'edge'>;
+}
+
+export interface CrmDeployOptions {
+  /** The CRM config document (validated by the construct at synth). */
+  readonly config: unknown;
+  readonly genesysAccountId: string;
+  readonly genesysOrgId: string;
 }
 
 type ContextReader = (key: ContextKey) => unknown;
@@ -103,10 +121,13 @@ export function deployOptionsFromContext(read: ContextReader): DeployOptions {
     stackName: text(read, 'stackName') ?? 'CxSurgeController',
     configPath: text(read, 'config'),
     edge: flag(read, 'edge', false) ? edgeOptions(read) : undefined,
+    crm: crmOptions(read),
     dr: drOptions(read),
     controller: {
       alertEmail: text(read, 'alertEmail'),
       pagerDutyEndpoint: text(read, 'pagerDutyEndpoint'),
+      pagerDutyRoutingKeySecret: text(read, 'pagerDutyRoutingKeySecret'),
+      pagerDutyEventsUrl: text(read, 'pagerDutyEventsUrl'),
       partnerEventBusName: text(read, 'partnerEventBusName'),
       createSecrets: flag(read, 'createSecrets', false),
       deletionProtection: flag(read, 'deletionProtection', true),
@@ -115,6 +136,22 @@ export function deployOptionsFromContext(read: ContextReader): DeployOptions {
       logRetention: retention as logs.RetentionDays | undefined,
       logLevel: logLevel as DeployOptions['controller']['logLevel'],
     },
+  };
+}
+
+function crmOptions(read: ContextReader): CrmDeployOptions | undefined {
+  const path = text(read, 'crmConfig');
+  if (path === undefined) return undefined;
+  const required = (key: ContextKey): string => {
+    const value = read(key);
+    if (value === undefined || value === null || value === '')
+      throw new ConfigError(`context.${key}`, 'is required with crmConfig');
+    return String(value);
+  };
+  return {
+    config: readJsonFile(path, 'context.crmConfig'),
+    genesysAccountId: required('genesysAccountId'),
+    genesysOrgId: required('genesysOrgId'),
   };
 }
 
@@ -138,22 +175,20 @@ function drOptions(read: ContextReader): DeployOptions['dr'] {
 
 /** Reads the DR config file as JSON (DrSwitch validates it with parseDrConfig). */
 export function readDrConfigFile(path: string): unknown {
+  return readJsonFile(path, 'context.drConfig');
+}
+
+function readJsonFile(path: string, key: string): unknown {
   let source: string;
   try {
     source = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new ConfigError(
-      'context.drConfig',
-      `cannot read DR config file '${path}': ${(cause as Error).message}`,
-      { cause },
-    );
+    throw new ConfigError(key, `cannot read '${path}': ${(cause as Error).message}`, { cause });
   }
   try {
     return JSON.parse(source);
   } catch (cause) {
-    throw new ConfigError('context.drConfig', `'${path}' is not valid JSON: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw new ConfigError(key, `'${path}' is not valid JSON: ${(cause as Error).message}`, { cause });
   }
 }
 

@@ -9,7 +9,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -18,13 +18,7 @@ import { Partition } from '../lambdas/adapters/dynamodb/table-definition';
 import { EnvVar, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/adapters/telemetry-names';
 import { type DrConfig, type DrConfigInput, drDids, parseDrConfig } from '../lambdas/core/dr-config';
 import { ConfigError } from '../lambdas/core/errors';
-import {
-  BUNDLE_ALIASES,
-  BUNDLE_TARGET,
-  CONTROLLER_RUNTIME,
-  RUNTIME_PROVIDED_SDK,
-  secretArnFromName,
-} from './controller-function';
+import { BASE_BUNDLING, BUNDLE_ALIASES, CONTROLLER_RUNTIME, secretArnFromName } from './controller-function';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DR_SWITCH_ENTRY = join(repoRoot, 'lambdas/handlers/dr-switch.ts');
@@ -155,12 +149,7 @@ export class DrSwitch extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
-        format: OutputFormat.CJS,
-        target: BUNDLE_TARGET,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        externalModules: [...RUNTIME_PROVIDED_SDK],
+        ...BASE_BUNDLING,
         // The DID list does not fit Lambda's 4 KB of environment: the validated config is compiled in.
         define: { 'process.env.SURGE_DR_CONFIG': JSON.stringify(JSON.stringify(props.config)) },
         esbuildArgs: {

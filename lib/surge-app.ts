@@ -34,6 +34,7 @@ export function addSurgeStacks(
       controller: new SurgeControllerStack(app, options.stackName, {
         env,
         controller: { ...options.controller, config },
+        crm: options.crm,
         ...(dr ? { dr } : {}),
       }),
     };
@@ -53,6 +54,7 @@ export function addSurgeStacks(
   const controller = new SurgeControllerStack(app, options.stackName, {
     env: edgeEnv,
     controller: { ...options.controller, config, edge },
+    crm: options.crm,
     ...(dr ? { dr } : {}),
   });
   controller.addStackDependency(edgeStack, 'binds the edge alarm and KeyValueStore');

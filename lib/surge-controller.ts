@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -26,6 +27,7 @@ import {
   secretArnFromName,
   stageConfigFile,
 } from './controller-function';
+import { PageDelivery } from './page-delivery';
 import { SurgeMonitoring } from './surge-monitoring';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +35,7 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const HANDLER_ENTRIES = {
   pollObservations: join(repoRoot, 'lambdas/handlers/poll-observations.ts'),
   evaluate: join(repoRoot, 'lambdas/handlers/evaluate.ts'),
+  sendPages: join(repoRoot, 'lambdas/handlers/send-pages.ts'),
 } as const;
 
 /**
@@ -98,7 +101,19 @@ export interface SurgeControllerProps {
   readonly config?: SurgeConfigInput;
   /** E-mail address subscribed to the pager topic (confirm the subscription mail). @default no e-mail subscription */
   readonly alertEmail?: string;
-  /** PagerDuty "Amazon SNS" integration URL (https://events.pagerduty.com/integration/<key>/enqueue). @default no PagerDuty subscription */
+  /**
+   * Name of the Secrets Manager secret holding the routing key of a PagerDuty "Events API v2" integration
+   * (the bare key, or `{ "routingKey": "…" }`). The page sender posts every page and alarm with it.
+   * @default no PagerDuty (pages go to e-mail only)
+   */
+  readonly pagerDutyRoutingKeySecret?: string;
+  /** Events API v2 URL. @default https://events.pagerduty.com/v2/enqueue */
+  readonly pagerDutyEventsUrl?: string;
+  /**
+   * Removed: PagerDuty's CloudWatch-style SNS integration URL dropped the controller's own pages (only
+   * alarm-shaped messages pass). Synth fails with the replacement when it is given.
+   * @deprecated use pagerDutyRoutingKeySecret
+   */
   readonly pagerDutyEndpoint?: string;
   /** Genesys Cloud partner event bus name (`aws.partner/genesys.com/cloud/<org>/<suffix>`): its events trigger an extra poll. @default no partner rule */
   readonly partnerEventBusName?: string;
@@ -125,7 +140,7 @@ export interface SurgeControllerProps {
 }
 
 /**
- * The surge controller (DESIGN.md §2): schedule → poll-observations → own bus → evaluate, one state
+ * The surge controller (docs/architecture.md): schedule → poll-observations → own bus → evaluate, one state
  * table, a KMS-encrypted pager topic, Genesys secrets by name, alarms and a dashboard.
  *
  * ```
@@ -151,6 +166,8 @@ export class SurgeController extends Construct {
   /** ARNs (patterns for by-name references) of the Genesys OAuth client secrets. */
   readonly genesysSecretArns: readonly string[];
   readonly monitoring: SurgeMonitoring;
+  /** The page sender (table stream, 1-minute sweep, alarm events → PagerDuty Events v2 and e-mail). */
+  readonly pageDelivery: PageDelivery;
   private readonly evaluateTarget: targets.LambdaFunction;
   private edge?: SurgeEdgeBinding;
 
@@ -176,6 +193,8 @@ export class SurgeController extends Construct {
         ? dynamodb.TableEncryption.CUSTOMER_MANAGED
         : dynamodb.TableEncryption.AWS_MANAGED,
       encryptionKey: props.tableEncryptionKey,
+      // The page sender reads new PAGE items from the stream (docs/resilience.md#page-delivery).
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
       // Housekeeping only (old pages, expired overrides); locks never rely on TTL deletion.
       timeToLiveAttribute: TTL_ATTRIBUTE,
       deletionProtection: protect,
@@ -229,10 +248,9 @@ export class SurgeController extends Construct {
       maxEventAge: Duration.hours(1),
       deadLetterQueue: this.evaluateDlq,
     });
+    // No SNS publish here: evaluate and the poller only stage pages; PageDelivery sends them.
     for (const fn of [this.poller, this.evaluator]) {
-      fn.bindStateTable(this.table)
-        .bindPagerTopic(this.pagerTopic, this.pagerTopicKey)
-        .bindGenesysSecrets(this.genesysSecretArns);
+      fn.bindStateTable(this.table).bindGenesysSecrets(this.genesysSecretArns);
     }
     this.poller.bindObservationBus(this.observationBus);
 
@@ -270,6 +288,32 @@ export class SurgeController extends Construct {
       alarmTopic: this.pagerTopic,
       dashboardName: props.dashboardName,
     });
+
+    // The sender never reads the controller config, so it does not carry the file.
+    this.pageDelivery = new PageDelivery(this, 'PageDelivery', {
+      logRetention: common.logRetention,
+      logRemovalPolicy: common.logRemovalPolicy,
+      logLevel: common.logLevel,
+      entry: HANDLER_ENTRIES.sendPages,
+      table: this.table,
+      topic: this.pagerTopic,
+      topicKey: this.pagerTopicKey,
+      routingKeySecretName: props.pagerDutyRoutingKeySecret,
+      eventsUrl: props.pagerDutyEventsUrl,
+    });
+    const deliveryAlarms = this.pageDelivery.alarms([
+      'genesys',
+      ...(this.config.actuators.some((a) => a.type === 'cloudfront-kvs') ? ['kvs'] : []),
+    ]);
+    const notify = new cwActions.SnsAction(this.pagerTopic);
+    for (const alarm of Object.values(deliveryAlarms)) {
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+    }
+    this.pageDelivery.forwardAlarms([
+      ...Object.values(this.monitoring.alarms),
+      ...Object.values(deliveryAlarms),
+    ]);
 
     if (props.edge) this.bindEdge(props.edge);
     this.node.addValidation({ validate: () => this.validateEdgeNeeds() });
@@ -335,14 +379,9 @@ export class SurgeController extends Construct {
       topic.addSubscription(new subscriptions.EmailSubscription(props.alertEmail, { deadLetterQueue: dlq }));
     }
     if (props.pagerDutyEndpoint) {
-      if (!/^https:\/\/[^\s]+$/.test(props.pagerDutyEndpoint)) {
-        throw new ConfigError(
-          'pagerDutyEndpoint',
-          'must be an https:// URL (PagerDuty Amazon SNS integration URL)',
-        );
-      }
-      topic.addSubscription(
-        new subscriptions.UrlSubscription(props.pagerDutyEndpoint, { deadLetterQueue: dlq }),
+      throw new ConfigError(
+        'pagerDutyEndpoint',
+        "is no longer supported: PagerDuty's CloudWatch-style SNS integration drops the controller's own pages. Create an Events API v2 integration, put its routing key in a Secrets Manager secret and deploy with -c pagerDutyRoutingKeySecret=<secret name> (docs/resilience.md#pagerduty)",
       );
     }
     return { topic, key, dlq };

@@ -4,7 +4,15 @@ import { ScenarioReplay } from '../../drill/replay';
 import { prettyJsonChunks, timelineLines } from '../../drill/report';
 import { streamScenario } from '../../drill/scenario';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
-import { isInputError, parseCommandArgs, readChunks, readText, UsageError, writeChunks } from './io';
+import {
+  isInputError,
+  parseCommandArgs,
+  readChunks,
+  readText,
+  UsageError,
+  unmatchedQueueWarnings,
+  writeChunks,
+} from './io';
 
 export const USAGE = `usage: cx-surge replay --scenario FILE.csv [--config FILE.json] [--json]
 
@@ -43,6 +51,8 @@ export async function run(args: string[]): Promise<number> {
     const run = new ScenarioReplay(config);
     await streamScenario(readChunks(values.scenario), values.scenario, (line) => run.push(line));
     const result = run.report;
+    for (const w of unmatchedQueueWarnings(config, result.queues))
+      process.stderr.write(`cx-surge replay: warning: ${w}\n`);
 
     if (values.json) {
       const { transitions, actuations, ignored, pages } = result;

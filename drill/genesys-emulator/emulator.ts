@@ -41,6 +41,7 @@ import {
   type DatatableSeed,
   type EmergencyGroup,
   type EmergencyGroupSeed,
+  type FieldType,
   type Flow,
   type FlowSeed,
   type Ivr,
@@ -114,7 +115,12 @@ export interface GenesysEmulator {
   followScenario(lines: readonly QueueObservation[]): void;
 
   seedDatatable(seed: DatatableSeed): void;
+  /** Creates the data table, or adds the fields it lacks; throws RangeError on a field of another type. */
+  ensureDatatable(datatableId: string, fields: Readonly<Record<string, FieldType>>): void;
+  /** Adds or replaces a row (seeding, not a call). */
   seedRow(datatableId: string, row: DatatableRow): void;
+  /** Does the data table have this row? (false if the table does not exist) */
+  hasRow(datatableId: string, rowId: string): boolean;
   seedEmergencyGroup(seed: EmergencyGroupSeed): void;
   seedIvr(seed: IvrSeed): void;
   seedFlow(seed: FlowSeed): void;
@@ -129,6 +135,11 @@ export interface GenesysEmulator {
   /** This client's credentials and tokens are rejected from now on (401). */
   revokeClient(clientId: string): void;
   restoreClient(clientId: string): void;
+
+  /** Applies the calls held by `late` faults now, in arrival order; returns what they did. */
+  landLateWrites(): Promise<MutationRecord[]>;
+  /** Calls held by `late` faults, not landed yet. */
+  lateWritesHeld(): number;
 
   /** Every mutating call received, in arrival order. */
   mutations(): MutationRecord[];
@@ -175,6 +186,15 @@ type Route = (
   body: () => Promise<unknown>,
 ) => Promise<Routed>;
 
+/** A call held by a `late` fault: everything needed to apply it later. */
+interface HeldCall {
+  readonly method: string;
+  readonly path: string;
+  readonly search: string;
+  readonly params: URLSearchParams;
+  readonly body: string;
+}
+
 export async function startGenesysEmulator(options: GenesysEmulatorOptions): Promise<GenesysEmulator> {
   const now = (): number => options.clock.now();
   const iso = (): string => new Date(now()).toISOString();
@@ -214,6 +234,18 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
         ok(
           answerObservationQuery(parseObservationQuery(await body(), maxPredicates), (q) => book.current(q)),
         ),
+    ],
+    // The controller's health probe (cheapest read-only call): the organization of the token.
+    [
+      'GET',
+      /^\/api\/v2\/organizations\/me$/,
+      async () =>
+        ok({
+          id: 'emulated-org',
+          name: 'cx-surge emulator',
+          state: 'active',
+          selfUri: '/api/v2/organizations/me',
+        }),
     ],
     ['GET', /^\/api\/v2\/flows\/datatables\/([^/]+)$/, async (m) => ok(org.getDatatable(m[1] as string))],
     [
@@ -326,7 +358,7 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
     method: string,
     path: string,
     params: URLSearchParams,
-    req: IncomingMessage,
+    body: () => Promise<unknown>,
   ): Promise<Routed> {
     let pathMatched = false;
     for (const [routeMethod, pattern, handler] of routes) {
@@ -335,7 +367,7 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
       pathMatched = true;
       if (routeMethod !== method) continue;
       const decoded = match.map((part) => decodeURIComponent(part)) as unknown as RegExpExecArray;
-      return handler(decoded, params, async () => parseJsonBody(await readBody(req)));
+      return handler(decoded, params, body);
     }
     if (pathMatched)
       throw new GenesysHttpError(405, ErrorCode.methodNotAllowed, `${method} is not allowed on ${path}`);
@@ -343,6 +375,28 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
   }
 
   const hanging = new Set<ServerResponse>();
+  const held: HeldCall[] = [];
+
+  async function landLateWrites(): Promise<MutationRecord[]> {
+    const landed: MutationRecord[] = [];
+    for (const call of held.splice(0)) {
+      let status: number;
+      let summary: string;
+      try {
+        const result = await route(call.method, call.path, call.params, async () => parseJsonBody(call.body));
+        status = result.status;
+        summary = `landed late: ${result.summary ?? 'done'}`;
+      } catch (e) {
+        status = e instanceof GenesysHttpError ? e.status : 500;
+        summary = `landed late, rejected: ${(e as Error).message}`;
+      }
+      const record = { at: iso(), method: call.method, path: `${call.path}${call.search}`, summary, status };
+      mutationLog.push(record);
+      options.onMutation?.({ ...record });
+      landed.push(record);
+    }
+    return landed;
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
@@ -371,6 +425,28 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
     const fault = faults.take(method, path);
     if (fault?.kind === 'timeout') {
       logMutation(0, 'no answer (timeout fault)');
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    if (fault?.kind === 'late') {
+      // Accepted (the token is checked now, as Genesys would) but neither answered nor applied yet.
+      try {
+        authority.authorize(req.headers.authorization);
+        held.push({ method, path, search: url.search, params: url.searchParams, body: await readBody(req) });
+      } catch (e) {
+        refuse(
+          e instanceof GenesysHttpError
+            ? e
+            : new GenesysHttpError(
+                500,
+                ErrorCode.internalServerError,
+                `emulator error: ${(e as Error).message}`,
+              ),
+        );
+        return;
+      }
+      logMutation(0, 'held: no answer, applied late (late-write fault)');
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
       return;
@@ -413,7 +489,9 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
       }
       const token = authority.authorize(req.headers.authorization);
       endpointLimits.take(token.accessToken, method, path);
-      const result = await route(method, path, url.searchParams, req);
+      const result = await route(method, path, url.searchParams, async () =>
+        parseJsonBody(await readBody(req)),
+      );
       logMutation(result.status, result.summary ?? 'done');
       answer(result.status, result.body);
     } catch (e) {
@@ -453,7 +531,9 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
     setObservation: (queueId, observation) => book.set(queueId, observation),
     followScenario: (lines) => book.follow(lines),
     seedDatatable: (seed) => org.seedDatatable(seed),
+    ensureDatatable: (datatableId, fields) => org.ensureDatatable(datatableId, fields),
     seedRow: (datatableId, row) => org.seedRow(datatableId, row),
+    hasRow: (datatableId, rowId) => org.hasRow(datatableId, rowId),
     seedEmergencyGroup: (seed) => org.seedEmergencyGroup(seed),
     seedIvr: (seed) => org.seedIvr(seed),
     seedFlow: (seed) => org.seedFlow(seed),
@@ -461,6 +541,8 @@ export async function startGenesysEmulator(options: GenesysEmulatorOptions): Pro
     revokeTokens: () => authority.revokeTokens(),
     revokeClient: (clientId) => authority.revokeClient(clientId),
     restoreClient: (clientId) => authority.restoreClient(clientId),
+    landLateWrites,
+    lateWritesHeld: () => held.length,
     mutations: () => mutationLog.map((m) => ({ ...m })),
     requests: () => requestLog.map((r) => ({ ...r })),
     readRow: (datatableId, rowId) => org.getRow(datatableId, rowId, false),

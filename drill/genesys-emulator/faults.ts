@@ -14,7 +14,12 @@ export type Fault =
   /** Never answer: the request hangs until the client gives up (its own timeout) or the emulator closes. */
   | { readonly kind: 'timeout' }
   /** Answer normally, after this many real milliseconds (the client's timeout runs on real time). */
-  | { readonly kind: 'latency'; readonly ms: number };
+  | { readonly kind: 'latency'; readonly ms: number }
+  /**
+   * Never answer, but apply the call later, when `landLateWrites()` is called: a write that lands after
+   * its sender timed out and gave up (e.g. a superseded lease holder's PUT landing after a restore).
+   */
+  | { readonly kind: 'late' };
 
 /** Which calls a rule applies to. `path` is exact, a prefix when it ends in `*`, or a RegExp. */
 export interface CallMatcher {

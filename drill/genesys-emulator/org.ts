@@ -189,6 +189,30 @@ export class Org {
     this.datatables.set(seed.id, { id: seed.id, name: seed.name ?? seed.id, fields, rows });
   }
 
+  /**
+   * Creates the table with these fields if it does not exist, or adds the fields it lacks. Throws a
+   * RangeError naming the field if the table already has it with another type.
+   */
+  ensureDatatable(id: string, fields: Readonly<Record<string, FieldType>>): void {
+    const table = this.datatables.get(id);
+    if (!table) {
+      this.seedDatatable({ id, fields });
+      return;
+    }
+    for (const [field, type] of Object.entries(fields)) {
+      const existing = table.fields[field];
+      if (existing && existing !== type) {
+        throw new RangeError(`data table ${id}: field '${field}' is a ${existing}, not a ${type}`);
+      }
+      table.fields[field] = type;
+    }
+  }
+
+  /** Does the table have this row? */
+  hasRow(datatableId: string, rowId: string): boolean {
+    return this.datatables.get(datatableId)?.rows.has(rowId) ?? false;
+  }
+
   /** Adds or replaces one row of an existing table (seeding, no mutation log). */
   seedRow(datatableId: string, row: DatatableRow): void {
     const table = this.datatable(datatableId);

@@ -27,6 +27,12 @@ export const MetricName = {
   PageFailures: 'PageFailures',
   /** Break-glass credentials used. */
   BreakGlassUsed: 'BreakGlassUsed',
+  /** Each shared circuit breaker's state every poll tick: 0 closed, 1 open, 2 half-open (per Breaker). */
+  CircuitState: 'CircuitState',
+  /** Age in seconds of the oldest page still waiting in the outbox (the page sender, every run). */
+  PageBacklogAge: 'PageBacklogAge',
+  /** Pages dead-lettered and not yet re-driven (the page sender, every run). */
+  DeadPages: 'DeadPages',
 } as const;
 
 /**
@@ -54,6 +60,10 @@ export const EnvVar = {
   SurgeConfigFile: 'SURGE_CONFIG_FILE',
   /** Optional: CloudFront KeyValueStore ARN for `cloudfront-kvs` actuators. */
   EdgeKvsArn: 'EDGE_KVS_ARN',
+  /** Name of the Secrets Manager secret holding the PagerDuty Events v2 routing key (never the key). */
+  PagerDutyRoutingKeySecret: 'PAGERDUTY_ROUTING_KEY_SECRET',
+  /** Optional: Events API v2 URL (default https://events.pagerduty.com/v2/enqueue; EU accounts may differ). */
+  PagerDutyEventsUrl: 'PAGERDUTY_EVENTS_URL',
 } as const;
 
 /** The config file's name inside each Lambda asset (docs/architecture.md: config bundled as a file). */
@@ -71,4 +81,6 @@ export const MetricDimension = {
   Tier: 'Tier',
   /** The actuator's `type` from the config, e.g. `datatable-row`. */
   ActuatorType: 'ActuatorType',
+  /** A shared circuit breaker's name, e.g. `genesys`. */
+  Breaker: 'Breaker',
 } as const;

@@ -141,6 +141,11 @@ export class SharedBreakers {
     return admission((await this.view(name)).state, this.options.clock.now()) === 'reject';
   }
 
+  /** Every breaker as stored (one Query). */
+  list(): Promise<StoredBreaker[]> {
+    return this.options.store.list();
+  }
+
   /** The breaker as stored now (one read). */
   async state(name: string): Promise<BreakerState> {
     return (await this.refresh(name)).state;

@@ -1,8 +1,9 @@
 import { EDGE_DEMAND_ID, planEdgeActuators } from '../core/actuator-plan';
 import { edgeFallbackPage } from '../core/pages';
 import type { Page } from '../core/ports';
-import type { ControllerDeps } from './deps';
-import { type ReconcileResult, reconcileActuator } from './reconcile';
+import { type ControllerDeps, invocationDeadline } from './deps';
+import { type ReconcileResult, reconcileMany } from './reconcile';
+import { StagedPages } from './staged-pages';
 
 /** The edge origin alarm's state change, as the evaluate handler parsed it from EventBridge. */
 export interface EdgeAlarmChange {
@@ -16,7 +17,7 @@ export interface EdgeAlarmChange {
 export interface EdgeAlarmResult {
   readonly tier4: 'active' | 'inactive' | 'held';
   readonly actuations: ReconcileResult[];
-  readonly pages: Page[];
+  readonly pages: readonly Page[];
 }
 
 /**
@@ -31,7 +32,15 @@ export async function handleEdgeAlarm(
 ): Promise<EdgeAlarmResult> {
   if (change.state === 'INSUFFICIENT_DATA') return { tier4: 'held', actuations: [], pages: [] };
   const now = deps.clock.now();
-  const actuations: ReconcileResult[] = [];
+  const deadline = invocationDeadline(deps.clock);
+  const staged = new StagedPages(deps.pager, deps.clock, deps.log);
+  // The page is staged with the decision, before any switch: no later error can lose it.
+  if (change.state === 'ALARM')
+    await staged.stage(edgeFallbackPage(change.alarmName, change.since, 'ALARM', now));
+  else if (change.previous?.state === 'ALARM') {
+    await staged.stage(edgeFallbackPage(change.alarmName, change.previous.since, 'OK', now));
+  }
+  const work: { actuatorId: string }[] = [];
   for (const demand of planEdgeActuators(deps.actuators, change.state)) {
     const record = await deps.actuatorStore.setDemand(
       demand.actuatorId,
@@ -39,13 +48,9 @@ export async function handleEdgeAlarm(
       demand.demanding,
       now,
     );
-    if (record.desired !== record.applied) actuations.push(await reconcileActuator(deps, demand.actuatorId));
+    if (record.desired !== record.applied) work.push({ actuatorId: demand.actuatorId });
   }
-  const pages: Page[] = [];
-  if (change.state === 'ALARM') pages.push(edgeFallbackPage(change.alarmName, change.since, 'ALARM', now));
-  else if (change.previous?.state === 'ALARM') {
-    pages.push(edgeFallbackPage(change.alarmName, change.previous.since, 'OK', now));
-  }
-  for (const page of pages) await deps.pager.send(page);
-  return { tier4: change.state === 'ALARM' ? 'active' : 'inactive', actuations, pages };
+  const actuations = work.length > 0 ? await reconcileMany(deps, work, staged, deadline) : [];
+  await staged.deliver(deadline);
+  return { tier4: change.state === 'ALARM' ? 'active' : 'inactive', actuations, pages: staged.pages };
 }

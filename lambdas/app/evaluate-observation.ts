@@ -1,65 +1,104 @@
 import { type ActuatorDemand, planActuators } from '../core/actuator-plan';
-import { type Decision, decide, hydrateQueueState, type QueueState } from '../core/decide';
+import type { TierKey } from '../core/config';
+import { type Decision, decide, futureToleranceMs, hydrateQueueState, type QueueState } from '../core/decide';
 import { StateConflictError } from '../core/errors';
 import type { QueueObservation } from '../core/observation';
-import { flappingPage, recommendationPage, staleObservationsPage } from '../core/pages';
+import {
+  flappingPage,
+  futureObservationPage,
+  recommendationPage,
+  staleObservationsPage,
+} from '../core/pages';
 import type { ActuatorRecord } from '../core/persistence';
 import type { Page } from '../core/ports';
-import { type ControllerDeps, MAX_STATE_ATTEMPTS } from './deps';
-import { type ReconcileResult, reconcileActuator } from './reconcile';
+import { Reason } from '../core/reasons';
+import { type ControllerDeps, invocationDeadline, MAX_STATE_ATTEMPTS } from './deps';
+import { type ReconcileResult, reconcileMany } from './reconcile';
+import { StagedPages } from './staged-pages';
 
 export interface EvaluationResult {
   readonly observation: QueueObservation;
   readonly decision: Decision;
   /** Actuators this evaluation moved (or tried to). Empty when nothing effective changed. */
   readonly actuations: ReconcileResult[];
-  readonly pages: Page[];
+  /** Pages this evaluation staged (delivered before returning unless the deadline came first). */
+  readonly pages: readonly Page[];
   /** Optimistic-write attempts it took (1 unless concurrent evaluations of the same queue collided). */
   readonly attempts: number;
+}
+
+export interface EvaluateOptions {
+  /** Clock ms by which the invocation must be done (default: an invocation's budget from now). */
+  readonly deadline?: number;
 }
 
 /**
  * One observation through the controller:
  *   1. read the queue's state and the overrides (one call), decide;
- *   2. only if a tier's effective state changed: record this queue's demand on the actuators of that
+ *   2. stage the decision's pages (recommendation, flapping, stale-resolve) in the outbox — before
+ *      any write or switch, so no later error can lose them;
+ *   3. only if a tier's effective state changed: record this queue's demand on the actuators of that
  *      tier (idempotent set add/remove) — BEFORE the state write, so a crash in between is redone by
  *      EventBridge's retry instead of leaving a decided state whose demand was never recorded;
- *   3. write the state conditionally on its version (one call). A lost race re-reads and re-decides:
- *      for a duplicate delivery the loser then sees `duplicate` and stops;
- *   4. switch actuators whose desired state now differs from applied, then page.
- * With no transition that is exactly two DynamoDB calls and no Genesys call.
+ *   4. write the state conditionally on its version (one call). A lost race re-reads and re-decides;
+ *      demand this evaluation wrote is then put back in line with the winner's state, and pages of
+ *      the lost decision that the new one does not repeat are discarded;
+ *   5. switch actuators whose desired state now differs from applied (concurrently, bounded), then
+ *      deliver the staged pages by priority until the deadline.
+ * With no transition that is exactly two DynamoDB calls and no Genesys call. Whatever goes wrong in
+ * between, the poll tick's convergence rebuilds demand from the stored states (./converge.ts).
  */
 export async function evaluateObservation(
   deps: ControllerDeps,
   observation: QueueObservation,
+  options: EvaluateOptions = {},
 ): Promise<EvaluationResult> {
   const { config, queueStates, clock } = deps;
+  const deadline = options.deadline ?? invocationDeadline(clock);
+  const pages = new StagedPages(deps.pager, clock, deps.log);
+  const written = new Map<string, boolean>(); // actuatorId → demanding, as this evaluation wrote it
   for (let attempt = 1; attempt <= MAX_STATE_ATTEMPTS; attempt++) {
     const snapshot = await queueStates.loadForEvaluation(observation.queueId);
     const previous = snapshot.queue ? hydrateQueueState(snapshot.queue.state) : undefined;
-    const decision = decide(previous, observation, config, clock.now(), snapshot.overrides);
-    if (decision.outcome === 'ignored')
-      return { observation, decision, actuations: [], pages: [], attempts: attempt };
+    const now = clock.now();
+    const decision = decide(previous, observation, config, now, snapshot.overrides);
+    const decisionPages = pagesFor(deps, observation, previous, decision, now);
+    // A lost race to the same observation (`duplicate`) keeps the pages staged for it: the winner
+    // decided the same observation and may have found them already staged by us.
+    if (decision.ignoredReason !== Reason.DUPLICATE) await pages.discardExcept(decisionPages);
+    for (const page of decisionPages) await pages.stage(page);
+
+    if (decision.outcome === 'ignored') {
+      await realignDemand(deps, observation.queueId, decision.effective, written);
+      await pages.deliver(deadline);
+      return { observation, decision, actuations: [], pages: pages.pages, attempts: attempt };
+    }
 
     const demanded = await recordDemand(
       deps,
       observation.queueId,
       demandsOf(deps, observation.queueId, decision),
     );
+    for (const r of demanded.demands) written.set(r.actuatorId, r.demanding);
     try {
       await queueStates.save(observation.queueId, decision.next, snapshot.queue?.version);
     } catch (e) {
       if (e instanceof StateConflictError) continue;
       throw e;
     }
-    const actuations: ReconcileResult[] = [];
-    for (const record of demanded) {
-      if (record.desired !== record.applied)
-        actuations.push(await reconcileActuator(deps, record.actuatorId));
+    await realignDemand(deps, observation.queueId, decision.effective, written);
+    const work = demanded.records
+      .filter((r) => r.desired !== r.applied)
+      .map((r) => ({ actuatorId: r.actuatorId }));
+    const actuations = work.length > 0 ? await reconcileMany(deps, work, pages, deadline) : [];
+    await pages.deliver(deadline);
+    const failure = actuations.find((a) => a.result === 'error');
+    if (failure?.result === 'error') {
+      // Storage failed around a switch: fail the invocation (logged, retried by EventBridge as a
+      // duplicate); the poll tick converges the actuator.
+      throw new Error(`actuator ${failure.actuatorId}: ${failure.error}`);
     }
-    const pages = pagesFor(deps, observation, previous, decision);
-    for (const page of pages) await deps.pager.send(page);
-    return { observation, decision, actuations, pages, attempts: attempt };
+    return { observation, decision, actuations, pages: pages.pages, attempts: attempt };
   }
   throw new StateConflictError(
     `queue ${observation.queueId}: state kept changing under ${MAX_STATE_ATTEMPTS} attempts; EventBridge will redeliver`,
@@ -77,12 +116,31 @@ async function recordDemand(
   deps: ControllerDeps,
   queueId: string,
   demands: ActuatorDemand[],
-): Promise<ActuatorRecord[]> {
+): Promise<{ demands: ActuatorDemand[]; records: ActuatorRecord[] }> {
   const records: ActuatorRecord[] = [];
   for (const d of demands) {
     records.push(await deps.actuatorStore.setDemand(d.actuatorId, queueId, d.demanding, deps.clock.now()));
   }
-  return records;
+  return { demands, records };
+}
+
+/**
+ * After a lost race: demand this evaluation wrote for a decision that was not saved is set back to what
+ * the saved state wants (`effective`), so a loser never leaves its queue's demand behind.
+ */
+async function realignDemand(
+  deps: ControllerDeps,
+  queueId: string,
+  effective: Readonly<Record<TierKey, boolean>>,
+  written: Map<string, boolean>,
+): Promise<void> {
+  if (written.size === 0) return;
+  for (const d of planActuators(deps.actuators, queueId, effective)) {
+    const wrote = written.get(d.actuatorId);
+    if (wrote === undefined || wrote === d.demanding) continue;
+    await deps.actuatorStore.setDemand(d.actuatorId, queueId, d.demanding, deps.clock.now());
+    written.set(d.actuatorId, d.demanding);
+  }
 }
 
 function pagesFor(
@@ -90,7 +148,13 @@ function pagesFor(
   observation: QueueObservation,
   previous: QueueState | undefined,
   decision: Decision,
+  now: number,
 ): Page[] {
+  if (decision.outcome === 'ignored') {
+    if (decision.ignoredReason !== Reason.FUTURE_DATED) return [];
+    const toleranceSeconds = futureToleranceMs(deps.config) / 1000;
+    return [futureObservationPage(observation.queueId, observation.observedAt, toleranceSeconds, now)];
+  }
   const pages: Page[] = [];
   for (const t of decision.transitions) {
     if (t.mode !== 'recommend') continue;
@@ -106,9 +170,7 @@ function pagesFor(
   if (previous) {
     const silentMs = Date.parse(observation.observedAt) - Date.parse(previous.lastObservedAt);
     if (silentMs >= deps.config.staleAfterSeconds * 1000) {
-      pages.push(
-        staleObservationsPage(observation.queueId, previous.lastObservedAt, 'resolve', deps.clock.now()),
-      );
+      pages.push(staleObservationsPage(observation.queueId, previous.lastObservedAt, 'resolve', now));
     }
   }
   return pages;

@@ -1,26 +1,37 @@
 import type { Actuator } from '../core/config';
+import { leverKey } from '../core/convergence';
 import { LeaseHeldError, StaleFencingTokenError } from '../core/errors';
-import { actuatorEpisodePage, breakGlassPage, switchFailingPage } from '../core/pages';
+import { actuatorEpisodePage, breakGlassPage, driftPage, switchFailingPage } from '../core/pages';
 import { type ActuatorRecord, closeEpisode, type Lease, openEpisode } from '../core/persistence';
 import type { ActuatorState, SwitchOutcome } from '../core/ports';
 import { Reason } from '../core/reasons';
-import { ACTUATOR_LEASE_MS, type ControllerDeps, errorMessage, LEASE_SAFETY_MS } from './deps';
+import {
+  ACTUATOR_LEASE_MS,
+  type ControllerDeps,
+  errorMessage,
+  LEASE_SAFETY_MS,
+  MIN_SWITCH_BUDGET_MS,
+  RECONCILE_CONCURRENCY,
+} from './deps';
+import type { StagedPages } from './staged-pages';
 
-// Level-triggered actuation: move one actuator's `applied` toward its `desired`.
+// Level-triggered actuation: move one actuator's `applied` toward its `desired`, or read a settled
+// lever back and put it back if it drifted.
 //
 //   evaluate / poller tick        DynamoDB (actuator item)                 target (Genesys, KVS…)
 //   ──────────────────────        ────────────────────────                 ──────────────────────
 //   acquireLease ───────────────▶ lease free or expired? token+1 ──▶ Lease{token}
-//   desired == applied? ─ yes ──▶ release, done ("already-applied")
+//   desired == applied and not verifying? ─ yes ─▶ release, done ("already-applied")
 //   apply(desired) ─────────────────────────────────────────────────────▶ read; write if needed; read back
-//   stage page (outbox) ────────▶ PAGE item pending (conditional: once per episode key and action)
-//   recordApplied(token) ───────▶ token unchanged and lease unexpired? applied=state, release
-//   send staged page ───────────▶ trigger on activate / resolve on restore, same episode key
+//   stage pages (outbox) ───────▶ PAGE items pending (conditional: once per episode key and action)
+//   recordApplied(token) ───────▶ token unchanged and lease unexpired? applied=state, verifiedAt, release
+//   (the caller delivers staged pages after all its switches, by priority, before its deadline)
 //
 // A crash after the switch but before recordApplied leaves applied≠desired: the next tick takes the
 // lease again, finds the target already switched (no mutating call), records it, and pages once —
 // the page key comes from the stored episode number, so the retry stages the same page and the
-// outbox keeps one.
+// outbox keeps one. A superseded holder's write that lands late is found by the read-back of levers
+// switched recently (docs/architecture.md, "Invariants").
 
 export type ReconcileResult =
   | {
@@ -29,23 +40,70 @@ export type ReconcileResult =
       readonly state: ActuatorState;
       readonly ms: number;
       readonly usedBreakGlass: boolean;
+      /** The lever had been recorded in its desired state but was found otherwise, and was put back. */
+      readonly drift?: boolean;
     }
   | {
       readonly actuatorId: string;
-      readonly result: 'already-applied' | 'lock-held' | 'fenced-out' | 'not-configured';
+      /** `verified`: read back in its recorded state; `deferred`: left to the next tick (deadline). */
+      readonly result:
+        | 'already-applied'
+        | 'lock-held'
+        | 'fenced-out'
+        | 'not-configured'
+        | 'verified'
+        | 'deferred';
     }
   | {
       readonly actuatorId: string;
       readonly result: 'failed';
       readonly wanted: ActuatorState;
       readonly error: string;
+    }
+  | {
+      /** Storage or paging failed around the switch; the next tick converges. */
+      readonly actuatorId: string;
+      readonly result: 'error';
+      readonly error: string;
     };
 
-export async function reconcileActuator(deps: ControllerDeps, actuatorId: string): Promise<ReconcileResult> {
+export interface ReconcileOptions {
+  /** Read the target back even when applied == desired, and put it back if it drifted. */
+  readonly verify?: boolean;
+  /** Clock ms by which the invocation must be done; no switch starts with less than MIN_SWITCH_BUDGET_MS left. */
+  readonly deadline?: number;
+  /**
+   * With `verify`: the state the lever is recorded in. If the switch can read its target, a read that
+   * agrees ends the read-back with no lease and no write (one GET); anything else goes the leased way.
+   */
+  readonly expect?: ActuatorState;
+}
+
+export async function reconcileActuator(
+  deps: ControllerDeps,
+  actuatorId: string,
+  pages: StagedPages,
+  options: ReconcileOptions = {},
+): Promise<ReconcileResult> {
   const actuator = deps.actuators.find((a) => a.id === actuatorId);
   if (!actuator) {
     deps.log.warn('actuator in state but not in config: left as it is', { actuatorId });
     return { actuatorId, result: 'not-configured' };
+  }
+  const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+  if (deps.clock.now() + MIN_SWITCH_BUDGET_MS > deadline) return { actuatorId, result: 'deferred' };
+  // A notify-only actuator switches nothing: there is no target to read back.
+  if (options.verify && actuator.type === 'notify-only') return { actuatorId, result: 'verified' };
+  if (options.verify && options.expect && deps.switches.read) {
+    try {
+      const found = await deps.switches.read(actuator, {
+        deadline: Math.min(deps.clock.now() + ACTUATOR_LEASE_MS - LEASE_SAFETY_MS, deadline),
+      });
+      if (found === options.expect) return { actuatorId, result: 'verified' };
+    } catch (e) {
+      // Unreadable now (no read for this type, or the target failed): the leased read-back decides.
+      deps.log.warn('read-back failed; checking under the lease', { actuatorId, error: errorMessage(e) });
+    }
   }
   let lease: Lease;
   try {
@@ -60,11 +118,11 @@ export async function reconcileActuator(deps: ControllerDeps, actuatorId: string
     throw e;
   }
   const record = lease.record;
-  if (record.desired === record.applied) {
+  if (record.desired === record.applied && !options.verify) {
     await deps.actuatorStore.releaseLease(lease);
     return { actuatorId, result: Reason.ALREADY_APPLIED };
   }
-  return switchUnderLease(deps, actuator, record, lease);
+  return switchUnderLease(deps, actuator, record, lease, pages, deadline);
 }
 
 async function switchUnderLease(
@@ -72,39 +130,73 @@ async function switchUnderLease(
   actuator: Actuator,
   record: ActuatorRecord,
   lease: Lease,
+  pages: StagedPages,
+  deadline: number,
 ): Promise<ReconcileResult> {
   const { actuatorStore, clock } = deps;
   const wanted = record.desired;
+  // Settled (applied == desired): this is a read-back; a mutating call means the lever had drifted.
+  const verifying = record.applied === wanted;
   const episodeNumber = record.episode?.number ?? 0;
   const started = clock.now();
   let outcome: SwitchOutcome;
   try {
-    outcome = await deps.switches.apply(actuator, wanted, { deadline: lease.expiresAt - LEASE_SAFETY_MS });
+    outcome = await deps.switches.apply(actuator, wanted, {
+      deadline: Math.min(lease.expiresAt - LEASE_SAFETY_MS, deadline),
+    });
   } catch (e) {
     // Only a failed switch is a switch failure. Errors after a successful switch (recording, paging)
-    // propagate: the invocation fails, and the next tick converges without switching again.
+    // propagate: the next tick converges without switching again.
     const error = errorMessage(e);
     const now = clock.now();
+    await pages.stage(switchFailingPage(actuator, wanted, episodeNumber, 'trigger', error, now));
     try {
       await actuatorStore.recordFailure(actuator.id, { message: error, at: now }, lease, { release: true });
     } catch (recordError) {
       if (!(recordError instanceof StaleFencingTokenError)) throw recordError;
     }
     deps.log.error('switch failed; retried on the next tick', { actuatorId: actuator.id, wanted, error });
-    await deps.pager.send(switchFailingPage(actuator, wanted, episodeNumber, 'trigger', error, now));
     return { actuatorId: actuator.id, result: 'failed', wanted, error };
   }
 
   const now = clock.now();
+  const drift = verifying && outcome.changed;
+  if (verifying && !outcome.changed) {
+    // Read back as recorded: refresh verifiedAt (and release) without touching the episode.
+    try {
+      await actuatorStore.recordApplied(actuator.id, outcome.state, lease, now);
+    } catch (e) {
+      if (!(e instanceof StaleFencingTokenError)) throw e;
+      return { actuatorId: actuator.id, result: 'fenced-out' };
+    }
+    return { actuatorId: actuator.id, result: 'verified' };
+  }
+
   const episode = outcome.state === 'active' ? openEpisode(record, now) : closeEpisode(record, now);
-  // The episode page is staged (durably, deduplicated by its key) before `applied` is recorded and sent
-  // after: a crash in between leaves it pending for the outbox retry instead of losing it. Switching off
-  // with no open episode (e.g. the first write of 'inactive') is not news: no page.
+  // Every page is staged (durably, deduplicated by its key) before `applied` is recorded; the caller
+  // delivers after all its switches. Switching off with no open episode (e.g. the first write of
+  // 'inactive') is not news: no episode page.
+  const found: ActuatorState = wanted === 'active' ? 'inactive' : 'active';
+  if (drift) {
+    deps.log.warn('lever drifted from its recorded state; put back', {
+      actuatorId: actuator.id,
+      found,
+      wanted,
+    });
+    await pages.stage(driftPage(actuator, found, wanted, episodeNumber, 'trigger', now));
+  }
   const page =
     episode && actuatorEpisodePage(actuator, outcome.state, episode.dedupKey, record.demandedBy, now);
-  const staged = page ? await deps.pager.stage(page) : false;
+  if (page) await pages.stage(page);
+  if (record.consecutiveFailures > 0) {
+    await pages.stage(switchFailingPage(actuator, wanted, episodeNumber, 'resolve', undefined, now));
+  }
+  if (outcome.usedBreakGlass) await pages.stage(breakGlassPage(`switching ${actuator.id}`, now));
   try {
-    await actuatorStore.recordApplied(actuator.id, outcome.state, lease, now, episode ? { episode } : {});
+    await actuatorStore.recordApplied(actuator.id, outcome.state, lease, now, {
+      ...(episode ? { episode } : {}),
+      changed: outcome.changed || record.applied !== outcome.state,
+    });
   } catch (e) {
     if (!(e instanceof StaleFencingTokenError)) throw e;
     // We lost the lease while switching: a newer holder reads the target back and records it.
@@ -113,11 +205,7 @@ async function switchUnderLease(
     });
     return { actuatorId: actuator.id, result: 'fenced-out' };
   }
-  if (page && staged) await deps.pager.sendStaged(page);
-  if (record.consecutiveFailures > 0) {
-    await deps.pager.send(switchFailingPage(actuator, wanted, episodeNumber, 'resolve', undefined, now));
-  }
-  if (outcome.usedBreakGlass) await deps.pager.send(breakGlassPage(`switching ${actuator.id}`, now));
+  if (drift) await pages.stage(driftPage(actuator, found, wanted, episodeNumber, 'resolve', now));
   if (outcome.state !== wanted) {
     deps.log.warn('target settled in another state than wanted; next tick retries', {
       actuatorId: actuator.id,
@@ -131,18 +219,56 @@ async function switchUnderLease(
     state: outcome.state,
     ms: now - started,
     usedBreakGlass: outcome.usedBreakGlass,
+    ...(drift ? { drift: true } : {}),
   };
 }
 
-/** Reconciles every actuator whose applied state differs from its desired one (the poller's sweep). */
-export async function reconcileAll(
+/**
+ * Reconciles `work` concurrently (at most RECONCILE_CONCURRENCY targets at a time), in the given order
+ * of urgency: each switch is bounded by its lease and the deadline, and an actuator that cannot start
+ * before the deadline is left to the next tick (`deferred`). One actuator's error never stops another's.
+ */
+export async function reconcileMany(
   deps: ControllerDeps,
-  records?: readonly ActuatorRecord[],
+  work: readonly {
+    readonly actuatorId: string;
+    readonly verify?: boolean;
+    readonly expect?: ActuatorState;
+  }[],
+  pages: StagedPages,
+  deadline: number,
 ): Promise<ReconcileResult[]> {
-  const all = records ?? (await deps.actuatorStore.list());
-  const results: ReconcileResult[] = [];
-  for (const r of all) {
-    if (r.desired !== r.applied) results.push(await reconcileActuator(deps, r.actuatorId));
-  }
+  const results: ReconcileResult[] = new Array(work.length);
+  // Actuators writing one target (two fields of one row) go one after the other, in one lane.
+  const lanes = new Map<string, number[]>();
+  work.forEach((item, i) => {
+    const actuator = deps.actuators.find((a) => a.id === item.actuatorId);
+    const key = actuator ? leverKey(actuator) : `unknown:${item.actuatorId}`;
+    lanes.set(key, [...(lanes.get(key) ?? []), i]);
+  });
+  const queue = [...lanes.values()];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let l = next++; l < queue.length; l = next++) {
+      for (const i of queue[l] as number[]) {
+        const item = work[i] as (typeof work)[number];
+        try {
+          results[i] = await reconcileActuator(deps, item.actuatorId, pages, {
+            deadline,
+            ...(item.verify ? { verify: true } : {}),
+            ...(item.expect ? { expect: item.expect } : {}),
+          });
+        } catch (e) {
+          const error = errorMessage(e);
+          deps.log.error('reconciling an actuator failed; the next tick converges', {
+            actuatorId: item.actuatorId,
+            error,
+          });
+          results[i] = { actuatorId: item.actuatorId, result: 'error', error };
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(RECONCILE_CONCURRENCY, queue.length) }, worker));
   return results;
 }

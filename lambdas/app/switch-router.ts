@@ -24,4 +24,10 @@ export class SwitchRouter implements SurgeSwitch {
     }
     return target.apply(actuator, state, options);
   }
+
+  /** `unknown` when the target's switch cannot read: the caller reads back through `apply`, leased. */
+  async read(actuator: Actuator, options?: { deadline?: number }): Promise<ActuatorState | 'unknown'> {
+    const target = this.byType[actuator.type];
+    return target?.read ? target.read(actuator, options) : 'unknown';
+  }
 }

@@ -1,7 +1,7 @@
 import { type Actuator, actuatorCovers, type SurgeConfig, type TierKey, tierKey } from './config';
 import type { ActuatorState } from './ports';
 
-// The actuator plan (DESIGN.md §4): an actuator is wanted active iff its tier is effectively active
+// The actuator plan (docs/semantics.md): an actuator is wanted active iff its tier is effectively active
 // for at least one of the queues it covers. Each queue's evaluation only knows its own queue, so the
 // plan is split in two pure halves:
 //   planActuators  — which actuators THIS queue demands after its decision (demanding true/false);

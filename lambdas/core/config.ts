@@ -108,6 +108,7 @@ export type FlappingConfig = z.infer<typeof FlappingSchema>;
 const ConfigInputSchema = z.strictObject({
   intervalSeconds: positiveCount.optional(),
   staleAfterSeconds: positiveCount.optional(),
+  futureToleranceSeconds: positiveCount.optional(),
   flapping: FlappingSchema.partial().optional(),
   tiers: PartialTiersSchema.optional(),
   queues: z.array(QueueSchema).optional(),
@@ -127,6 +128,11 @@ export interface SurgeConfig {
   readonly intervalSeconds: number;
   /** No accepted observation for this long → page "stale"; tiers are held, never restored. */
   readonly staleAfterSeconds: number;
+  /**
+   * Observations dated more than this after the evaluating clock are rejected (reason `future-dated`)
+   * and paged. Absent: 2 × intervalSeconds (see `futureToleranceMs`).
+   */
+  readonly futureToleranceSeconds?: number;
   /** Flapping detector (reason `flapping`). Optional so hand-built configs stay valid; see DEFAULT_FLAPPING. */
   readonly flapping?: FlappingConfig;
   readonly tiers: Readonly<Record<TierKey, TierConfig>>;
@@ -138,7 +144,7 @@ export interface SurgeConfig {
 /** A tier that switches 4 times within an hour (two full episodes) is flapping: page, and widen the band. */
 export const DEFAULT_FLAPPING: FlappingConfig = { transitions: 4, windowSeconds: 3600 };
 
-/** DESIGN.md §4 defaults (the seed's activation matrix). */
+/** docs/semantics.md defaults (the seed's activation matrix). */
 export const DEFAULT_CONFIG: SurgeConfig = {
   intervalSeconds: 60,
   staleAfterSeconds: 180,

@@ -28,7 +28,7 @@ export { OverrideSchema } from './override';
 export type { QueueState, TierState } from './state';
 export { hydrateQueueState } from './state';
 
-// The decision core (DESIGN.md §4): one pure function from (state, observation, config, now,
+// The decision core (docs/semantics.md): one pure function from (state, observation, config, now,
 // overrides) to a decision. No clock reads, no I/O: `now` is only used for override expiry, every
 // other time comes from the observation itself, so a replay decides exactly as the live system did.
 
@@ -46,11 +46,7 @@ export interface Transition {
   readonly overridden: boolean;
 }
 
-export interface Decision {
-  /** The state to store. The very same object as the input state when the observation was ignored. */
-  readonly next: QueueState;
-  readonly outcome: 'accepted' | 'ignored';
-  readonly ignoredReason?: typeof Reason.DUPLICATE | typeof Reason.OUT_OF_ORDER;
+interface DecisionBase {
   readonly transitions: readonly Transition[];
   /** Per tier: should its actuators be on for this queue? Auto state, or the override while in force. */
   readonly effective: Readonly<Record<TierKey, boolean>>;
@@ -63,6 +59,30 @@ export interface Decision {
   /** Why, from the catalogue; never empty (`steady` when nothing else applies). */
   readonly reasons: readonly Reason[];
 }
+
+export interface AcceptedDecision extends DecisionBase {
+  readonly outcome: 'accepted';
+  /** The state to store. */
+  readonly next: QueueState;
+  readonly ignoredReason?: undefined;
+}
+
+export interface IgnoredDecision extends DecisionBase {
+  readonly outcome: 'ignored';
+  /** The very same object as the input state (undefined for a rejected first observation): nothing to store. */
+  readonly next: QueueState | undefined;
+  readonly ignoredReason: typeof Reason.DUPLICATE | typeof Reason.OUT_OF_ORDER | typeof Reason.FUTURE_DATED;
+}
+
+export type Decision = AcceptedDecision | IgnoredDecision;
+
+/**
+ * How far after the evaluating clock an observation may be dated: `futureToleranceSeconds`, by default
+ * 2 × intervalSeconds (clock skew between Genesys and AWS is seconds; a day is a bug upstream).
+ */
+export const futureToleranceMs = (
+  config: Pick<SurgeConfig, 'intervalSeconds' | 'futureToleranceSeconds'>,
+): number => (config.futureToleranceSeconds ?? 2 * config.intervalSeconds) * 1000;
 
 /** How far apart two accepted observations may be before the streaks restart (§4 rule 3). */
 export const GAP_FACTOR = 1.5;
@@ -142,9 +162,16 @@ export function decide(
   const at = isoToMs(observedAt);
   const last = state ? isoToMs(state.lastObservedAt) : Number.NaN;
 
+  // Dated too far after the evaluating clock → rejected. Accepting it would make every later real
+  // observation "out-of-order" and freeze the queue; the state object is returned untouched.
+  const futureDated = at - now > futureToleranceMs(config);
   // Rule 2: at-or-before the last accepted observation → ignored; the state object is returned untouched.
-  if (state && at <= last) {
-    const ignoredReason = at === last ? Reason.DUPLICATE : Reason.OUT_OF_ORDER;
+  if (futureDated || (state && at <= last)) {
+    const ignoredReason = futureDated
+      ? Reason.FUTURE_DATED
+      : at === last
+        ? Reason.DUPLICATE
+        : Reason.OUT_OF_ORDER;
     return {
       next: state,
       outcome: 'ignored',
@@ -273,6 +300,8 @@ export function decide(
       schemaVersion: QUEUE_STATE_SCHEMA_VERSION,
       queueId,
       lastObservedAt: observedAt,
+      lastWaiting: observation.waiting,
+      lastAgentsAvailable: observation.agentsAvailable,
       tiers: nextTiers,
       effective,
     },

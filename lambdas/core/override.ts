@@ -13,6 +13,8 @@ export interface Override {
   readonly reason: string;
   /** Who set it. */
   readonly by: string;
+  /** When it was set (ISO-8601 UTC): keys its operator page, shown by `cx-surge status`. */
+  readonly setAt?: string;
 }
 
 export const OverrideSchema = z.strictObject({
@@ -22,6 +24,7 @@ export const OverrideSchema = z.strictObject({
   until: z.iso.datetime({ offset: false, message: 'must be an ISO-8601 UTC timestamp (…Z)' }).optional(),
   reason: z.string().min(1, 'must say why'),
   by: z.string().min(1, 'must say who'),
+  setAt: z.iso.datetime({ offset: false, message: 'must be an ISO-8601 UTC timestamp (…Z)' }).optional(),
 }) satisfies z.ZodType<Override>;
 
 /** Is the override in force at `now` (epoch ms)? `until` is exclusive: at `until` it has expired. */

@@ -9,6 +9,44 @@ import { Reason } from './reasons';
 
 const at = (now: number): string => new Date(now).toISOString();
 
+/** PagerDuty's limit on `dedup_key` (docs/architecture.md, "Pages"). */
+export const MAX_DEDUP_KEY_LENGTH = 255;
+
+/** FNV-1a, 64 bits, as 16 hex digits: a stable digest of a key (not a security hash). */
+function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= BigInt(text.charCodeAt(i));
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, '0');
+}
+
+/**
+ * A dedup key within PagerDuty's 255 characters whatever the ids in it: a key that fits is kept as it
+ * is; a longer one keeps its readable start and ends in `~` and a digest of the whole key, so two long
+ * keys that share their start still differ.
+ */
+export function boundedDedupKey(key: string): string {
+  if (key.length <= MAX_DEDUP_KEY_LENGTH) return key;
+  const digest = fnv1a64(key);
+  return `${key.slice(0, MAX_DEDUP_KEY_LENGTH - digest.length - 1)}~${digest}`;
+}
+
+/**
+ * Delivery order of pending pages (lower first): what needs a human now before what informs. A new
+ * trigger never waits behind a backlog of stale or recommendation pages; within one rank, oldest first.
+ */
+export function pagePriority(page: Pick<Page, 'kind' | 'severity' | 'action'>): number {
+  const severity = { critical: 0, error: 1, warning: 2, info: 3 }[page.severity];
+  const informational =
+    page.kind === 'stale-observations' ||
+    page.kind === 'recommendation' ||
+    page.kind === 'flapping' ||
+    page.kind === 'future-observation';
+  return (informational ? 10 : 0) + severity * 2 + (page.action === 'trigger' ? 0 : 1);
+}
+
 /** An actuator switched on (trigger) or back off (resolve); the key is the actuator's episode. */
 export function actuatorEpisodePage(
   actuator: Actuator,
@@ -37,7 +75,7 @@ export function recommendationPage(t: Transition, activatedAt: string): Page {
   const activate = t.action === 'activate';
   return {
     kind: 'recommendation',
-    dedupKey: `recommend:${t.queueId}:tier${t.tier}:${activatedAt}`,
+    dedupKey: boundedDedupKey(`recommend:${t.queueId}:tier${t.tier}:${activatedAt}`),
     action: activate ? 'trigger' : 'resolve',
     severity: 'warning',
     summary: activate
@@ -53,7 +91,7 @@ export function recommendationPage(t: Transition, activatedAt: string): Page {
 export function flappingPage(queueId: string, tier: number, observedAt: string): Page {
   return {
     kind: 'flapping',
-    dedupKey: `flapping:${queueId}:tier${tier}:${observedAt}`,
+    dedupKey: boundedDedupKey(`flapping:${queueId}:tier${tier}:${observedAt}`),
     action: 'trigger',
     severity: 'warning',
     summary: `Tier ${tier} of queue ${queueId} is flapping: widen its hysteresis band or raise forObservations`,
@@ -72,7 +110,7 @@ export function staleObservationsPage(
 ): Page {
   return {
     kind: 'stale-observations',
-    dedupKey: `stale:${queueId}:${lastObservedAt}`,
+    dedupKey: boundedDedupKey(`stale:${queueId}:${lastObservedAt}`),
     action,
     severity: 'error',
     summary:
@@ -99,7 +137,7 @@ export function switchFailingPage(
 ): Page {
   return {
     kind: 'switch-failing',
-    dedupKey: `switch-failing:${actuator.id}:${episodeNumber}:${wanted}`,
+    dedupKey: boundedDedupKey(`switch-failing:${actuator.id}:${episodeNumber}:${wanted}`),
     action,
     severity: 'critical',
     summary:
@@ -137,7 +175,7 @@ export function edgeFallbackPage(
   const alarm = state === 'ALARM';
   return {
     kind: 'edge-fallback',
-    dedupKey: `edge-fallback:${alarmName}:${alarmSince}`,
+    dedupKey: boundedDedupKey(`edge-fallback:${alarmName}:${alarmSince}`),
     action: alarm ? 'trigger' : 'resolve',
     severity: 'critical',
     summary: alarm
@@ -146,5 +184,55 @@ export function edgeFallbackPage(
     reason: alarm ? Reason.EDGE_FALLBACK_ALARM : Reason.EDGE_FALLBACK_OK,
     at: at(now),
     details: { alarmName, alarmSince, state },
+  };
+}
+
+/**
+ * A lever read back in another state than recorded — changed by hand, or a superseded lease holder's
+ * write landing late — and put back. Trigger on detection; the resolve follows once it is verified back.
+ */
+export function driftPage(
+  actuator: Actuator,
+  found: ActuatorState,
+  wanted: ActuatorState,
+  episodeNumber: number,
+  action: Page['action'],
+  now: number,
+): Page {
+  return {
+    kind: 'drift',
+    dedupKey: driftDedupKey(actuator.id, episodeNumber, wanted),
+    action,
+    severity: 'error',
+    summary:
+      action === 'trigger'
+        ? `${actuator.id} (${actuator.type}) was found ${found === 'active' ? 'on' : 'off'} but should be ${wanted === 'active' ? 'on' : 'off'} (changed by hand, or a late write): putting it back`
+        : `${actuator.id} (${actuator.type}) is back ${wanted === 'active' ? 'on' : 'off'}`,
+    reason: Reason.DRIFT,
+    at: at(now),
+    details: { actuatorId: actuator.id, type: actuator.type, found, wanted },
+  };
+}
+
+/** The drift incident of one actuator toward one state within one paging episode. */
+export const driftDedupKey = (actuatorId: string, episodeNumber: number, wanted: ActuatorState): string =>
+  boundedDedupKey(`drift:${actuatorId}:${episodeNumber}:${wanted}`);
+
+/** An observation dated after the evaluating clock by more than the tolerance: rejected (one page per queue and date). */
+export function futureObservationPage(
+  queueId: string,
+  observedAt: string,
+  toleranceSeconds: number,
+  now: number,
+): Page {
+  return {
+    kind: 'future-observation',
+    dedupKey: boundedDedupKey(`future:${queueId}:${observedAt}`),
+    action: 'trigger',
+    severity: 'warning',
+    summary: `Rejected an observation of queue ${queueId} dated ${observedAt}, more than ${toleranceSeconds} s after the controller's clock (${at(now)}): check the source's clock`,
+    reason: Reason.FUTURE_DATED,
+    at: at(now),
+    details: { queueId, observedAt, toleranceSeconds },
   };
 }

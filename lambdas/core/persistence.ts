@@ -1,6 +1,7 @@
 // Persistence ports: what the application stores, in the domain's words. No AWS imports here; the
 // DynamoDB adapter (lambdas/adapters/dynamodb) implements them, tests run it against dynalite.
 import type { Override } from './override';
+import { boundedDedupKey } from './pages';
 import type { ActuatorState, Page } from './ports';
 
 // ── Queue state (optimistic) ────────────────────────────────────────────────────────────────
@@ -15,7 +16,7 @@ export interface StoredQueueState {
   readonly updatedAt: number;
 }
 
-/** Manual override of one tier (DESIGN.md §4): the core's `Override`. */
+/** Manual override of one tier (docs/semantics.md): the core's `Override`. */
 export type ManualOverride = Override;
 
 /** What one evaluation needs, read in a single call. */
@@ -91,6 +92,12 @@ export interface ActuatorRecord {
   readonly consecutiveFailures: number;
   /** Epoch ms of the last write. */
   readonly updatedAt: number;
+  /** Epoch ms of the last change to the demander set (setDemand). */
+  readonly demandChangedAt?: number;
+  /** Epoch ms the target was last verified by read-back (recordApplied). */
+  readonly verifiedAt?: number;
+  /** Epoch ms the target was last switched, or `applied` last changed. */
+  readonly appliedChangedAt?: number;
 }
 
 /** Proof of holding an actuator's lease. Writes that change `applied` must present it. */
@@ -109,6 +116,8 @@ export interface RecordAppliedOptions {
   readonly episode?: ActuatorEpisode;
   /** Release the lease in the same write (default true: one call instead of two). */
   readonly release?: boolean;
+  /** The target was switched, or `applied` changes: stamps `appliedChangedAt` (levers switched recently are read back). */
+  readonly changed?: boolean;
 }
 
 export interface ActuatorStore {
@@ -148,7 +157,8 @@ export interface ActuatorStore {
 }
 
 /** The dedup key of an actuator's paging episode number `n`. */
-export const actuatorEpisodeKey = (actuatorId: string, n: number): string => `actuator:${actuatorId}:${n}`;
+export const actuatorEpisodeKey = (actuatorId: string, n: number): string =>
+  boundedDedupKey(`actuator:${actuatorId}:${n}`);
 
 /** The episode to open when `record` is switched on: the current one if still open, else the next. */
 export function openEpisode(
@@ -174,7 +184,8 @@ export function closeEpisode(
 // ── Page outbox ─────────────────────────────────────────────────────────────────────────────
 
 /** Outbox entries are keyed by (dedupKey, action): one trigger and one resolve per dedup key. */
-export type OutboxStatus = 'pending' | 'sent';
+/** `dead`: delivery gave up (PagerDuty rejected the event, or retries ran out); alarmed, kept, re-driven. */
+export type OutboxStatus = 'pending' | 'sent' | 'dead';
 
 export interface OutboxEntry {
   readonly page: Page;
@@ -198,6 +209,11 @@ export interface PageOutbox {
   markSent(page: Page, now: number): Promise<void>;
   /** Counts the failed attempt and releases the claim so the next retry picks it up. */
   markFailed(page: Page, error: string, now: number): Promise<void>;
-  /** Claims up to `limit` pending pages whose claim has lapsed, oldest first. */
+  /**
+   * Claims up to `limit` pending pages whose claim has lapsed, most urgent first (`pagePriority`:
+   * triggers and critical pages before stale or recommendation pages), oldest first within a rank.
+   */
   claimPending(now: number, limit?: number): Promise<OutboxEntry[]>;
+  /** Deletes a pending entry never sent (a staged page whose decision lost). No-op if sent or gone. */
+  discard(page: Page): Promise<void>;
 }

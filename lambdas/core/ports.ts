@@ -18,6 +18,8 @@ export interface ObservationRead {
   readonly observations: QueueObservation[];
   /** True if the primary credentials failed and the break-glass client was used (page it). */
   readonly usedBreakGlass: boolean;
+  /** Chunks that could not be read (the observations of the other chunks are still returned). */
+  readonly failures?: readonly { readonly queueIds: readonly string[]; readonly error: string }[];
 }
 
 /** Reads current queue depth for many queues in as few API calls as the API allows. */
@@ -39,6 +41,11 @@ export interface SwitchOutcome {
  */
 export interface SurgeSwitch {
   apply(actuator: Actuator, state: ActuatorState, options?: { deadline?: number }): Promise<SwitchOutcome>;
+  /**
+   * Reads the target's current state without changing it (read-back of settled levers). Optional: a
+   * switch without it is read back through `apply`, under the actuator's lease.
+   */
+  read?(actuator: Actuator, options?: { deadline?: number }): Promise<ActuatorState | 'unknown'>;
 }
 
 export interface ClientCredentials {
@@ -65,6 +72,11 @@ export type PageKind =
   | 'circuit-open'
   | 'flapping'
   | 'edge-fallback' // tier 4: origin alarm in ALARM / OK
+  | 'operator-override' // an operator set (trigger) or cleared (resolve) a manual override
+  | 'crm-lookup-refused' // the CRM keeps refusing screen-pop lookups (other 4xx, docs/crm.md)
+  | 'drift' // a lever read back in another state than recorded (changed by hand, or a late write): put back
+  | 'future-observation' // an observation dated too far after the evaluating clock: rejected
+  | 'controller-alarm' // one of the controller's own CloudWatch alarms (ALARM / OK)
   | 'dr-switchover' // a DR run started / ended (docs/dr.md)
   | 'dr-readiness'; // the daily DR dry-run found a broken precondition
 

@@ -14,6 +14,11 @@ export const Reason = {
   GAP: 'gap',
   /** The first observation ever seen for this queue: streaks start here. */
   FIRST_OBSERVATION: 'first-observation',
+  /**
+   * `observedAt` is later than the evaluating clock by more than `futureToleranceSeconds` (default
+   * 2 × intervalSeconds): rejected and paged, state unchanged, so later real observations still count.
+   */
+  FUTURE_DATED: 'future-dated',
 
   // ── Tier transitions (decide) ────────────────────────────────────────────────────────────
   /** activate predicate held for `activate.forObservations` consecutive observations. */
@@ -48,6 +53,8 @@ export const Reason = {
   BREAK_GLASS_USED: 'break-glass-used',
   /** Calls to a target are short-circuited after repeated failures. */
   CIRCUIT_OPEN: 'circuit-open',
+  /** One of the controller's own CloudWatch alarms changed state (ALARM triggers, OK resolves). */
+  CONTROLLER_ALARM: 'controller-alarm',
 
   // ── Actuators (app layer) ────────────────────────────────────────────────────────────────
   /** An actuator's desired state became active: at least one covered queue's tier is effectively active. */
@@ -58,12 +65,20 @@ export const Reason = {
   ALREADY_APPLIED: 'already-applied',
   /** Another holder owns the actuator's lease: this evaluation leaves the switch to it. */
   LOCK_HELD: 'lock-held',
+  /** A lever read back in another state than recorded (changed by hand, or a superseded holder's late write): put back. */
+  DRIFT: 'drift',
+  /** An actuator's demander set disagreed with the queue states and overrides: rebuilt from them. */
+  DEMAND_REPAIRED: 'demand-repaired',
 
   // ── Tier 4 (edge) ────────────────────────────────────────────────────────────────────────
   /** The edge origin alarm went into ALARM: static fallback is serving. */
   EDGE_FALLBACK_ALARM: 'edge-fallback-alarm',
   /** The edge origin alarm returned to OK: the origin serves again. */
   EDGE_FALLBACK_OK: 'edge-fallback-ok',
+
+  // ── CRM screen-pop lookup (docs/crm.md) ──────────────────────────────────────────────────
+  /** The primary CRM refused lookups (other 4xx) repeatedly within the window: a config or permission problem. */
+  CRM_LOOKUP_REFUSED: 'crm-lookup-refused',
 } as const;
 
 export type Reason = (typeof Reason)[keyof typeof Reason];

@@ -35,6 +35,9 @@ export interface QueueState {
   readonly queueId: string;
   /** `observedAt` of the last accepted observation (ISO-8601 UTC). */
   readonly lastObservedAt: string;
+  /** Its `waiting` and `agentsAvailable`, for `cx-surge status` (absent in states written before they were kept). */
+  readonly lastWaiting?: number;
+  readonly lastAgentsAvailable?: number | null;
   readonly tiers: Readonly<Record<TierKey, TierState>>;
   /**
    * Whether each tier was effectively active (automatic state, mode and overrides combined) after the
@@ -107,6 +110,8 @@ const QueueStateSchema = z.object({
   }),
   queueId: z.string().min(1, 'must be a non-empty string'),
   lastObservedAt: isoUtc,
+  lastWaiting: streak.optional(),
+  lastAgentsAvailable: streak.nullable().optional(),
   tiers: z.object({ tier1: TierStateSchema, tier2: TierStateSchema, tier3: TierStateSchema }),
   effective: z.object({ tier1: z.boolean(), tier2: z.boolean(), tier3: z.boolean() }),
 });

@@ -4,14 +4,17 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoPersistence, OutboxPager } from '../adapters/dynamodb';
+import { awsClientConfig } from '../adapters/aws/client-config';
+import { createDynamoPersistence } from '../adapters/dynamodb';
 import { CONFIG_FILE_NAME, EnvVar } from '../adapters/telemetry-names';
+import { SharedBreakers } from '../app/breaker';
 import type { PollerDeps } from '../app/deps';
+import { guardObservations, guardSwitch, StagingPager } from '../app/resilience';
 import { notifyOnlySwitch, SwitchRouter } from '../app/switch-router';
 import type { Telemetry } from '../app/telemetry';
 import { parseConfigText } from '../core/config';
 import { ConfigError } from '../core/errors';
-import type { Clock, ObservationPublisher, ObservationSource, Pager, SurgeSwitch } from '../core/ports';
+import type { Clock, ObservationPublisher, ObservationSource, SurgeSwitch } from '../core/ports';
 
 const systemClock: Clock = { now: () => Date.now() };
 
@@ -46,26 +49,22 @@ function configFromFile() {
   return parseConfigText(text, name);
 }
 
-/**
- * Every AWS SDK client the handlers use, each created on first use, all with the same settings from
- * `clientSettings` (the one place for timeouts and retries). Clients other than DynamoDB are imported
- * only when first needed, so a handler loads only what it calls: evaluate never loads EventBridge,
- * and a no-transition evaluation loads neither SNS nor Secrets Manager.
- */
-export function clientSettings(): Record<string, unknown> {
-  return {};
-}
 let dynamo: DynamoDBClient | undefined;
-/** The DynamoDB client, created at its first call (every invocation needs it, so it is imported eagerly). */
-function lazyDynamo(): DynamoDBClient {
-  dynamo ??= new DynamoDBClient(clientSettings());
+/**
+ * The DynamoDB client, shared by every invocation of the container. Every other AWS client is imported
+ * only when first needed, so a handler loads only what it calls: evaluate never loads EventBridge, and a
+ * no-transition evaluation loads neither Secrets Manager nor the Genesys SDK. All of them take their call
+ * budget from awsClientConfig (docs/resilience.md#call-budgets).
+ */
+function sharedDynamo(): DynamoDBClient {
+  dynamo ??= new DynamoDBClient(awsClientConfig());
   return dynamo;
 }
 
 export function awsControllerDeps(telemetry: Telemetry, requestId: () => string): PollerDeps {
   const config = configFromFile();
   const persistence = createDynamoPersistence({
-    client: lazyDynamo(),
+    client: sharedDynamo(),
     tableName: requiredEnv(EnvVar.StateTableName),
     clock: systemClock,
   });
@@ -85,38 +84,47 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
       region: config.genesys.region,
     });
   });
-  const genesysSwitch: SurgeSwitch = { apply: async (...args) => (await genesys()).switch.apply(...args) };
-  const observations: ObservationSource = {
+  // Pages are only staged here; the page sender Lambda delivers them (docs/resilience.md).
+  const pager = new StagingPager(persistence.outbox, systemClock);
+  // Every Genesys call (observations and every lever) goes through the shared `genesys` breaker, the
+  // KeyValueStore through `kvs`; the poller probes both when they are due.
+  const breakers = new SharedBreakers({
+    store: persistence.breakers,
+    clock: systemClock,
+    pages: pager,
+    log: telemetry,
+    owner: requestId,
+  });
+  const genesysSwitch = guardSwitch(breakers, 'genesys', {
+    apply: async (...args) => (await genesys()).switch.apply(...args),
+  });
+  const observations: ObservationSource = guardObservations(breakers, 'genesys', {
     read: async (...args) => (await genesys()).observations.read(...args),
-  };
+  });
   const kvsArn = process.env[EnvVar.EdgeKvsArn];
-  const kvs = once(async () =>
-    (await import('../adapters/cloudfront-kvs')).createKvsSwitch({ kvsArn: kvsArn ?? '' }),
-  );
+  const kvsModule = once(() => import('../adapters/cloudfront-kvs'));
+  const kvs = once(async () => (await kvsModule()).createKvsSwitch({ kvsArn: kvsArn ?? '' }));
+  const kvsProbe = once(async () => (await kvsModule()).createKvsProbe({ kvsArn: kvsArn ?? '' }));
   const byType: Record<string, SurgeSwitch> = {
     'datatable-row': genesysSwitch,
     'emergency-group': genesysSwitch,
     'flow-publish': genesysSwitch,
     'notify-only': notifyOnlySwitch,
-    ...(kvsArn ? { 'cloudfront-kvs': { apply: async (...args) => (await kvs()).apply(...args) } } : {}),
+    ...(kvsArn
+      ? {
+          'cloudfront-kvs': guardSwitch(breakers, 'kvs', {
+            apply: async (...args) => (await kvs()).apply(...args),
+          }),
+        }
+      : {}),
   };
-  const topicArn = requiredEnv(EnvVar.PagerTopicArn);
-  const sns = once(async () => {
-    const [{ SNSClient }, { SnsPager }] = await Promise.all([
-      import('@aws-sdk/client-sns'),
-      import('../adapters/sns'),
-    ]);
-    return new SnsPager({ client: new SNSClient(clientSettings()), topicArn });
-  });
-  const snsPager: Pager = { send: async (page) => (await sns()).send(page) };
-  const pager = new OutboxPager(persistence.outbox, snsPager, systemClock);
   const busName = process.env[EnvVar.EventBusName];
   const eventBridge = once(async () => {
     const [{ EventBridgeClient }, { EventBridgeObservationPublisher }] = await Promise.all([
       import('@aws-sdk/client-eventbridge'),
       import('../adapters/eventbridge/observation-publisher'),
     ]);
-    return new EventBridgeObservationPublisher(busName ?? '', new EventBridgeClient(clientSettings()));
+    return new EventBridgeObservationPublisher(busName ?? '', new EventBridgeClient(awsClientConfig()));
   });
   return {
     config,
@@ -129,6 +137,14 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
     clock: systemClock,
     owner: requestId,
     log: telemetry,
+    resilience: {
+      breakers,
+      probes: {
+        genesys: async () => (await genesys()).healthProbe(),
+        ...(kvsArn ? { kvs: async () => (await kvsProbe())() } : {}),
+      },
+      watched: ['genesys', ...(kvsArn ? ['kvs'] : [])],
+    },
     observations,
     publisher: busName
       ? ({

@@ -1,5 +1,5 @@
 import { MetricDimension, MetricName, TIER_ACTIVE_METRIC } from '../adapters/telemetry-names';
-import type { ControllerDeps } from '../app/deps';
+import { type ControllerDeps, invocationDeadline } from '../app/deps';
 import { handleEdgeAlarm } from '../app/edge-alarm';
 import { type EvaluationResult, evaluateObservation } from '../app/evaluate-observation';
 import type { ReconcileResult } from '../app/reconcile';
@@ -16,17 +16,18 @@ export type EvaluateResponse =
 
 /** evaluate: EventBridge event → zod → core → actuators → pages. Deps come from AWS or the drill. */
 export function createEvaluateHandler(getDeps: () => ControllerDeps, telemetry: Telemetry) {
-  return async (event: unknown): Promise<EvaluateResponse> => {
+  return async (event: unknown, options: { remainingMs?: number } = {}): Promise<EvaluateResponse> => {
     try {
       const input = parseEvaluateEvent(event);
       const deps = getDeps();
+      const deadline = invocationDeadline(deps.clock, options.remainingMs);
       if (input.kind === 'edge-alarm') {
         const r = await handleEdgeAlarm(deps, input.alarm);
         recordActuations(telemetry, deps, r.actuations);
         telemetry.info('edge alarm handled', { alarm: input.alarm, tier4: r.tier4 });
         return { kind: 'edge-alarm', tier4: r.tier4, actuations: r.actuations };
       }
-      const result = await evaluateObservation(deps, input.observation);
+      const result = await evaluateObservation(deps, input.observation, { deadline });
       recordEvaluation(telemetry, deps, result);
       return { kind: 'observation', outcome: result.decision.outcome, result };
     } catch (error) {

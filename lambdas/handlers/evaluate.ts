@@ -14,8 +14,12 @@ const evaluate = createEvaluateHandler(
   telemetry,
 );
 
+/** The runtime's remaining time, when the context carries it (tests pass partial contexts). */
+const remainingMs = (context?: Context): number | undefined =>
+  typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+
 export const handler = async (event: unknown, context?: Context) => {
   requestId = context?.awsRequestId ?? requestId;
   if (context) telemetry.logger.addContext(context);
-  return evaluate(event);
+  return evaluate(event, { remainingMs: remainingMs(context) });
 };

@@ -1,5 +1,5 @@
-import { MetricName } from '../adapters/telemetry-names';
-import type { PollerDeps } from '../app/deps';
+import { MetricDimension, MetricName } from '../adapters/telemetry-names';
+import { invocationDeadline, type PollerDeps } from '../app/deps';
 import { type PollResult, pollTick } from '../app/poll-tick';
 import type { Telemetry } from '../app/telemetry';
 import { recordActuations } from './evaluate-handler';
@@ -9,18 +9,31 @@ import { recordActuations } from './evaluate-handler';
  * need, so it is not parsed; the tick always polls every configured queue.
  */
 export function createPollHandler(getDeps: () => PollerDeps, telemetry: Telemetry) {
-  return async (_event?: unknown, options: { queueIds?: readonly string[] } = {}): Promise<PollResult> => {
+  return async (
+    _event?: unknown,
+    options: { queueIds?: readonly string[]; remainingMs?: number } = {},
+  ): Promise<PollResult> => {
     try {
       const deps = getDeps();
-      const result = await pollTick(deps, options);
+      const result = await pollTick(deps, {
+        ...(options.queueIds ? { queueIds: options.queueIds } : {}),
+        deadline: invocationDeadline(deps.clock, options.remainingMs),
+      });
       // Emitted every tick, 0 when healthy, so the stale alarm has data to evaluate.
       telemetry.metric(MetricName.StaleQueues, 'Count', result.staleQueues.length);
       telemetry.metric(MetricName.PageFailures, 'Count', result.pagesRetried.deferred);
+      for (const b of result.breakers) {
+        telemetry.metric(MetricName.CircuitState, 'Count', b.circuitState, {
+          [MetricDimension.Breaker]: b.breaker,
+        });
+      }
       recordActuations(telemetry, deps, result.reconciled);
       telemetry.info('poll tick', {
         observations: result.observations.length,
         staleQueues: result.staleQueues,
         reconciled: result.reconciled.length,
+        demandRepaired: result.converged.repaired.length,
+        unreadQueues: result.unreadQueues.length,
         pagesRetried: result.pagesRetried,
         ...(result.readError ? { readError: result.readError } : {}),
       });

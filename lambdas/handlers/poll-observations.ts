@@ -11,10 +11,14 @@ let requestId = 'poll-observations';
 let deps: PollerDeps | undefined;
 const poll = createPollHandler(() => (deps ??= awsControllerDeps(telemetry, () => requestId)), telemetry);
 
+/** The runtime's remaining time, when the context carries it (tests pass partial contexts). */
+const remainingMs = (context?: Context): number | undefined =>
+  typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+
 export const handler = async (event: unknown, context?: Context) => {
   requestId = context?.awsRequestId ?? requestId;
   if (context) telemetry.logger.addContext(context);
-  const result = await poll(event);
+  const result = await poll(event, { remainingMs: remainingMs(context) });
   return {
     observations: result.observations.length,
     staleQueues: result.staleQueues,

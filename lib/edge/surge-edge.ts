@@ -78,7 +78,7 @@ export interface SurgeEdgeProps {
 }
 
 /**
- * The edge tiers on CloudFront (DESIGN.md §8).
+ * The edge tiers on CloudFront (docs/edge.md).
  *
  * Tier 3: a CloudFront Function on the Messenger bootstrap path reads a flag from a KeyValueStore on every
  * request and, when on, answers with a stub that shows "chat is at capacity" with e-mail and FAQ links.

@@ -2,11 +2,12 @@
 // the CLI passes it), with bundling skipped: config file → stack → cdk-nag report, and a bad config
 // ending in one clear line instead of a stack trace.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_FILE_NAME, EnvVar } from '../../lambdas/adapters/telemetry-names';
 import { parseConfig } from '../../lambdas/core/config';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -28,7 +29,7 @@ function runApp(context: Record<string, unknown>, outdir: string): Promise<Run> 
           CDK_OUTDIR: outdir,
           CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }),
         },
-        timeout: 60_000,
+        timeout: 110_000, // synth with cdk-nag takes 60 s+ on 2 shared cores; the vitest timeout is 120 s
       },
       (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
     );
@@ -62,12 +63,20 @@ describe('bin/app.ts', () => {
         { Type: string; Properties: { Environment: { Variables: Record<string, string> } } }
       >,
     ).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(2);
-    for (const fn of functions) {
-      expect(JSON.parse(fn.Properties.Environment.Variables.SURGE_CONFIG ?? 'null')).toEqual({
-        queues: [{ id: 'q-sales', name: 'Sales' }],
-      });
-    }
+    // poll-observations and evaluate read the config from a file bundled with them; the page sender
+    // (docs/resilience.md) never reads it. No function carries the config in its environment.
+    expect(functions).toHaveLength(3);
+    const withConfig = functions.filter((fn) => fn.Properties.Environment.Variables[EnvVar.SurgeConfigFile]);
+    expect(withConfig.map((fn) => fn.Properties.Environment.Variables[EnvVar.SurgeConfigFile])).toEqual([
+      CONFIG_FILE_NAME,
+      CONFIG_FILE_NAME,
+    ]);
+    expect(JSON.stringify(functions)).not.toContain('q-sales');
+    // The staged file (bundling copies it into each asset) is the validated config as compact JSON.
+    const staged = readdirSync(join(outdir, 'surge-config')).map((f) =>
+      JSON.parse(readFileSync(join(outdir, 'surge-config', f), 'utf8')),
+    );
+    expect(staged).toEqual([{ queues: [{ id: 'q-sales', name: 'Sales' }] }]);
   });
 
   it('stops on a bad config with the CLI’s message and writes no template', async () => {

@@ -22,6 +22,8 @@ describe('deployOptionsFromContext', () => {
       controller: {
         alertEmail: undefined,
         pagerDutyEndpoint: undefined,
+        pagerDutyRoutingKeySecret: undefined,
+        pagerDutyEventsUrl: undefined,
         partnerEventBusName: undefined,
         createSecrets: false,
         deletionProtection: true,
@@ -68,7 +70,7 @@ describe('deployOptionsFromContext', () => {
         stackName: 'SurgeProd',
         config: 'surge.config.json',
         alertEmail: 'ops@example.com',
-        pagerDutyEndpoint: 'https://events.pagerduty.com/integration/k/enqueue',
+        pagerDutyRoutingKeySecret: 'cx-surge/pagerduty',
         partnerEventBusName: 'aws.partner/genesys.com/cloud/org/x',
         edge: 'true',
         edgeOriginDomain: 'origin.shop.example',
@@ -86,7 +88,7 @@ describe('deployOptionsFromContext', () => {
       },
       controller: {
         alertEmail: 'ops@example.com',
-        pagerDutyEndpoint: 'https://events.pagerduty.com/integration/k/enqueue',
+        pagerDutyRoutingKeySecret: 'cx-surge/pagerduty',
         partnerEventBusName: 'aws.partner/genesys.com/cloud/org/x',
       },
     });

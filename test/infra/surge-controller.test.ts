@@ -154,12 +154,13 @@ describe('SurgeController with a config naming queues and a break-glass secret',
     });
 
     it('has no partner-bus or edge rule unless asked', () => {
-      s.template.resourceCountIs('AWS::Events::Rule', 2);
+      // poll schedule, evaluate rule, the page sender's sweep and its alarm forwarding
+      s.template.resourceCountIs('AWS::Events::Rule', 4);
     });
 
     it('lets only its own rules invoke each function', () => {
       const permissions = Object.values(s.template.findResources('AWS::Lambda::Permission'));
-      expect(permissions).toHaveLength(2);
+      expect(permissions).toHaveLength(4);
       for (const p of permissions) {
         expect(p.Properties).toMatchObject({
           Action: 'lambda:InvokeFunction',
@@ -171,7 +172,7 @@ describe('SurgeController with a config naming queues and a break-glass secret',
   });
 
   describe('IAM (least privilege)', () => {
-    it('poll-observations may do exactly: its logs, the table, PutEvents on its bus, publish pages, read both secrets', () => {
+    it('poll-observations may do exactly: its logs, the table, PutEvents on its bus, read both secrets (no SNS: pages are only staged)', () => {
       const table = [arnOf(ids.table)];
       const secrets = [secretPattern('cx-surge/break-glass'), secretPattern('cx-surge/genesys-client')];
       expect(permissionsOf(s.template, poller.role)).toEqual({
@@ -179,23 +180,17 @@ describe('SurgeController with a config naming queues and a break-glass secret',
         'logs:PutLogEvents': [arnOf(poller.logs)],
         ...Object.fromEntries(STATE_TABLE_ACTIONS.map((a) => [a, table])),
         'events:PutEvents': [arnOf(ids.bus)],
-        'sns:Publish': [refOf(ids.topic)],
-        'kms:GenerateDataKey': [arnOf(ids.key)],
-        'kms:Decrypt': [arnOf(ids.key)],
         'secretsmanager:GetSecretValue': secrets,
       });
     });
 
-    it('evaluate may do exactly: its logs, the table, publish pages, read both secrets, send to its DLQ (no PutEvents)', () => {
+    it('evaluate may do exactly: its logs, the table, read both secrets, send to its DLQ (no PutEvents, no SNS)', () => {
       const table = [arnOf(ids.table)];
       const secrets = [secretPattern('cx-surge/break-glass'), secretPattern('cx-surge/genesys-client')];
       expect(permissionsOf(s.template, evaluate.role)).toEqual({
         'logs:CreateLogStream': [arnOf(evaluate.logs)],
         'logs:PutLogEvents': [arnOf(evaluate.logs)],
         ...Object.fromEntries(STATE_TABLE_ACTIONS.map((a) => [a, table])),
-        'sns:Publish': [refOf(ids.topic)],
-        'kms:GenerateDataKey': [arnOf(ids.key)],
-        'kms:Decrypt': [arnOf(ids.key)],
         'secretsmanager:GetSecretValue': secrets,
         'sqs:SendMessage': [arnOf(ids.evaluateDlq)],
       });
@@ -231,14 +226,13 @@ describe('SurgeController with a config naming queues and a break-glass secret',
       },
     );
 
-    it('gives poll-observations the config, table, bus and topic in its environment', () => {
+    it('gives poll-observations the config, table and bus in its environment (no topic: it only stages pages)', () => {
       const env =
         s.template.findResources('AWS::Lambda::Function')[poller.fn]?.Properties.Environment.Variables;
       expect(env).toEqual({
         [EnvVar.SurgeConfigFile]: CONFIG_FILE_NAME,
         [EnvVar.StateTableName]: { Ref: ids.table },
         [EnvVar.EventBusName]: { Ref: ids.bus },
-        [EnvVar.PagerTopicArn]: { Ref: ids.topic },
         POWERTOOLS_SERVICE_NAME: 'cx-surge-controller',
         POWERTOOLS_METRICS_NAMESPACE: 'CxSurge',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -272,7 +266,7 @@ describe('SurgeController with a config naming queues and a break-glass secret',
     });
 
     it('keeps logs for 30 days by default', () => {
-      s.template.resourceCountIs('AWS::Logs::LogGroup', 2);
+      s.template.resourceCountIs('AWS::Logs::LogGroup', 3);
       s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     });
   });
@@ -311,7 +305,7 @@ describe('SurgeController with a config naming queues and a break-glass secret',
             ]),
           },
         },
-        2,
+        3,
       );
     });
 
@@ -324,8 +318,8 @@ describe('SurgeController with a config naming queues and a break-glass secret',
       });
     });
 
-    it('encrypts both DLQs and keeps their messages 14 days', () => {
-      s.template.resourceCountIs('AWS::SQS::Queue', 2);
+    it('encrypts the DLQs and keeps their messages 14 days', () => {
+      s.template.resourceCountIs('AWS::SQS::Queue', 3);
       s.template.allResourcesProperties('AWS::SQS::Queue', {
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
@@ -336,7 +330,7 @@ describe('SurgeController with a config naming queues and a break-glass secret',
   describe('alarms', () => {
     it('sends every alarm and its recovery to the pager topic', () => {
       const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms).toHaveLength(5);
+      expect(alarms).toHaveLength(8); // + DeadPages, PageBacklogAge, CircuitState of genesys
       for (const alarm of alarms) {
         expect(alarm.Properties.AlarmActions).toEqual([{ Ref: ids.topic }]);
         expect(alarm.Properties.OKActions).toEqual([{ Ref: ids.topic }]);
@@ -505,13 +499,44 @@ describe('SurgeController options', () => {
     ).toEqual(secretIds.map(refOf).sort());
   });
 
-  it('subscribes PagerDuty over HTTPS with the delivery DLQ', () => {
-    const endpoint = 'https://events.pagerduty.com/integration/abc123/enqueue';
-    const { template } = synth({ pagerDutyEndpoint: endpoint });
-    template.hasResourceProperties('AWS::SNS::Subscription', {
-      Protocol: 'https',
-      Endpoint: endpoint,
-      RedrivePolicy: Match.objectLike({ deadLetterTargetArn: Match.anyValue() }),
+  it('delivers pages to PagerDuty Events v2 from a sender on the table stream, the routing key only by secret name', () => {
+    const { template } = synth({ pagerDutyRoutingKeySecret: 'cx-surge/pagerduty-routing-key' });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FilterCriteria: {
+        Filters: [
+          { Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: ['PAGE'] } } } }) },
+        ],
+      },
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 2,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ PAGERDUTY_ROUTING_KEY_SECRET: 'cx-surge/pagerduty-routing-key' }),
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: Match.objectLike({
+              'Fn::Join': Match.arrayWith([
+                Match.arrayWith([Match.stringLikeRegexp('pagerduty-routing-key-\\?\\?\\?\\?\\?\\?')]),
+              ]),
+            }),
+          }),
+        ]),
+      },
+    });
+    // No HTTPS subscription to PagerDuty's CloudWatch-style URL any more.
+    expect(
+      Object.values(template.findResources('AWS::SNS::Subscription')).map((r) => r.Properties.Protocol),
+    ).not.toContain('https');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DeadPages', Threshold: 1 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'CircuitState',
+      Dimensions: Match.arrayWith([{ Name: 'Breaker', Value: 'genesys' }]),
     });
   });
 
@@ -682,9 +707,9 @@ describe('SurgeController refuses what cannot deploy', () => {
       /partnerEventBusName: must be a Genesys Cloud partner bus/,
     ],
     [
-      'a PagerDuty endpoint without TLS',
-      { pagerDutyEndpoint: 'http://events.pagerduty.com/x' },
-      /pagerDutyEndpoint: must be an https/,
+      "PagerDuty's CloudWatch-style SNS URL (it dropped the controller's pages)",
+      { pagerDutyEndpoint: 'https://events.pagerduty.com/integration/x/enqueue' },
+      /pagerDutyEndpoint: is no longer supported.*pagerDutyRoutingKeySecret/,
     ],
   ])('fails on %s', (_case, props, message) => {
     expect(() => buildStack(props)).toThrow(message);
@@ -698,7 +723,7 @@ describe('cdk-nag AwsSolutions', () => {
       config: { ...CONFIG, actuators: [kvsActuator()] },
       createSecrets: true,
       alertEmail: 'cx-ops@example.com',
-      pagerDutyEndpoint: 'https://events.pagerduty.com/integration/abc123/enqueue',
+      pagerDutyRoutingKeySecret: 'cx-surge/pagerduty-routing-key',
       partnerEventBusName: PARTNER_BUS,
     });
     const alarm = cloudwatch.Alarm.fromAlarmArn(
@@ -720,6 +745,8 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acks.map((a) => `${a.path.replace(/^Surge\/Controller\//, '')} ${a.id}`).sort()).toEqual([
       'GenesysBreakGlassSecret AwsSolutions-SMG4',
       'GenesysClientSecret AwsSolutions-SMG4',
+      'PageDelivery/SendPages/Role AwsSolutions-IAM5[Resource::*]',
+      'PageDelivery/StreamDlq AwsSolutions-SQS3',
       'PageDeliveryDlq AwsSolutions-SQS3',
     ]);
     for (const ack of acks) expect(ack.reason.length).toBeGreaterThan(60);

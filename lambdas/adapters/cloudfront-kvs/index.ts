@@ -3,6 +3,7 @@
 import { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { ConfigError } from '../../core/errors';
 import type { SurgeSwitch } from '../../core/ports';
+import { awsClientConfig } from '../aws/client-config';
 import { InMemoryKeyValueStore } from './in-memory-key-value-store';
 import { KvsFlagSwitch, type KvsFlagSwitchOptions } from './kvs-flag-switch';
 import { SdkKeyValueStore } from './sdk-key-value-store';
@@ -17,7 +18,7 @@ const KVS_ARN = /^arn:aws[a-z-]*:cloudfront::\d{12}:key-value-store\/[A-Za-z0-9-
 export interface CreateKvsSwitchOptions extends KvsFlagSwitchOptions {
   /** ARN of the KeyValueStore (env EDGE_KVS_ARN in the Lambda). */
   readonly kvsArn: string;
-  /** Injected client (tests, custom retry/credentials). @default a new client with the SDK's defaults */
+  /** Injected client (tests, custom retry/credentials). @default a new client with the call budget of awsClientConfig */
   readonly client?: CloudFrontKeyValueStoreClient;
 }
 
@@ -35,8 +36,21 @@ export function checkKvsArn(arn: string | undefined, field: string): string {
 /** The `cloudfront-kvs` switch against AWS. Build once per warm Lambda. */
 export function createKvsSwitch(options: CreateKvsSwitchOptions): SurgeSwitch {
   const kvsArn = checkKvsArn(options.kvsArn, 'kvsArn');
-  const client = options.client ?? new CloudFrontKeyValueStoreClient({});
+  const client = options.client ?? new CloudFrontKeyValueStoreClient(awsClientConfig());
   return new KvsFlagSwitch(new SdkKeyValueStore(client, kvsArn), options);
+}
+
+/** The `kvs` breaker's health probe: DescribeKeyValueStore (read-only, one call). */
+export function createKvsProbe(options: {
+  kvsArn: string;
+  client?: CloudFrontKeyValueStoreClient;
+}): () => Promise<unknown> {
+  const kvsArn = checkKvsArn(options.kvsArn, 'kvsArn');
+  const store = new SdkKeyValueStore(
+    options.client ?? new CloudFrontKeyValueStoreClient(awsClientConfig()),
+    kvsArn,
+  );
+  return () => store.etag();
 }
 
 /** The same switch over an in-memory store: lets a drill whose config has a cloudfront-kvs actuator run locally. */

@@ -42,6 +42,9 @@ const NAMES = {
   '#lastError': 'lastError',
   '#consecutiveFailures': 'consecutiveFailures',
   '#updatedAt': 'updatedAt',
+  '#demandChangedAt': 'demandChangedAt',
+  '#verifiedAt': 'verifiedAt',
+  '#appliedChangedAt': 'appliedChangedAt',
 } as const;
 type Name = keyof typeof NAMES;
 const names = (...used: Name[]): Record<string, string> => Object.fromEntries(used.map((n) => [n, NAMES[n]]));
@@ -68,8 +71,8 @@ export class DynamoActuatorStore implements ActuatorStore {
       new UpdateCommand({
         TableName: this.table.tableName,
         Key: actuatorKey(actuatorId),
-        UpdateExpression: `${demanding ? 'ADD' : 'DELETE'} #demandedBy :demander SET #updatedAt = :now`,
-        ExpressionAttributeNames: names('#demandedBy', '#updatedAt'),
+        UpdateExpression: `${demanding ? 'ADD' : 'DELETE'} #demandedBy :demander SET #updatedAt = :now, #demandChangedAt = :now`,
+        ExpressionAttributeNames: names('#demandedBy', '#updatedAt', '#demandChangedAt'),
         ExpressionAttributeValues: { ':demander': new Set([demander]), ':now': now },
         ReturnValues: 'ALL_NEW',
       }),
@@ -141,8 +144,10 @@ export class DynamoActuatorStore implements ActuatorStore {
     const set = [
       '#applied = :applied',
       '#updatedAt = :now',
+      '#verifiedAt = :now',
       '#consecutiveFailures = :zero',
       ...(options.episode ? ['#episode = :episode'] : []),
+      ...(options.changed ? ['#appliedChangedAt = :now'] : []),
     ];
     const remove = ['#lastError', ...(release ? ['#leaseOwner', '#leaseExpiresAt'] : [])];
 
@@ -155,11 +160,13 @@ export class DynamoActuatorStore implements ActuatorStore {
       ExpressionAttributeNames: names(
         '#applied',
         '#updatedAt',
+        '#verifiedAt',
         '#consecutiveFailures',
         '#lastError',
         '#fencingToken',
         '#leaseExpiresAt',
         ...(options.episode ? (['#episode'] as const) : []),
+        ...(options.changed ? (['#appliedChangedAt'] as const) : []),
         ...(release ? (['#leaseOwner'] as const) : []),
       ),
       ExpressionAttributeValues: {

@@ -126,6 +126,9 @@ const ActuatorItemSchema = z.object({
   lastError: z.object({ message: z.string(), at: epochMs }).optional(),
   consecutiveFailures: z.number().int().nonnegative().optional(),
   updatedAt: epochMs,
+  demandChangedAt: epochMs.optional(),
+  verifiedAt: epochMs.optional(),
+  appliedChangedAt: epochMs.optional(),
 });
 
 export function parseActuatorItem(item: Record<string, unknown>) {
@@ -144,6 +147,9 @@ export function parseActuatorItem(item: Record<string, unknown>) {
     ...(a.lastError ? { lastError: a.lastError } : {}),
     consecutiveFailures: a.consecutiveFailures ?? 0,
     updatedAt: a.updatedAt,
+    ...(a.demandChangedAt !== undefined ? { demandChangedAt: a.demandChangedAt } : {}),
+    ...(a.verifiedAt !== undefined ? { verifiedAt: a.verifiedAt } : {}),
+    ...(a.appliedChangedAt !== undefined ? { appliedChangedAt: a.appliedChangedAt } : {}),
   };
 }
 
@@ -159,6 +165,11 @@ export const PageSchema = z.strictObject({
     'circuit-open',
     'flapping',
     'edge-fallback',
+    'operator-override',
+    'crm-lookup-refused',
+    'drift',
+    'future-observation',
+    'controller-alarm',
     'dr-switchover',
     'dr-readiness',
   ]),
@@ -174,7 +185,7 @@ export const PageSchema = z.strictObject({
 
 const OutboxItemSchema = z.object({
   page: z.string(),
-  status: z.enum(['pending', 'sent']),
+  status: z.enum(['pending', 'sent', 'dead']),
   attempts: z.number().int().nonnegative(),
   createdAt: epochMs,
   lastError: z.string().optional(),

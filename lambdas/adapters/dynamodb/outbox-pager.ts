@@ -58,14 +58,30 @@ export class OutboxPager implements Pager {
     return this.transmit(page);
   }
 
-  /** Delivers pending pages whose claim lapsed, oldest first. */
-  async retryPending(limit?: number): Promise<{ sent: number; deferred: number }> {
+  /** Withdraws a staged page never delivered (its decision lost a race). */
+  async discard(page: Page): Promise<void> {
+    await this.outbox.discard(page);
+  }
+
+  /**
+   * Delivers pending pages whose claim lapsed, most urgent first (the outbox's order), until
+   * `deadline`; the claims of pages not reached lapse and the next retry takes them.
+   */
+  async retryPending(
+    limit?: number,
+    deadline = Number.POSITIVE_INFINITY,
+  ): Promise<{ sent: number; deferred: number }> {
     const now = this.clock.now();
     const entries = await this.outbox.claimPending(now, limit);
     const undeliveredTriggers = new Set<string>();
     let sent = 0;
     let deferred = 0;
     for (const { page } of entries) {
+      if (this.clock.now() >= deadline) {
+        // Out of time: this claim lapses (claimMs) and a later retry delivers it.
+        deferred++;
+        continue;
+      }
       const blocked =
         page.action === 'resolve' &&
         (undeliveredTriggers.has(page.dedupKey) || (await this.triggerStillPending(page)));

@@ -1,5 +1,6 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConfigError, StoredItemError } from '../../core/errors';
+import { pagePriority } from '../../core/pages';
 import type { OutboxEntry, PageOutbox } from '../../core/persistence';
 import type { Page } from '../../core/ports';
 import {
@@ -142,7 +143,8 @@ export class DynamoPageOutbox implements PageOutbox {
 
   async claimPending(now: number, limit = 25): Promise<OutboxEntry[]> {
     const lapsed = await this.queryLapsedPending(now);
-    lapsed.sort((a, b) => a.createdAt - b.createdAt);
+    // Most urgent first: a new trigger never waits behind a backlog of stale or recommendation pages.
+    lapsed.sort((a, b) => pagePriority(a.page) - pagePriority(b.page) || a.createdAt - b.createdAt);
     const claimed: OutboxEntry[] = [];
     for (const entry of lapsed) {
       if (claimed.length >= limit) break;
@@ -168,6 +170,173 @@ export class DynamoPageOutbox implements PageOutbox {
       }
     }
     return claimed;
+  }
+
+  async discard(page: Page): Promise<void> {
+    try {
+      await this.table.doc.send(
+        new DeleteCommand({
+          TableName: this.table.tableName,
+          Key: pageKey(page.dedupKey, page.action),
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  // ── The asynchronous sender's operations (lambdas/app/send-pages.ts) ──
+
+  /**
+   * Claims a page the table's stream just announced: only if it is still pending with the claim it was
+   * staged with (nobody took it since). False: another sender has it, or it was sent.
+   */
+  async claimStaged(page: Page, stagedClaimUntil: number, now: number): Promise<boolean> {
+    return this.conditionalClaim(page, now, '#status = :pending AND claimUntil = :seen', {
+      ':seen': stagedClaimUntil,
+    });
+  }
+
+  /** Gives a claimed page back without counting an attempt (breaker open, or waiting for its trigger). */
+  async release(page: Page): Promise<void> {
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: pageKey(page.dedupKey, page.action),
+          UpdateExpression: 'SET claimUntil = :released',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':released': 0, ':pending': 'pending' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  /**
+   * Dead-letters a page: `rejected` (PagerDuty refused the event: it will never succeed) or
+   * `retries-exhausted` (re-driven later by `claimDead`). Kept, counted by the DeadPages alarm.
+   */
+  async markDead(
+    page: Page,
+    reason: 'rejected' | 'retries-exhausted',
+    error: string,
+    now: number,
+  ): Promise<void> {
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: pageKey(page.dedupKey, page.action),
+          UpdateExpression:
+            'SET #status = :dead, deadReason = :reason, deadAt = :now, lastError = :error, claimUntil = :released ADD attempts :one',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':dead': 'dead',
+            ':reason': reason,
+            ':now': now,
+            ':error': error.slice(0, 1000),
+            ':released': 0,
+            ':one': 1,
+            ':pending': 'pending',
+          },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailed(e)) throw e;
+    }
+  }
+
+  /** Re-drives pages dead for `retries-exhausted` at least `afterMs` ago: back to pending, claimed by us. */
+  async claimDead(now: number, afterMs: number, limit = 25): Promise<OutboxEntry[]> {
+    const dead = await queryPartition(this.table, Partition.Page, (item) => item, {
+      expression: '#status = :dead AND deadReason = :retries AND deadAt < :before',
+      names: { '#status': 'status' },
+      values: { ':dead': 'dead', ':retries': 'retries-exhausted', ':before': now - afterMs },
+    });
+    const claimed: OutboxEntry[] = [];
+    for (const item of dead.slice(0, limit)) {
+      try {
+        const { Attributes } = await this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: 'SET #status = :pending, claimUntil = :claimUntil REMOVE deadReason, deadAt',
+            ConditionExpression: '#status = :dead AND deadAt < :before',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':pending': 'pending',
+              ':dead': 'dead',
+              ':claimUntil': now + this.claimMs,
+              ':before': now - afterMs,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        if (Attributes) claimed.push(parseOutboxItem(Attributes));
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+      }
+    }
+    return claimed;
+  }
+
+  /** Pending entries with their claim (what the table's stream would announce), and the dead ones' count. */
+  async backlog(): Promise<{
+    pending: (OutboxEntry & { claimUntil: number })[];
+    dead: number;
+    oldestPendingAt?: number;
+  }> {
+    const items = await queryPartition(this.table, Partition.Page, (item) =>
+      item.status === 'sent' ? undefined : item,
+    );
+    const pending: (OutboxEntry & { claimUntil: number })[] = [];
+    let dead = 0;
+    for (const item of items) {
+      if (item.status === 'dead') {
+        dead++;
+        continue;
+      }
+      try {
+        pending.push({ ...parseOutboxItem(item), claimUntil: Number(item.claimUntil ?? 0) });
+      } catch (error) {
+        if (!(error instanceof StoredItemError)) throw error;
+        this.onMalformed(error);
+      }
+    }
+    pending.sort((a, b) => a.createdAt - b.createdAt);
+    const oldest = pending[0]?.createdAt;
+    return { pending, dead, ...(oldest !== undefined ? { oldestPendingAt: oldest } : {}) };
+  }
+
+  private async conditionalClaim(
+    page: Page,
+    now: number,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: pageKey(page.dedupKey, page.action),
+          UpdateExpression: 'SET claimUntil = :claimUntil',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':claimUntil': now + this.claimMs, ':pending': 'pending', ...values },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
   }
 
   private async queryLapsedPending(now: number): Promise<OutboxEntry[]> {

@@ -2,6 +2,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { SurgeError } from '../../core/errors';
 import type { QueueObservation } from '../../core/observation';
 import type { ObservationPublisher } from '../../core/ports';
+import { awsClientConfig } from '../aws/client-config';
 import { OBSERVATION_EVENT } from '../telemetry-names';
 
 /** PutEvents takes at most 10 entries per call. */
@@ -15,7 +16,7 @@ export class PublishError extends SurgeError {}
 export class EventBridgeObservationPublisher implements ObservationPublisher {
   constructor(
     private readonly busName: string,
-    private readonly client: EventBridgeClient = new EventBridgeClient({}),
+    private readonly client: EventBridgeClient = new EventBridgeClient(awsClientConfig()),
   ) {}
 
   async publish(observations: readonly QueueObservation[]): Promise<void> {

@@ -94,7 +94,7 @@ export function classifyFailure(error: unknown, nowMs: number = Date.now()): Cal
   return { kind: 'other', message };
 }
 
-/** DESIGN.md §6: 429, 5xx, timeouts and network errors are worth another try; other 4xx never are. */
+/** docs/genesys.md: 429, 5xx, timeouts and network errors are worth another try; other 4xx never are. */
 export function isRetryable(failure: CallFailure): boolean {
   if (failure.kind === 'timeout' || failure.kind === 'network') return true;
   if (failure.kind === 'http') return failure.status === 429 || failure.status >= 500;

@@ -4,7 +4,8 @@
 //   const genesys = createGenesys({ credentials, clock: systemClock, region: config.genesys.region });
 //   const { observations, usedBreakGlass } = await genesys.observations.read(queueIds, { deadline });
 //   const outcome = await genesys.switch.apply(actuator, 'active', { deadline });
-import type { Clock, CredentialsSource, ObservationSource, SurgeSwitch } from '../../core/ports';
+import type { Clock, CredentialsSource, ObservationSource } from '../../core/ports';
+import { genesysHealthProbe } from './health';
 import { DEFAULT_QUEUES_PER_QUERY, GenesysObservationSource } from './observations';
 import type { GatewayOptions } from './sdk';
 import { GenesysSession, type SessionEvent } from './session';
@@ -33,14 +34,17 @@ export interface GenesysOptions {
 
 export interface Genesys {
   readonly observations: ObservationSource;
-  readonly switch: SurgeSwitch;
+  readonly switch: GenesysSurgeSwitch;
   readonly session: GenesysSession;
+  /** The `genesys` breaker's health probe: GET /api/v2/organizations/me, one attempt. */
+  readonly healthProbe: () => Promise<unknown>;
 }
 
 export function createGenesys(options: GenesysOptions): Genesys {
   const session = new GenesysSession(options);
   return {
     session,
+    healthProbe: genesysHealthProbe(session, () => options.clock.now()),
     observations: new GenesysObservationSource(
       session,
       options.clock,

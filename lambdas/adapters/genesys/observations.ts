@@ -99,6 +99,8 @@ export class GenesysObservationSource implements ObservationSource {
   /**
    * One query per `queuesPerQuery` queues, in order. Every observation is stamped with the clock time the
    * read started, so one poll tick yields one instant for all queues. Duplicates in `queueIds` are read once.
+   * A chunk that fails is reported in `failures` and the others are still returned (their queues must
+   * not go stale because another chunk failed); if every chunk fails, the first error is thrown.
    */
   async read(queueIds: readonly string[], options?: { deadline?: number }): Promise<ObservationRead> {
     queueIds.forEach((q, i) => {
@@ -109,15 +111,27 @@ export class GenesysObservationSource implements ObservationSource {
     const observedAt = isoInstant(this.clock.now());
     const deadline = this.session.deadlineFor(options);
     const observations: QueueObservation[] = [];
+    const failures: { queueIds: string[]; error: string; cause: unknown }[] = [];
     for (let i = 0; i < unique.length; i += this.queuesPerQuery) {
       const chunk = unique.slice(i, i + this.queuesPerQuery);
-      const body = await this.session.call(
-        `postAnalyticsQueuesObservationsQuery (${chunk.length} queues)`,
-        (sdk) => sdk.analytics.postAnalyticsQueuesObservationsQuery(observationQuery(chunk)),
-        deadline,
-      );
-      observations.push(...observationsFromResponse(chunk, body, observedAt));
+      try {
+        const body = await this.session.call(
+          `postAnalyticsQueuesObservationsQuery (${chunk.length} queues)`,
+          (sdk) => sdk.analytics.postAnalyticsQueuesObservationsQuery(observationQuery(chunk)),
+          deadline,
+        );
+        observations.push(...observationsFromResponse(chunk, body, observedAt));
+      } catch (e) {
+        failures.push({ queueIds: chunk, error: e instanceof Error ? e.message : String(e), cause: e });
+      }
     }
-    return { observations, usedBreakGlass: this.session.usingBreakGlass };
+    if (failures.length > 0 && observations.length === 0) throw failures[0]?.cause;
+    return {
+      observations,
+      usedBreakGlass: this.session.usingBreakGlass,
+      ...(failures.length > 0
+        ? { failures: failures.map(({ queueIds: ids, error }) => ({ queueIds: ids, error })) }
+        : {}),
+    };
   }
 }

@@ -34,6 +34,19 @@ declare module 'purecloud-platform-client-v2/src/purecloud-platform-client-v2/Ap
       clientId: string,
       clientSecret: string,
     ): Promise<{ accessToken: string; tokenExpiryTime: number }>;
+    /** The SDK's generic request (what every API class method calls); used for the health probe. */
+    callApi(
+      path: string,
+      httpMethod: string,
+      pathParams: object,
+      queryParams: object,
+      headerParams: object,
+      formParams: object,
+      bodyParam: unknown,
+      authNames: string[],
+      contentTypes: string[],
+      accepts: string[],
+    ): Promise<unknown>;
   }
 }
 

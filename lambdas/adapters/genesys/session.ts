@@ -1,5 +1,5 @@
 // A Genesys Cloud session: one SDK ApiClient, one cached OAuth token, and the call discipline of
-// DESIGN.md §6. Lives at module scope in a Lambda, so a warm container reuses its token (the rate limit
+// docs/genesys.md. Lives at module scope in a Lambda, so a warm container reuses its token (the rate limit
 // is 300 requests/min per token; a token per call would also pay a login per call).
 //
 //   call ─▶ token fresh? ─no─▶ login (primary ─rejected─▶ primary, refreshed ─rejected─▶ break-glass)
@@ -39,7 +39,9 @@ export type SessionEvent =
     }
   | { readonly type: 'login'; readonly credentials: CredentialKind; readonly expiresInSeconds: number }
   | { readonly type: 'login-rejected'; readonly credentials: CredentialKind; readonly reason: string }
-  | { readonly type: 'reauthenticate'; readonly operation: string; readonly reason: string };
+  | { readonly type: 'reauthenticate'; readonly operation: string; readonly reason: string }
+  /** A refresh before expiry failed; the old token, still valid this long, keeps being used. */
+  | { readonly type: 'token-kept'; readonly reason: string; readonly validForSeconds: number };
 
 export interface GenesysSessionOptions {
   readonly credentials: CredentialsSource;
@@ -70,7 +72,12 @@ export interface GenesysSessionOptions {
 interface CachedToken {
   readonly credentials: CredentialKind;
   readonly refreshAt: number;
+  /** Clock ms when Genesys stops accepting it. */
+  readonly expiresAt: number;
 }
+
+/** After a failed refresh with a still-valid token, try refreshing again at most this often. */
+export const TOKEN_REFRESH_RETRY_MS = 30_000;
 
 type Attempt<T> =
   | { readonly ok: true; readonly value: T }
@@ -132,6 +139,7 @@ export class GenesysSession {
     operation: string,
     invoke: (sdk: Sdk) => Promise<unknown>,
     deadline: number,
+    options: { maxRetries?: number } = {},
   ): Promise<T> {
     let authFailures = 0;
     for (;;) {
@@ -140,6 +148,7 @@ export class GenesysSession {
         operation,
         async () => (await invoke(this.sdk)) as ExtendedResponse,
         deadline,
+        options.maxRetries,
       );
       if (result.ok) return result.value.body as T;
       const { failure, attempts } = result;
@@ -171,8 +180,27 @@ export class GenesysSession {
   }
 
   private async ensureToken(operation: string, deadline: number): Promise<void> {
-    if (this.token && this.clock.now() < this.token.refreshAt) return;
-    await this.login(operation, deadline, { refreshed: false });
+    const previous = this.token;
+    if (previous && this.clock.now() < previous.refreshAt) return;
+    if (!previous || this.clock.now() >= previous.expiresAt) {
+      await this.login(operation, deadline, { refreshed: false });
+      return;
+    }
+    // Refreshing early, before expiry: if Genesys (or Secrets Manager) fails us now, the token we have is
+    // still good. Keep using it rather than failing calls it could have served (docs/resilience.md). The
+    // SDK only replaces its access token on a successful login, so it still holds this one.
+    try {
+      await this.login(operation, deadline, { refreshed: false });
+    } catch (error) {
+      const now = this.clock.now();
+      if (now >= previous.expiresAt) throw error;
+      this.token = { ...previous, refreshAt: Math.min(previous.expiresAt, now + TOKEN_REFRESH_RETRY_MS) };
+      this.emit({
+        type: 'token-kept',
+        reason: error instanceof Error ? error.message : String(error),
+        validForSeconds: Math.floor((previous.expiresAt - now) / 1000),
+      });
+    }
   }
 
   /** Concurrent callers share one login. */
@@ -245,7 +273,11 @@ export class GenesysSession {
       // The SDK stamps expiry with the wall clock; keep its lifetime, and count it on our clock.
       const lifetimeMs = Math.max(0, Math.round((result.value.tokenExpiryTime - Date.now()) / 1000) * 1000);
       const margin = Math.min(this.refreshMarginMs, lifetimeMs / 10);
-      this.token = { credentials: kind, refreshAt: startedAt + lifetimeMs - margin };
+      this.token = {
+        credentials: kind,
+        refreshAt: startedAt + lifetimeMs - margin,
+        expiresAt: startedAt + lifetimeMs,
+      };
       this.emit({ type: 'login', credentials: kind, expiresInSeconds: lifetimeMs / 1000 });
       return undefined;
     }
@@ -266,6 +298,7 @@ export class GenesysSession {
     operation: string,
     attempt: () => Promise<T>,
     deadline: number,
+    maxRetries: number = this.maxRetries,
   ): Promise<Attempt<T>> {
     for (let attempts = 1; ; attempts += 1) {
       if (this.clock.now() >= deadline) {
@@ -292,7 +325,7 @@ export class GenesysSession {
       }
       if (!isRetryable(failure)) return { ok: false, failure, attempts };
       const retry = attempts - 1;
-      if (retry >= this.maxRetries) throw this.finalError(operation, failure, attempts, true);
+      if (retry >= maxRetries) throw this.finalError(operation, failure, attempts, true);
       const honoursRetryAfter = failure.kind === 'http' && failure.retryAfterMs !== undefined;
       const waitMs =
         failure.kind === 'http' && failure.retryAfterMs !== undefined

@@ -86,6 +86,52 @@ export class GenesysSurgeSwitch implements SurgeSwitch {
     }
   }
 
+  /** The lever's current state (one GET); `unknown` when it is in neither the active nor the inactive state. */
+  async read(actuator: Actuator, options?: { deadline?: number }): Promise<ActuatorState | 'unknown'> {
+    const as = (value: unknown, active: unknown, inactive: unknown): ActuatorState | 'unknown' =>
+      value === active ? 'active' : value === inactive ? 'inactive' : 'unknown';
+    const deadline = this.session.deadlineFor(options);
+    switch (actuator.type) {
+      case 'datatable-row': {
+        const row = await this.step(actuator, 'read', () =>
+          this.session.call<Row>(
+            `getFlowsDatatableRow ${actuator.datatableId}/${actuator.rowId}`,
+            (sdk) =>
+              sdk.architect.getFlowsDatatableRow(actuator.datatableId, actuator.rowId, { showbrief: false }),
+            deadline,
+          ),
+        );
+        const value = asObject<Row>(row, 'getFlowsDatatableRow')[actuator.field];
+        return as(value, actuator.activeValue, actuator.inactiveValue);
+      }
+      case 'emergency-group': {
+        const group = await this.step(actuator, 'read', () =>
+          this.session.call<Group>(
+            `getArchitectEmergencygroup ${actuator.groupId}`,
+            (sdk) => sdk.architect.getArchitectEmergencygroup(actuator.groupId),
+            deadline,
+          ),
+        );
+        return as(asObject<Group>(group, 'getArchitectEmergencygroup').enabled, true, false);
+      }
+      case 'flow-publish': {
+        const flow = await this.step(actuator, 'read', () =>
+          this.session.call<FlowView>(
+            `getFlow ${actuator.flowId}`,
+            (sdk) => sdk.architect.getFlow(actuator.flowId),
+            deadline,
+          ),
+        );
+        const published = asObject<FlowView>(flow, 'getFlow').publishedVersion?.id;
+        return as(published, actuator.surgeVersion, actuator.normalVersion);
+      }
+      default:
+        throw new UnsupportedActuatorError(
+          `actuator ${actuator.id}: type '${actuator.type}' is not a Genesys Cloud lever; route it to its own switch`,
+        );
+    }
+  }
+
   private outcome(state: ActuatorState, changed: boolean): SwitchOutcome {
     return { state, changed, usedBreakGlass: this.session.usingBreakGlass };
   }

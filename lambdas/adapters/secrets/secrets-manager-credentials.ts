@@ -1,6 +1,8 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CredentialsError } from '../../core/errors';
 import type { ClientCredentials, CredentialsSource } from '../../core/ports';
+import { awsClientConfig } from '../aws/client-config';
 import { parseClientCredentials } from './client-credentials';
 
 export interface SecretsManagerCredentialsSourceOptions {
@@ -62,7 +64,10 @@ export class SecretsManagerCredentialsSource implements CredentialsSource {
   }
 
   private provider(): SecretsProvider {
-    this.providerInstance ??= new SecretsProvider();
+    // Our client, not Powertools' default, so Secrets Manager calls get the 1 s / 3 s call budget too.
+    this.providerInstance ??= new SecretsProvider({
+      awsSdkV3Client: new SecretsManagerClient(awsClientConfig()),
+    });
     return this.providerInstance;
   }
 }

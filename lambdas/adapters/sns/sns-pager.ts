@@ -1,6 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Page, Pager } from '../../core/ports';
-import { DEFAULT_PAGE_SOURCE, pageAttributes, toPagerDutyEvent } from './pagerduty-event';
+import { DEFAULT_PAGE_SOURCE, pageAttributes } from './pagerduty-event';
 
 export interface SnsPagerOptions {
   readonly client: SNSClient;
@@ -19,9 +19,35 @@ export function snsSubject(page: Page): string {
 }
 
 /**
- * Publishes pages to the controller's SNS topic. The body is a PagerDuty Events API v2 event (JSON), so
- * a subscribed forwarder can post it unchanged after adding its routing key; e-mail subscribers read
- * the subject and the JSON. Message attributes `kind`, `severity`, `action` drive subscription filters.
+ * The page as an e-mail body: plain text a person reads, not JSON. What happened first, then the facts
+ * (details as `key: value` lines), then the dedup key that ties a trigger to its resolve.
+ */
+export function pageText(page: Page, source: string = DEFAULT_PAGE_SOURCE): string {
+  const lines = [
+    `${page.action === 'resolve' ? 'RESOLVED' : page.severity.toUpperCase()}: ${page.summary}`,
+    '',
+    `When:    ${page.at}`,
+    `What:    ${page.kind} (${page.reason})`,
+    `From:    ${source}`,
+  ];
+  const details = Object.entries(page.details);
+  if (details.length > 0) {
+    lines.push('', 'Details:');
+    for (const [key, value] of details) {
+      lines.push(
+        `  ${key}: ${Array.isArray(value) ? value.join(', ') : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`,
+      );
+    }
+  }
+  lines.push('', `Incident key: ${page.dedupKey} (the trigger and its resolve share it)`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Publishes pages to the controller's SNS topic for e-mail subscribers: a readable plain-text body
+ * (`pageText`) and subject. PagerDuty does not read this topic any more: the page sender posts Events v2
+ * with the routing key (lambdas/adapters/pagerduty). Message attributes `kind`, `severity`, `action`
+ * drive subscription filters (e.g. e-mail only critical pages).
  */
 export class SnsPager implements Pager {
   private readonly source: string;
@@ -37,7 +63,7 @@ export class SnsPager implements Pager {
       new PublishCommand({
         TopicArn: this.options.topicArn,
         Subject: snsSubject(page),
-        Message: JSON.stringify(toPagerDutyEvent(page, this.source)),
+        Message: pageText(page, this.source),
         MessageAttributes: Object.fromEntries(
           Object.entries(attributes).map(([name, value]) => [
             name,

@@ -484,6 +484,37 @@ describe('authentication', () => {
     }
   });
 
+  it('keeps using a still-valid token when the refresh before expiry fails, until it really expires', async () => {
+    const shortLived = await startGenesysEmulator({ clock, tokenTtlSeconds: 300 });
+    try {
+      const { genesys, events } = harness({ gateway: shortLived.url });
+      await genesys.observations.read(['q-a']);
+      clock.advance(275_000); // inside the refresh margin: the next call refreshes first
+      shortLived.faults.until(
+        { method: 'POST', path: '/oauth/token' },
+        { kind: 'status', status: 503 },
+        clock.now() + 60_000,
+      );
+
+      const read = await genesys.observations.read(['q-a']);
+
+      expect(read.observations).toHaveLength(1);
+      const kept = events.filter((e) => e.type === 'token-kept');
+      expect(kept).toHaveLength(1);
+      expect(kept[0]).toMatchObject({ validForSeconds: expect.any(Number) });
+      expect(shortLived.requests().filter((r) => r.status === 401)).toEqual([]);
+      // Within the retry interval the refresh is not tried again: no extra login calls.
+      const logins = shortLived.requests().filter((r) => r.path === '/oauth/token').length;
+      await genesys.observations.read(['q-a']);
+      expect(shortLived.requests().filter((r) => r.path === '/oauth/token').length).toBe(logins);
+
+      clock.advance(40_000); // past the token's 300 s: no token left, and login still fails
+      await expect(genesys.observations.read(['q-a'])).rejects.toThrow(/503/);
+    } finally {
+      await shortLived.close();
+    }
+  });
+
   it('on a 401 mid-run (tokens revoked) logs in again once with a refreshed secret and carries on', async () => {
     const { genesys, credentials, events } = harness();
     await genesys.observations.read(['q-a']);

@@ -83,10 +83,19 @@ export async function startPipeline(
   });
   const handlersWith = (alter: (deps: PollerDeps) => PollerDeps) => {
     const deps = alter(standIns.deps);
-    return {
-      evaluate: createEvaluateHandler(() => deps, telemetry),
-      poll: createPollHandler(() => deps, telemetry),
-    };
+    const evaluate = createEvaluateHandler(() => deps, telemetry);
+    const poll = createPollHandler(() => deps, telemetry);
+    // Handlers only stage pages; the page sender (the table stream in AWS) delivers them after each run.
+    const thenDeliver =
+      <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        try {
+          return await handler(...args);
+        } finally {
+          await standIns.deliverPages();
+        }
+      };
+    return { evaluate: thenDeliver(evaluate), poll: thenDeliver(poll) };
   };
   return {
     ...standIns,

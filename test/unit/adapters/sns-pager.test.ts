@@ -20,7 +20,7 @@ describe('SnsPager', () => {
   const sns = mockClient(SNSClient);
   afterEach(() => sns.reset());
 
-  it('publishes a PagerDuty Events v2 body with filterable message attributes', async () => {
+  it('publishes readable plain text for e-mail, with filterable message attributes', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const pager = new SnsPager({
       client: new SNSClient({ region: 'eu-west-1' }),
@@ -34,18 +34,22 @@ describe('SnsPager', () => {
     expect(calls).toHaveLength(1);
     const input = calls[0]?.args[0].input;
     expect(input?.TopicArn).toBe(TOPIC);
-    expect(JSON.parse(input?.Message ?? '')).toEqual({
-      event_action: 'trigger',
-      dedup_key: 'actuator:tier2-gate:3',
-      payload: {
-        summary: page.summary,
-        source: 'prod-eu',
-        severity: 'critical',
-        timestamp: '2026-11-27T09:03:00Z',
-        class: 'actuator-episode',
-        custom_details: { reason: 'tier-activated', actuatorId: 'tier2-gate', queues: ['q-sales'] },
-      },
-    });
+    expect(input?.Message).toBe(
+      [
+        'CRITICAL: Tier 2 capacity gate activated for Sales (waiting 240 > 200, 3 observations)',
+        '',
+        'When:    2026-11-27T09:03:00Z',
+        'What:    actuator-episode (tier-activated)',
+        'From:    prod-eu',
+        '',
+        'Details:',
+        '  actuatorId: tier2-gate',
+        '  queues: q-sales',
+        '',
+        'Incident key: actuator:tier2-gate:3 (the trigger and its resolve share it)',
+        '',
+      ].join('\n'),
+    );
     expect(input?.MessageAttributes).toEqual({
       kind: { DataType: 'String', StringValue: 'actuator-episode' },
       severity: { DataType: 'String', StringValue: 'critical' },
@@ -56,18 +60,15 @@ describe('SnsPager', () => {
     );
   });
 
-  it('sends a resolve with the same dedup key as its trigger', async () => {
+  it('marks a resolve and names the same incident key as its trigger', async () => {
     sns.on(PublishCommand).resolves({});
     const pager = new SnsPager({ client: new SNSClient({ region: 'eu-west-1' }), topicArn: TOPIC });
 
     await pager.send({ ...page, action: 'resolve', severity: 'info', summary: 'Tier 2 restored' });
 
     const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
-    expect(JSON.parse(input?.Message ?? '')).toMatchObject({
-      event_action: 'resolve',
-      dedup_key: 'actuator:tier2-gate:3',
-      payload: { source: 'cx-surge-controller' },
-    });
+    expect(input?.Message).toMatch(/^RESOLVED: Tier 2 restored\n/);
+    expect(input?.Message).toContain('Incident key: actuator:tier2-gate:3');
     expect(input?.MessageAttributes?.action?.StringValue).toBe('resolve');
   });
 
@@ -76,16 +77,6 @@ describe('SnsPager', () => {
     const pager = new SnsPager({ client: new SNSClient({ region: 'eu-west-1' }), topicArn: TOPIC });
 
     await expect(pager.send(page)).rejects.toThrow('Throttling');
-  });
-
-  it('caps the summary at the 1024 characters PagerDuty accepts', async () => {
-    sns.on(PublishCommand).resolves({});
-    const pager = new SnsPager({ client: new SNSClient({ region: 'eu-west-1' }), topicArn: TOPIC });
-
-    await pager.send({ ...page, summary: 'x'.repeat(5000) });
-
-    const body = JSON.parse(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '');
-    expect(body.payload.summary).toHaveLength(1024);
   });
 
   it('refuses to be built without a topic', () => {

@@ -51,7 +51,7 @@ describe('cx-surge replay', () => {
     expect(stdout).toContain('tier 1  activated      waiting > 50 for 10 observations');
   });
 
-  it('prints the DESIGN.md §5 JSON shape with --json', async () => {
+  it('prints the docs/semantics.md, file formats JSON shape with --json', async () => {
     const { code, stdout } = await surgeReplay('--scenario', FLASH, '--json');
     expect(code).toBe(0);
     const report = JSON.parse(stdout);

@@ -11,7 +11,7 @@ import {
 import { ConfigError, ConfigFileError } from '../../../lambdas/core/errors';
 
 describe('parseConfig', () => {
-  it('accepts {} and returns the defaults of DESIGN.md §4', () => {
+  it('accepts {} and returns the defaults of docs/semantics.md', () => {
     const config = parseConfig({});
     expect(config).toEqual(DEFAULT_CONFIG);
     expect(config.intervalSeconds).toBe(60);

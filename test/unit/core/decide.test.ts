@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../lambdas/core/config';
 import { decide, effectiveTiers, isStale, type Override } from '../../../lambdas/core/decide';
 import { Reason } from '../../../lambdas/core/reasons';
 import { config, feed, isoAt, minutes, obsAt, T0, times, transitionsOf } from './helpers';
@@ -201,7 +202,7 @@ describe('decide', () => {
       const { state } = feed([obsAt(0, 60)], tier1Only());
       const d = decide(state, obsAt(spacing, 60), tier1Only(), T0 + spacing * 1000);
       expect(d.gap).toBe(gap);
-      expect(d.next.tiers.tier1.activateStreak).toBe(gap ? 1 : 2);
+      expect(d.next?.tiers.tier1.activateStreak).toBe(gap ? 1 : 2);
       expect(d.reasons.includes(Reason.GAP)).toBe(gap);
     });
 
@@ -251,10 +252,10 @@ describe('decide', () => {
       const off = config({
         tiers: { tier1: { mode: 'off' }, tier2: { mode: 'off' }, tier3: { mode: 'off' } },
       });
-      const d = decide(state, obsAt(180, 60), off, T0);
+      const d = decide(state, obsAt(180, 60), off, T0 + 180_000);
       expect(d.transitions).toEqual([]);
       expect(d.effectiveChanged).toEqual(['tier1']);
-      expect(d.next.tiers.tier1.status).toBe('inactive');
+      expect(d.next?.tiers.tier1.status).toBe('inactive');
       expect(d.reasons).toContain(Reason.TIER_OFF);
     });
 
@@ -464,5 +465,41 @@ describe('isStale', () => {
 
   it('is never stale before the first observation', () => {
     expect(isStale(undefined, T0 + 10 ** 9, defaults)).toBe(false);
+  });
+});
+
+describe('decide: future-dated observations', () => {
+  const cfg = parseConfig({ tiers: { tier1: { activate: { waitingAbove: 50, forObservations: 1 } } } });
+  const at = (ms: number, waiting = 100) => ({
+    queueId: 'q',
+    observedAt: new Date(ms).toISOString(),
+    waiting,
+    agentsAvailable: 3,
+  });
+
+  it.each([
+    { ahead: 120_000, outcome: 'accepted' },
+    { ahead: 120_001, outcome: 'ignored' },
+    { ahead: 86_400_000, outcome: 'ignored' },
+  ])('an observation $ahead ms after the clock (tolerance 2 × 60 s) is $outcome', ({ ahead, outcome }) => {
+    const d = decide(undefined, at(T0 + ahead), cfg, T0);
+    expect(d.outcome).toBe(outcome);
+    if (d.outcome === 'ignored') expect(d.ignoredReason).toBe(Reason.FUTURE_DATED);
+  });
+
+  it('keeps the queue working: later real observations are still accepted', () => {
+    const first = decide(undefined, at(T0, 10), cfg, T0);
+    const tomorrow = decide(first.next, at(T0 + 86_400_000), cfg, T0 + 60_000);
+    const next = decide(tomorrow.next, at(T0 + 60_000), cfg, T0 + 60_000);
+    expect(tomorrow.outcome).toBe('ignored');
+    expect(tomorrow.next).toBe(first.next);
+    expect(next.outcome).toBe('accepted');
+    expect(next.effective.tier1).toBe(true);
+  });
+
+  it('takes the tolerance from futureToleranceSeconds when set', () => {
+    const strict = parseConfig({ futureToleranceSeconds: 5 });
+    expect(decide(undefined, at(T0 + 6_000), strict, T0).outcome).toBe('ignored');
+    expect(decide(undefined, at(T0 + 5_000), strict, T0).outcome).toBe('accepted');
   });
 });

@@ -1,0 +1,86 @@
+// `cx-surge drill --serve`: after the drill the stand-ins keep running, the last lines are commands that
+// reach them, and those commands work: status --json, override set (the lever switches at the emulator
+// at once), and Ctrl-C stops everything.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+let served: ChildProcess | undefined;
+
+afterAll(() => {
+  if (served && served.exitCode === null) served.kill('SIGKILL');
+});
+
+/** Splits a printed command line as a shell would (only '…' quoting is used). */
+function argv(line: string): string[] {
+  return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
+}
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/cx-surge.js', ...args],
+      { cwd: ROOT, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('cx-surge drill --serve', () => {
+  it('prints commands that reach the stand-ins; an override switches the lever there; Ctrl-C stops', async () => {
+    served = spawn(
+      process.execPath,
+      ['bin/cx-surge.js', 'drill', '--scenario', 'drill/scenarios/plateau.csv', '--serve'],
+      {
+        cwd: ROOT,
+      },
+    );
+    let out = '';
+    served.stdout?.on('data', (c) => (out += c));
+    await new Promise<void>((resolve, reject) => {
+      served?.stdout?.on('data', () => out.includes('cx-surge console') && resolve());
+      served?.on('exit', (code) => reject(new Error(`drill exited ${code} before serving:\n${out}`)));
+    });
+    const lines = out.trimEnd().split('\n');
+    const commands = lines.slice(-3).map((l) => l.trim());
+    expect(commands[0]).toMatch(
+      /^npx cx-surge status --endpoint-url http:\/\/127\.0\.0\.1:\d+ --table \S+ --genesys-url http:\/\/127\.0\.0\.1:\d+ --json$/,
+    );
+    expect(commands[1]).toMatch(
+      /^npx cx-surge override set .* --queue support --tier 1 --state active --for 30m --reason 'trying an override'$/,
+    );
+    expect(commands[2]).toMatch(/^npx cx-surge console --endpoint-url /);
+
+    const status = await cli(argv(commands[0] ?? '').slice(2));
+    expect(status.code).toBe(0);
+    const report = JSON.parse(status.stdout);
+    expect(report.queues.map((q: { queueId: string }) => q.queueId)).toEqual(['support']);
+    expect(
+      report.actuators.find((a: { actuatorId: string }) => a.actuatorId === 'tier1-datatable')?.applied,
+    ).not.toBe('active');
+
+    const override = await cli(argv(commands[1] ?? '').slice(2));
+    expect(override.stderr).toBe('');
+    expect(override.code).toBe(0);
+    expect(override.stdout).toMatch(/lever tier1-datatable: desired inactive → active, applied \S+ → active/);
+
+    const after = JSON.parse((await cli(argv(commands[0] ?? '').slice(2))).stdout);
+    expect(
+      after.actuators.find((a: { actuatorId: string }) => a.actuatorId === 'tier1-datatable'),
+    ).toMatchObject({
+      desired: 'active',
+      applied: 'active',
+      sync: 'in sync',
+    });
+    expect(after.queues[0].tiers[0]).toMatchObject({
+      effective: true,
+      override: { by: expect.stringMatching(/^local:/) },
+    });
+
+    const exited = new Promise<number | null>((resolve) => served?.on('exit', (code) => resolve(code)));
+    served.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+});
