@@ -253,23 +253,23 @@ export const MAX_CONFIG_FILE_BYTES = 10 * 1024 * 1024;
  * Writes the validated config (compact JSON) where bundling can pick it up: a content-addressed file
  * under `dir` (the cloud assembly's folder when there is one), so equal configs share one file.
  */
-export function stageConfigFile(configJson: string, dir: string = tmpdir()): string {
+export function stageConfigFile(configJson: string, dir: string = tmpdir(), prefix = 'surge-config'): string {
   const digest = createHash('sha256').update(configJson).digest('hex').slice(0, 16);
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `surge-config-${digest}.json`);
+  const path = join(dir, `${prefix}-${digest}.json`);
   writeFileSync(path, configJson, 'utf8');
   return path;
 }
 
-/** NodejsFunction command hooks that copy `configFile` into the bundle output as CONFIG_FILE_NAME. */
-export function configFileHooks(configFile: string) {
+/** NodejsFunction command hooks that copy `configFile` into the bundle output as `name`. */
+export function configFileHooks(configFile: string, name: string = CONFIG_FILE_NAME) {
   const quote = (p: string) => `"${p.replaceAll('"', '\\"')}"`;
   const copy = process.platform === 'win32' ? 'copy /Y' : 'cp';
   return {
     beforeBundling: (): string[] => [],
     beforeInstall: (): string[] => [],
     afterBundling: (_inputDir: string, outputDir: string): string[] => [
-      `${copy} ${quote(configFile)} ${quote(join(outputDir, CONFIG_FILE_NAME))}`,
+      `${copy} ${quote(configFile)} ${quote(join(outputDir, name))}`,
     ],
   };
 }

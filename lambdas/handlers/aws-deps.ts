@@ -1,9 +1,8 @@
 // Builds the controller's dependencies from the Lambda environment: AWS adapters, one Genesys session
 // (its token outlives invocations), config parsed once. Nothing here runs until the first invocation,
 // so importing a handler (tests, the drill) never needs AWS environment variables.
-import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { readBundledFile } from '../adapters/aws/bundled-file';
 import { awsClientConfig } from '../adapters/aws/client-config';
 import { createDynamoPersistence } from '../adapters/dynamodb';
 import { CONFIG_FILE_NAME, EnvVar } from '../adapters/telemetry-names';
@@ -38,14 +37,7 @@ function requiredEnv(name: string): string {
  * with the functions). Read once per container; a bad file fails the invocation with the key named.
  */
 function configFromFile() {
-  const name = process.env[EnvVar.SurgeConfigFile] ?? CONFIG_FILE_NAME;
-  const path = isAbsolute(name) ? name : join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), name);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (cause) {
-    throw new ConfigError(EnvVar.SurgeConfigFile, `cannot read the config file ${path}`, { cause });
-  }
+  const { text, name } = readBundledFile(EnvVar.SurgeConfigFile, CONFIG_FILE_NAME);
   return parseConfigText(text, name);
 }
 
