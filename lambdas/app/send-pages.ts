@@ -117,9 +117,10 @@ export class PageSender {
       await outbox.release(page);
       return 'queued';
     }
-    if (page.revision !== undefined && (await outbox.get(page.dedupKey, 'resolve'))) {
-      // A restatement staged late, after its episode's resolve: sending it would reopen the incident.
-      // Dropped (marked sent), never delivered (docs/resilience.md, "One page per episode").
+    if (page.action === 'trigger' && (await outbox.get(page.dedupKey, 'resolve'))?.status === 'sent') {
+      // A trigger (or restatement) staged late, after its episode's resolve went out: sending it would
+      // open an incident that nothing resolves. Dropped (marked sent), never delivered. While the
+      // resolve is still pending it waits for this trigger instead (docs/resilience.md).
       await outbox.markSent(page, clock.now());
       return 'skipped';
     }

@@ -98,9 +98,19 @@ export class StagedPages {
   /**
    * Withdraws staged pages that `keep` does not repeat (same dedup key and action): the pages of a
    * decision that lost its optimistic write to a newer observation. Pages already delivered stay.
-   * (A lost decision's episode joins are left to the tick, which drops a queue its state does not back.)
+   * Queued episode joins that `keep` does not repeat are withdrawn too (they were not written yet).
    */
   async discardExcept(keep: readonly Page[]): Promise<void> {
+    const keptJoins = new Set(
+      keep.flatMap((p) => {
+        const a = p.action === 'trigger' ? aggregateOf(p) : undefined;
+        return a ? [`${episodeId(a.kind, a.tier)}|${a.queueId}`] : [];
+      }),
+    );
+    for (const [id, join] of this.joins) {
+      for (const q of join.queues) if (!keptJoins.has(`${id}|${q}`)) join.queues.delete(q);
+      if (join.queues.size === 0) this.joins.delete(id);
+    }
     const kept = new Set(keep.map((p) => `${p.dedupKey}#${p.action}`));
     for (let i = this.staged.length - 1; i >= 0; i--) {
       const page = this.staged[i] as Page;

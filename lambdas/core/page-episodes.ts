@@ -157,9 +157,11 @@ export interface DuePage {
 }
 
 /**
- * The pages an episode still owes, in order: the trigger of an open episode not yet staged; an update
- * when its queues changed since last paged (only with `updates`, at most every UPDATE_EVERY_MS); the
- * resolve of a closed episode (its trigger first if unmarked, so PagerDuty always gets the pair in order).
+ * The pages an episode still owes: the resolve of every closed episode not yet marked (a crash after a
+ * close write may be followed by a new episode before the next tick), the trigger of an open episode not
+ * yet staged, and, with `updates` (the tick only), one restatement when its queues changed since last
+ * paged, at most every UPDATE_EVERY_MS. A resolve needs no trigger first: if the trigger was staged it
+ * is in the outbox and the sender sends it first; if it never was, there is no incident to resolve.
  */
 export function duePages(
   e: PageEpisode,
@@ -170,34 +172,29 @@ export function duePages(
   if (e.number === 0) return [];
   const members = Object.keys(e.members).map(factsOf);
   const due: DuePage[] = [];
-  if (e.open) {
-    if (e.pagedTrigger < e.number) {
-      due.push({
-        page: aggregatePage(e, 'trigger', members, now),
-        mark: { field: 'pagedTrigger', value: e.number, revision: e.revision },
-      });
-    } else if (
-      options.updates &&
-      e.revision > e.announced &&
-      (e.announcedAt === undefined || now - e.announcedAt >= UPDATE_EVERY_MS)
-    ) {
-      due.push({
-        page: { ...aggregatePage(e, 'trigger', members, now), revision: e.revision },
-        mark: { field: 'announced', value: e.revision },
-      });
-    }
-    return due;
-  }
-  if (e.pagedResolve < e.number) {
-    if (e.pagedTrigger < e.number) {
-      due.push({
-        page: aggregatePage(e, 'trigger', [], now),
-        mark: { field: 'pagedTrigger', value: e.number, revision: e.revision },
-      });
-    }
+  const lastClosed = e.open ? e.number - 1 : e.number;
+  for (let n = Math.max(e.pagedResolve + 1, 1); n <= lastClosed; n++) {
+    // Only the current episode still knows its queues; an older one is resolved by its key alone.
+    const episode = n === e.number ? e : { ...e, number: n, members: {}, open: false };
     due.push({
-      page: aggregatePage(e, 'resolve', members, now),
-      mark: { field: 'pagedResolve', value: e.number },
+      page: aggregatePage(episode, 'resolve', n === e.number ? members : [], now),
+      mark: { field: 'pagedResolve', value: n },
+    });
+  }
+  if (!e.open) return due;
+  if (e.pagedTrigger < e.number) {
+    due.push({
+      page: aggregatePage(e, 'trigger', members, now),
+      mark: { field: 'pagedTrigger', value: e.number, revision: e.revision },
+    });
+  } else if (
+    options.updates &&
+    e.revision > e.announced &&
+    (e.announcedAt === undefined || now - e.announcedAt >= UPDATE_EVERY_MS)
+  ) {
+    due.push({
+      page: { ...aggregatePage(e, 'trigger', members, now), revision: e.revision },
+      mark: { field: 'announced', value: e.revision },
     });
   }
   return due;

@@ -40,7 +40,9 @@ function episodeViolations(delivered: readonly Page[], stillOpen: ReadonlySet<st
     const mine = delivered.filter((d) => d.dedupKey === key);
     const resolves = mine.filter((d) => d.action === 'resolve');
     const first = mine[0];
-    if (first?.action !== 'trigger' || first.revision !== undefined)
+    // A resolve alone is harmless (its trigger was never staged: no incident); a restatement first is not.
+    const alone = mine.length === 1 && first?.action === 'resolve';
+    if (!alone && (first?.action !== 'trigger' || first.revision !== undefined))
       problems.push(`${key}: does not start with its trigger`);
     if (resolves.length > 1) problems.push(`${key}: resolved ${resolves.length} times`);
     const resolvedAt = mine.findIndex((d) => d.action === 'resolve');
