@@ -4,7 +4,7 @@ import { DynamoBreakerStore, DynamoPageOutbox, stateTable } from '../../../lambd
 import { PagerDutyEventsClient } from '../../../lambdas/adapters/pagerduty/events-v2';
 import { SharedBreakers } from '../../../lambdas/app/breaker';
 import type { AppLogger } from '../../../lambdas/app/deps';
-import { PageSender } from '../../../lambdas/app/send-pages';
+import { DEAD_REDRIVE_MS, PageSender } from '../../../lambdas/app/send-pages';
 import type { Page } from '../../../lambdas/core/ports';
 import { type LocalDynamo, startLocalDynamo } from '../../support/local-dynamo';
 
@@ -186,5 +186,62 @@ describe('page sender → PagerDuty Events v2 (stand-in)', () => {
     );
     expect(await sender.deliverStaged(resolveOnly)).toMatchObject({ queued: 1 });
     expect(pd.incidents.has('actuator:tier2-gate:21')).toBe(false);
+  });
+
+  it('sends a restatement into the open incident, holds the resolve back while one is pending, drops one staged after the resolve went out', async () => {
+    await outbox.recordNew(page(7), clock.now());
+    await sender.deliverStaged(await streamRecords());
+    const restated = { ...page(7), summary: 'restated: 12 queues', revision: 3 };
+    await outbox.recordNew(restated, clock.now());
+    await outbox.recordNew(page(7, 'resolve'), clock.now());
+    // The stream hands over the resolve first: it waits for the pending restatement.
+    const records = await streamRecords();
+    const resolveFirst = [...records].sort((a) => (a.page.action === 'resolve' ? -1 : 1));
+    await sender.deliver(resolveFirst[0]?.page as Page);
+    expect(pd.events.map((e) => e.eventAction)).toEqual(['trigger']);
+    clock.t += 120_000;
+    await sender.sweep();
+    expect(pd.events.map((e) => `${e.eventAction} ${e.dedupKey}`)).toEqual([
+      'trigger actuator:tier2-gate:7',
+      'trigger actuator:tier2-gate:7',
+      'resolve actuator:tier2-gate:7',
+    ]);
+
+    // A restatement staged late, after the resolve went out, never reopens the incident.
+    await outbox.recordNew({ ...restated, revision: 4 }, clock.now());
+    expect(await sender.deliverStaged(await streamRecords())).toMatchObject({ sent: 0, skipped: 1 });
+    expect(pd.incidents.get('actuator:tier2-gate:7')).toMatchObject({ status: 'resolved' });
+    expect((await outbox.backlog()).pending).toEqual([]);
+  });
+
+  it('housekeeping reads only what is due: sent pages leave the due index, a rejected dead page stays counted but never due', async () => {
+    for (let n = 10; n < 40; n++) {
+      await outbox.recordNew(page(n), clock.now());
+      await outbox.markSent(page(n), clock.now());
+    }
+    await outbox.recordNew(page(50), clock.now());
+    await outbox.markFailed(page(50), 'HTTP 503', clock.now());
+    await outbox.recordNew(page(51), clock.now());
+    await outbox.markDead(page(51), 'rejected', 'HTTP 400', clock.now());
+    await outbox.recordNew(page(52), clock.now());
+    await outbox.markDead(page(52), 'retries-exhausted', 'HTTP 503', clock.now());
+
+    const backlog = await outbox.backlog();
+    expect(backlog.pending.map((e) => e.page.dedupKey)).toEqual(['actuator:tier2-gate:50']);
+    expect(backlog.dead).toBe(2);
+    // Due now: the released one only; the retries-exhausted one after its re-drive time; the rejected never.
+    clock.t += 1000;
+    expect(
+      (await outbox.claimDue(clock.now(), 25, { redriveDead: true })).map((e) => e.page.dedupKey),
+    ).toEqual(['actuator:tier2-gate:50']);
+    await outbox.markSent(page(50), clock.now());
+    clock.t += DEAD_REDRIVE_MS;
+    expect(await outbox.claimDue(clock.now(), 25, { redriveDead: false })).toEqual([]);
+    expect(
+      (await outbox.claimDue(clock.now(), 25, { redriveDead: true })).map((e) => e.page.dedupKey),
+    ).toEqual(['actuator:tier2-gate:52']);
+    await outbox.markSent(page(52), clock.now());
+    clock.t += 24 * 3600_000; // the rejected page never comes due
+    expect(await outbox.claimDue(clock.now(), 25, { redriveDead: true })).toEqual([]);
   });
 });
