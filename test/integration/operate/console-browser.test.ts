@@ -15,7 +15,7 @@ import { type StandIns, startStandIns } from '../../../drill/stand-ins';
 import { DynamoPageOutbox, stateTable } from '../../../lambdas/adapters/dynamodb';
 import { listOutboxEntries } from '../../../lambdas/adapters/dynamodb/page-reader';
 import { evaluateObservation } from '../../../lambdas/app/evaluate-observation';
-import { reapplyNow } from '../../../lambdas/app/operate';
+import { convergeNow } from '../../../lambdas/app/operate';
 import { RecordingTelemetry } from '../../../lambdas/app/telemetry';
 import { actuatorsForDrill } from '../../../lambdas/core/actuator-plan';
 import { parseConfig } from '../../../lambdas/core/config';
@@ -68,10 +68,7 @@ beforeAll(async () => {
       listPages: () => listOutboxEntries(table),
       clock,
     },
-    applyNow: {
-      how: 'reapplying on the stand-ins',
-      apply: async (q) => `${(await reapplyNow(deps, q)).length} reconciled`,
-    },
+    applyNow: convergeNow(deps, 'the stand-ins'),
     identity: async () => 'local:supervisor',
     where: 'the test stand-ins',
   });
