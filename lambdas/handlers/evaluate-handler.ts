@@ -1,4 +1,4 @@
-import { MetricDimension, MetricName } from '../adapters/telemetry-names';
+import { MetricDimension, MetricName, TIER_ACTIVE_METRIC } from '../adapters/telemetry-names';
 import { type ControllerDeps, invocationDeadline } from '../app/deps';
 import { handleEdgeAlarm } from '../app/edge-alarm';
 import { type EvaluationResult, evaluateObservation } from '../app/evaluate-observation';
@@ -43,16 +43,20 @@ function recordEvaluation(t: Telemetry, deps: ControllerDeps, r: EvaluationResul
   const { observation: o, decision: d } = r;
   if (d.outcome === 'ignored') {
     t.metric(MetricName.ObservationsIgnored, 'Count', 1);
+    t.property('queueId', o.queueId);
     t.info('observation ignored', { queueId: o.queueId, observedAt: o.observedAt, reason: d.ignoredReason });
     return;
   }
   t.metric(MetricName.Observations, 'Count', 1);
-  t.metric(MetricName.QueueWaiting, 'Count', o.waiting, { [MetricDimension.QueueId]: o.queueId });
+  // Per-queue values are EMF properties of this invocation's blob, not dimensions: the metric count
+  // stays constant however many queues there are (docs/deploy.md: the dashboard's Logs Insights widgets).
+  t.property('queueId', o.queueId);
+  t.property('observedAt', o.observedAt);
+  t.property('waiting', o.waiting);
+  t.property('agentsAvailable', o.agentsAvailable);
   for (const [key, active] of Object.entries(d.effective)) {
-    t.metric(MetricName.TierActive, 'Count', active ? 1 : 0, {
-      [MetricDimension.QueueId]: o.queueId,
-      [MetricDimension.Tier]: key.slice(4),
-    });
+    t.property(key, active);
+    t.metric(TIER_ACTIVE_METRIC[key as keyof typeof TIER_ACTIVE_METRIC], 'Count', active ? 1 : 0);
   }
   for (const tr of d.transitions) {
     t.metric(MetricName.Transitions, 'Count', 1, { [MetricDimension.Tier]: String(tr.tier) });
