@@ -16,7 +16,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TABLE_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-definition';
-import { EnvVar, OBSERVATION_EVENT } from '../lambdas/adapters/telemetry-names';
+import { EnvVar, OBSERVATION_BATCH_EVENT, OBSERVATION_EVENT } from '../lambdas/adapters/telemetry-names';
 import { parseConfig, type SurgeConfig, type SurgeConfigInput } from '../lambdas/core/config';
 import { ConfigError } from '../lambdas/core/errors';
 import { ControllerFunction, KVS_FLAG_WRITER_ACTIONS, secretArnFromName } from './controller-function';
@@ -267,9 +267,12 @@ export class SurgeController extends Construct {
       maxEventAge: Duration.hours(1),
     });
     new events.Rule(this, 'EvaluateObservations', {
-      description: 'QueueObservation events → evaluate',
+      description: 'QueueObservations (one per chunk) and single QueueObservation events → evaluate',
       eventBus: this.observationBus,
-      eventPattern: { source: [OBSERVATION_EVENT.source], detailType: [OBSERVATION_EVENT.detailType] },
+      eventPattern: {
+        source: [OBSERVATION_EVENT.source],
+        detailType: [OBSERVATION_EVENT.detailType, OBSERVATION_BATCH_EVENT.detailType],
+      },
       targets: [this.evaluateTarget],
     });
     if (props.partnerEventBusName)

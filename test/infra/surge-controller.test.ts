@@ -6,7 +6,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alarmStateChangeEvent, OriginAlarmModel } from '../../drill/edge/origin-alarm';
-import { EnvVar, OBSERVATION_EVENT } from '../../lambdas/adapters/telemetry-names';
+import { EnvVar, OBSERVATION_BATCH_EVENT, OBSERVATION_EVENT } from '../../lambdas/adapters/telemetry-names';
 import { parseConfig, type SurgeConfigInput } from '../../lambdas/core/config';
 import { ConfigError } from '../../lambdas/core/errors';
 import { KVS_FLAG_WRITER_ACTIONS, LEASE_SECONDS, STATE_TABLE_ACTIONS } from '../../lib/controller-function';
@@ -132,7 +132,10 @@ describe('SurgeController with a config naming queues and a break-glass secret',
     it('routes QueueObservation events on the controller bus to evaluate, with a DLQ and a retry policy', () => {
       s.template.hasResourceProperties('AWS::Events::Rule', {
         EventBusName: { Ref: ids.bus },
-        EventPattern: { source: [OBSERVATION_EVENT.source], 'detail-type': [OBSERVATION_EVENT.detailType] },
+        EventPattern: {
+          source: [OBSERVATION_EVENT.source],
+          'detail-type': [OBSERVATION_EVENT.detailType, OBSERVATION_BATCH_EVENT.detailType],
+        },
         Targets: [
           Match.objectLike({
             Arn: JSON.parse(arnOf(evaluate.fn)),
