@@ -208,6 +208,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       client: dynamo.client,
       tableName: dynamo.tableName,
       clock,
+      queues: { sleep: clock.sleep }, // BatchGetItem's backoff on simulated time
     });
     const transport = new RecordingTransport(
       new LocalOutboxPager(options.outboxFile ? { file: options.outboxFile } : {}),

@@ -240,7 +240,7 @@ export class DynamoQueueStateStore implements QueueStateStore {
       }
       if (attempt > 0) {
         const cap = Math.min(UNPROCESSED_BACKOFF_CAP_MS, UNPROCESSED_BACKOFF_BASE_MS * 2 ** attempt);
-        await this.sleep(this.random() * cap);
+        await this.sleep(Math.floor(this.random() * cap)); // whole ms: clocks stay integral
       }
       const { Responses, UnprocessedKeys } = await this.table.doc.send(
         new BatchGetCommand({
