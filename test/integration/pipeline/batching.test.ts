@@ -7,7 +7,15 @@ import type { PollerDeps } from '../../../lambdas/app/deps';
 import type { QueueObservation } from '../../../lambdas/core/observation';
 import { createEvaluateHandler } from '../../../lambdas/handlers/evaluate-handler';
 import { countDynamoCalls } from '../../support/local-dynamo';
-import { iso, observation, observationEvent, type Pipeline, pipelinePerTest, T0 } from './harness';
+import {
+  chunkEvent,
+  iso,
+  observation,
+  observationEvent,
+  type Pipeline,
+  pipelinePerTest,
+  T0,
+} from './harness';
 import { invariantViolations } from './invariants';
 
 // Batching by chunk (docs/architecture.md, "Batching"): one QueueObservations event per Genesys chunk,
@@ -16,19 +24,6 @@ import { invariantViolations } from './invariants';
 
 const MINUTE = 60_000;
 const open = pipelinePerTest();
-
-/** What the evaluate rule hands the Lambda for one chunk. */
-const chunkEvent = (observations: readonly QueueObservation[], id = 'chunk') => ({
-  version: '0',
-  id: `${id}-${observations[0]?.observedAt}`,
-  'detail-type': 'QueueObservations',
-  source: 'cx-surge.poller',
-  account: '000000000000',
-  time: observations[0]?.observedAt ?? '',
-  region: 'local',
-  resources: [],
-  detail: { observations },
-});
 
 const QUEUES = ['q-a', 'q-b', 'q-c', 'q-d'];
 const tier1Row = (p: Pipeline) => p.emulator.readRow('surge-control', 'tier1').SurgeActive;
