@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -11,7 +15,12 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
-import { EnvVar, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/adapters/telemetry-names';
+import {
+  CONFIG_FILE_NAME,
+  EnvVar,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../lambdas/adapters/telemetry-names';
 import { ACTUATOR_LEASE_MS } from '../lambdas/app/deps';
 
 /** The Lambda runtime both handlers run on (cdk-nag L1 flags NODEJS_22_X as no longer the newest). */
@@ -106,8 +115,11 @@ export interface ControllerFunctionProps {
   readonly entry: string;
   /** One line for the console and the role. */
   readonly description: string;
-  /** The user's config document, already validated, as compact JSON (`SURGE_CONFIG`). */
-  readonly configJson: string;
+  /**
+   * Path of the user's validated config file, copied into the asset as CONFIG_FILE_NAME (see
+   * stageConfigFile). @default none: the function does not read the controller config
+   */
+  readonly configFile?: string;
   /** Log retention of the function's log group. */
   readonly logRetention: logs.RetentionDays;
   /** Removal policy of the log group. */
@@ -164,7 +176,7 @@ export class ControllerFunction extends Construct {
       deadLetterQueue: props.deadLetterQueue,
       awsSdkConnectionReuse: false,
       environment: {
-        [EnvVar.SurgeConfig]: props.configJson,
+        ...(props.configFile ? { [EnvVar.SurgeConfigFile]: CONFIG_FILE_NAME } : {}),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -172,14 +184,10 @@ export class ControllerFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
-        // CJS: the Genesys and AWS SDKs call require() at load time, which an ESM bundle lacks.
-        format: OutputFormat.CJS,
-        target: BUNDLE_TARGET,
-        minify: true,
-        sourceMap: true,
-        // Stack traces map to our files; the sources themselves stay out of the asset.
-        sourcesContent: false,
-        externalModules: [...RUNTIME_PROVIDED_SDK],
+        ...BASE_BUNDLING,
+        // The config travels as a file in the asset, not in an env var (4 KB for all of them): a
+        // 5,000-queue config deploys. The asset hash covers it, so a config change redeploys the code.
+        ...(props.configFile ? { commandHooks: configFileHooks(props.configFile) } : {}),
         // The Genesys adapter reads import.meta.url only when `require` is missing (ESM under tsx);
         // in this CJS bundle `require` exists, so the empty import.meta is never reached.
         esbuildArgs: {
@@ -233,6 +241,37 @@ export class ControllerFunction extends Construct {
     );
     return this;
   }
+}
+
+/**
+ * Largest config file we deploy. Lambda allows 250 MB of unzipped code; a 5,000-queue config with
+ * UUID ids and names is ~0.5 MB. The bound only stops a runaway generated file early, with a message.
+ */
+export const MAX_CONFIG_FILE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Writes the validated config (compact JSON) where bundling can pick it up: a content-addressed file
+ * under `dir` (the cloud assembly's folder when there is one), so equal configs share one file.
+ */
+export function stageConfigFile(configJson: string, dir: string = tmpdir(), prefix = 'surge-config'): string {
+  const digest = createHash('sha256').update(configJson).digest('hex').slice(0, 16);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${prefix}-${digest}.json`);
+  writeFileSync(path, configJson, 'utf8');
+  return path;
+}
+
+/** NodejsFunction command hooks that copy `configFile` into the bundle output as `name`. */
+export function configFileHooks(configFile: string, name: string = CONFIG_FILE_NAME) {
+  const quote = (p: string) => `"${p.replaceAll('"', '\\"')}"`;
+  const copy = process.platform === 'win32' ? 'copy /Y' : 'cp';
+  return {
+    beforeBundling: (): string[] => [],
+    beforeInstall: (): string[] => [],
+    afterBundling: (_inputDir: string, outputDir: string): string[] => [
+      `${copy} ${quote(configFile)} ${quote(join(outputDir, name))}`,
+    ],
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stage } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -14,12 +15,23 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CRM_CACHE_PREFIX } from '../lambdas/adapters/crm/dynamo-cache';
 import { CRM_CLIENT_ERRORS_PARTITION } from '../lambdas/adapters/crm/dynamo-incidents';
-import { CrmDimension, CrmEnvVar, CrmMetricName } from '../lambdas/adapters/crm/telemetry-names';
+import {
+  CRM_CONFIG_FILE_NAME,
+  CrmDimension,
+  CrmEnvVar,
+  CrmMetricName,
+} from '../lambdas/adapters/crm/telemetry-names';
 import { Partition } from '../lambdas/adapters/dynamodb/table-definition';
 import { EnvVar, METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/adapters/telemetry-names';
 import { type CrmConfig, parseCrmConfig } from '../lambdas/core/crm/config';
 import { ConfigError } from '../lambdas/core/errors';
-import { BASE_BUNDLING, CONTROLLER_RUNTIME, secretArnFromName } from './controller-function';
+import {
+  BASE_BUNDLING,
+  CONTROLLER_RUNTIME,
+  configFileHooks,
+  secretArnFromName,
+  stageConfigFile,
+} from './controller-function';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CRM_LOOKUP_ENTRY = join(repoRoot, 'lambdas/handlers/crm-lookup.ts');
@@ -113,7 +125,7 @@ export class CrmLookup extends Construct {
       logGroup,
       awsSdkConnectionReuse: false,
       environment: {
-        [CrmEnvVar.CrmConfig]: JSON.stringify(props.config),
+        [CrmEnvVar.CrmConfigFile]: CRM_CONFIG_FILE_NAME,
         [EnvVar.StateTableName]: props.table.tableName,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -122,6 +134,15 @@ export class CrmLookup extends Construct {
       },
       bundling: {
         ...BASE_BUNDLING,
+        // The config is a file in the asset, like the controller's (docs/crm.md): no env var limit.
+        commandHooks: configFileHooks(
+          stageConfigFile(
+            JSON.stringify(props.config),
+            join(Stage.of(this)?.outdir ?? tmpdir(), 'crm-config'),
+            'crm-config',
+          ),
+          CRM_CONFIG_FILE_NAME,
+        ),
       },
     });
 

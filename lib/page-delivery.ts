@@ -34,7 +34,6 @@ export interface PageDeliveryProps {
   readonly routingKeySecretName?: string;
   /** Events API URL. @default https://events.pagerduty.com/v2/enqueue */
   readonly eventsUrl?: string;
-  readonly configJson: string;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
   readonly logLevel?: string;
@@ -56,7 +55,6 @@ export class PageDelivery extends Construct {
       entry: props.entry,
       description:
         'Delivers staged pages: PagerDuty Events v2 (pager breaker, retries, dead-letter) and e-mail',
-      configJson: props.configJson,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       logLevel: props.logLevel,

@@ -1,6 +1,7 @@
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -19,7 +20,13 @@ import { TABLE_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-def
 import { EnvVar, OBSERVATION_BATCH_EVENT, OBSERVATION_EVENT } from '../lambdas/adapters/telemetry-names';
 import { parseConfig, type SurgeConfig, type SurgeConfigInput } from '../lambdas/core/config';
 import { ConfigError } from '../lambdas/core/errors';
-import { ControllerFunction, KVS_FLAG_WRITER_ACTIONS, secretArnFromName } from './controller-function';
+import {
+  ControllerFunction,
+  KVS_FLAG_WRITER_ACTIONS,
+  MAX_CONFIG_FILE_BYTES,
+  secretArnFromName,
+  stageConfigFile,
+} from './controller-function';
 import { PageDelivery } from './page-delivery';
 import { SurgeMonitoring } from './surge-monitoring';
 
@@ -30,13 +37,6 @@ export const HANDLER_ENTRIES = {
   evaluate: join(repoRoot, 'lambdas/handlers/evaluate.ts'),
   sendPages: join(repoRoot, 'lambdas/handlers/send-pages.ts'),
 } as const;
-
-/**
- * Largest `SURGE_CONFIG` we deploy. Lambda caps ALL environment variables of a function at 4 KB
- * together; the others (table, bus, topic, KVS ARNs, Powertools, NODE_OPTIONS) take ≈ 600 bytes with
- * a short stack name, so this leaves ~300 bytes for long generated names.
- */
-export const MAX_CONFIG_ENV_BYTES = 3_200;
 
 /**
  * One poller at a time: a burst of partner-bus events must never fan out into parallel observation
@@ -175,7 +175,10 @@ export class SurgeController extends Construct {
     super(scope, id);
     const rawConfig = props.config ?? {};
     this.config = parseConfig(rawConfig);
-    const configJson = checkedConfigJson(rawConfig, this.config);
+    const configFile = stageConfigFile(
+      checkedConfigJson(rawConfig, this.config),
+      join(Stage.of(this)?.outdir ?? tmpdir(), 'surge-config'),
+    );
     const protect = props.deletionProtection ?? true;
     const statefulRemoval = protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
@@ -218,7 +221,7 @@ export class SurgeController extends Construct {
 
     const reserve = props.reserveConcurrency ?? true;
     const common = {
-      configJson,
+      configFile,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       logRemovalPolicy: statefulRemoval,
       logLevel: props.logLevel,
@@ -282,14 +285,18 @@ export class SurgeController extends Construct {
       config: this.config,
       poller: this.poller.function,
       evaluator: this.evaluator.function,
+      evaluatorLogGroupName: this.evaluator.logGroup.logGroupName,
       evaluateDlq: this.evaluateDlq,
       pageDeliveryDlq: this.pageDeliveryDlq,
       alarmTopic: this.pagerTopic,
       dashboardName: props.dashboardName,
     });
 
+    // The sender never reads the controller config, so it does not carry the file.
     this.pageDelivery = new PageDelivery(this, 'PageDelivery', {
-      ...common,
+      logRetention: common.logRetention,
+      logRemovalPolicy: common.logRemovalPolicy,
+      logLevel: common.logLevel,
       entry: HANDLER_ENTRIES.sendPages,
       table: this.table,
       topic: this.pagerTopic,
@@ -469,7 +476,7 @@ export class SurgeController extends Construct {
   }
 }
 
-/** The config as it goes into SURGE_CONFIG, refused at synth when it cannot fit Lambda's env limit. */
+/** The config as it goes into the bundled config file (compact JSON), refused at synth when absurdly large. */
 function checkedConfigJson(raw: SurgeConfigInput, config: SurgeConfig): string {
   // EventBridge rate schedules are whole minutes (1 minute at least).
   if (config.intervalSeconds % 60 !== 0) {
@@ -480,10 +487,10 @@ function checkedConfigJson(raw: SurgeConfigInput, config: SurgeConfig): string {
   }
   const json = JSON.stringify(raw);
   const bytes = Buffer.byteLength(json, 'utf8');
-  if (bytes > MAX_CONFIG_ENV_BYTES) {
+  if (bytes > MAX_CONFIG_FILE_BYTES) {
     throw new ConfigError(
       '(root)',
-      `config is ${bytes} bytes as compact JSON; Lambda allows 4 KB of environment variables per function, so SURGE_CONFIG must be at most ${MAX_CONFIG_ENV_BYTES} bytes. Move shared settings into tiers (not per-queue overrides) or drop optional names`,
+      `config is ${bytes} bytes as compact JSON; the bundled config file must be at most ${MAX_CONFIG_FILE_BYTES} bytes`,
     );
   }
   return json;

@@ -36,6 +36,8 @@ export interface SurgeMonitoringProps {
   readonly poller: lambda.IFunction;
   /** The evaluate function. */
   readonly evaluator: lambda.IFunction;
+  /** evaluate's log group: the per-queue values (EMF properties) the Logs Insights widget reads. */
+  readonly evaluatorLogGroupName: string;
   /** Where observation events land after evaluate gave up on them. */
   readonly evaluateDlq: sqs.IQueue;
   /** Where SNS puts pages it could not deliver to a subscription. */
@@ -119,24 +121,25 @@ export class SurgeMonitoring extends Construct {
       defaultInterval: Duration.hours(3),
       widgets: [
         [
-          new cloudwatch.GraphWidget({
-            title: 'Waiting per queue (oWaiting)',
+          // Per-queue values live in evaluate's logs (EMF properties), not in per-queue metrics.
+          new cloudwatch.LogQueryWidget({
+            title: 'Deepest queues now (waiting, tiers; Logs Insights over evaluate logs)',
             width: 12,
-            left: waitingPerQueue(config),
-            leftYAxis: { min: 0, label: 'interactions' },
+            logGroupNames: [props.evaluatorLogGroupName],
+            view: cloudwatch.LogQueryVisualizationType.TABLE,
+            queryLines: DEEPEST_QUEUES_QUERY,
           }),
           new cloudwatch.GraphWidget({
-            title: 'Tier state per queue (1 = active)',
+            title: 'Tier state (max: any queue active; average: share of queues)',
             width: 12,
-            left: [
-              searchMetric(
-                MetricName.TierActive,
-                [MetricDimension.QueueId, MetricDimension.Tier],
-                'Maximum',
-                'Tier',
-              ),
-            ],
+            left: TIER_ACTIVE_METRICS.map((name, i) =>
+              controllerMetric(name, {}, 'Maximum', Duration.minutes(1), `tier ${i + 1} any`),
+            ),
+            right: TIER_ACTIVE_METRICS.map((name, i) =>
+              controllerMetric(name, {}, 'Average', Duration.minutes(1), `tier ${i + 1} share`),
+            ),
             leftYAxis: { min: 0, max: 1 },
+            rightYAxis: { min: 0, max: 1 },
           }),
         ],
         [
@@ -246,34 +249,13 @@ function sumOfSwitchFailures(period: Duration): cloudwatch.MathExpression {
   });
 }
 
-/** Dashboard-only SEARCH over every value of `dimensions` (for series the config cannot enumerate). */
-function searchMetric(
-  metricName: string,
-  dimensions: string[],
-  statistic: string,
-  label: string,
-): cloudwatch.MathExpression {
-  const schema = [METRICS_NAMESPACE, MetricDimension.Service, ...dimensions].join(',');
-  return new cloudwatch.MathExpression({
-    expression: `SEARCH('{${schema}} MetricName="${metricName}"', '${statistic}', 60)`,
-    usingMetrics: {},
-    label,
-    period: Duration.minutes(1),
-  });
-}
+/** The Logs Insights query of the dashboard's per-queue table: latest values of each queue. */
+export const DEEPEST_QUEUES_QUERY = [
+  'fields queueId, waiting, agentsAvailable, tier1, tier2, tier3',
+  'filter ispresent(waiting)',
+  'stats latest(waiting) as waiting, latest(agentsAvailable) as agents, latest(tier1) as t1, latest(tier2) as t2, latest(tier3) as t3 by queueId',
+  'sort waiting desc',
+  'limit 50',
+];
 
-/** One line per configured queue (labelled with its name); every reporting queue when none is configured. */
-function waitingPerQueue(config: SurgeConfig): cloudwatch.IMetric[] {
-  if (config.queues.length === 0) {
-    return [searchMetric(MetricName.QueueWaiting, [MetricDimension.QueueId], 'Maximum', 'QueueId')];
-  }
-  return config.queues.map((q) =>
-    controllerMetric(
-      MetricName.QueueWaiting,
-      { [MetricDimension.QueueId]: q.id },
-      'Maximum',
-      Duration.minutes(1),
-      q.name ?? q.id,
-    ),
-  );
-}
+const TIER_ACTIVE_METRICS = [MetricName.Tier1Active, MetricName.Tier2Active, MetricName.Tier3Active];

@@ -5,20 +5,21 @@
 import { userInfo } from 'node:os';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DEFAULT_EMULATOR_CLIENTS, SURGE_CONTROL_TABLE } from '../../drill/genesys-emulator/emulator';
+import { readDeployedConfig } from '../../lambdas/adapters/aws/deployed-config';
 import { createDynamoPersistence, DynamoBreakerStore, stateTable } from '../../lambdas/adapters/dynamodb';
 import { OutboxPager } from '../../lambdas/adapters/dynamodb/outbox-pager';
 import { DynamoPageOutbox } from '../../lambdas/adapters/dynamodb/page-outbox';
 import { listOutboxEntries } from '../../lambdas/adapters/dynamodb/page-reader';
 import { createGenesys } from '../../lambdas/adapters/genesys';
-import { EnvVar } from '../../lambdas/adapters/telemetry-names';
+import { CONFIG_FILE_NAME } from '../../lambdas/adapters/telemetry-names';
 import type { ControllerDeps } from '../../lambdas/app/deps';
 import { type ApplyNow, type OperatorPorts, reapplyNow } from '../../lambdas/app/operate';
 import { notifyOnlySwitch, SwitchRouter } from '../../lambdas/app/switch-router';
 import { actuatorsForDrill } from '../../lambdas/core/actuator-plan';
-import { DEFAULT_CONFIG, parseConfig, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
+import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
 import { SwitchError } from '../../lambdas/core/errors';
 import type { BreakerView } from '../../lambdas/core/operator-status';
 import type { Clock, Page, SurgeSwitch } from '../../lambdas/core/ports';
@@ -230,9 +231,8 @@ async function openAws(values: TargetValues): Promise<OperatorTarget> {
   const lambda = new LambdaClient(clientConfig);
   const config = await configFrom(values, async () => {
     if (!pollFunction) return DEFAULT_CONFIG;
-    const fn = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: pollFunction }));
-    const text = fn.Environment?.Variables?.[EnvVar.SurgeConfig];
-    return text ? parseConfig(JSON.parse(text)) : DEFAULT_CONFIG;
+    const text = await readDeployedConfig(lambda, pollFunction);
+    return text ? parseConfigText(text, `${pollFunction}:${CONFIG_FILE_NAME}`) : DEFAULT_CONFIG;
   });
   const client = new DynamoDBClient(clientConfig);
   const table = stateTable({ client, tableName, clock: wallClock });

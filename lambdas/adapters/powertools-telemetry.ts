@@ -33,6 +33,9 @@ export class PowertoolsTelemetry implements Telemetry {
     single.addDimensions({ ...dimensions });
     single.addMetric(name, mUnit, value);
   }
+  property(key: string, value: string | number | boolean | null): void {
+    this.metrics.addMetadata(key, value === null ? 'null' : String(value));
+  }
   flush(): void {
     this.metrics.publishStoredMetrics();
   }

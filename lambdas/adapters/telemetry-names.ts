@@ -5,14 +5,16 @@ export const METRICS_NAMESPACE = 'CxSurge';
 export const SERVICE_NAME = 'cx-surge-controller';
 
 export const MetricName = {
-  /** Accepted observations (per QueueId). */
+  /** Accepted observations. */
   Observations: 'Observations',
   /** Observations ignored as duplicate / out-of-order. */
   ObservationsIgnored: 'ObservationsIgnored',
-  /** Current oWaiting (per QueueId), for the dashboard. */
-  QueueWaiting: 'QueueWaiting',
-  /** 1 while a tier is effectively active (per QueueId, Tier). */
-  TierActive: 'TierActive',
+  /** 1/0 per evaluation: is tier 1 effectively active for the evaluated queue? Max = any queue, Average = share. */
+  Tier1Active: 'Tier1Active',
+  /** As Tier1Active, for tier 2. */
+  Tier2Active: 'Tier2Active',
+  /** As Tier1Active, for tier 3. */
+  Tier3Active: 'Tier3Active',
   /** Tier transitions (activate/restore/recommend) (per Tier). */
   Transitions: 'Transitions',
   /** Milliseconds from lock to verified switch (per ActuatorType). */
@@ -33,6 +35,16 @@ export const MetricName = {
   DeadPages: 'DeadPages',
 } as const;
 
+/**
+ * The tier-state metric of each tier. One metric name per tier (not a Tier dimension) so all three
+ * ride in the invocation's single EMF blob instead of one log line each.
+ */
+export const TIER_ACTIVE_METRIC = {
+  tier1: MetricName.Tier1Active,
+  tier2: MetricName.Tier2Active,
+  tier3: MetricName.Tier3Active,
+} as const;
+
 /** Environment variables the CDK construct sets and the handlers read. No secret values, only names/ARNs. */
 export const EnvVar = {
   /** The single DynamoDB table (pk/sk strings, TTL attribute `ttl`). */
@@ -41,8 +53,11 @@ export const EnvVar = {
   EventBusName: 'EVENT_BUS_NAME',
   /** SNS topic for pages (PagerDuty/e-mail subscriptions). */
   PagerTopicArn: 'PAGER_TOPIC_ARN',
-  /** The user's config document (JSON), validated at synth and again at cold start. */
-  SurgeConfig: 'SURGE_CONFIG',
+  /**
+   * The user's config document (JSON file bundled with the function, validated at synth and again at
+   * cold start): its path, relative to the function's code directory. See CONFIG_FILE_NAME.
+   */
+  SurgeConfigFile: 'SURGE_CONFIG_FILE',
   /** Optional: CloudFront KeyValueStore ARN for `cloudfront-kvs` actuators. */
   EdgeKvsArn: 'EDGE_KVS_ARN',
   /** Name of the Secrets Manager secret holding the PagerDuty Events v2 routing key (never the key). */
@@ -50,6 +65,9 @@ export const EnvVar = {
   /** Optional: Events API v2 URL (default https://events.pagerduty.com/v2/enqueue; EU accounts may differ). */
   PagerDutyEventsUrl: 'PAGERDUTY_EVENTS_URL',
 } as const;
+
+/** The config file's name inside each Lambda asset (docs/architecture.md: config bundled as a file). */
+export const CONFIG_FILE_NAME = 'surge-config.json';
 
 /** EventBridge `source` and `detail-type` of the controller's own events. */
 export const OBSERVATION_EVENT = { source: 'cx-surge.poller', detailType: 'QueueObservation' } as const;
@@ -70,7 +88,6 @@ export const OBSERVATION_BATCH_EVENT = {
  */
 export const MetricDimension = {
   Service: 'service',
-  QueueId: 'QueueId',
   Tier: 'Tier',
   /** The actuator's `type` from the config, e.g. `datatable-row`. */
   ActuatorType: 'ActuatorType',

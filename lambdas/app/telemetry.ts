@@ -9,6 +9,11 @@ export interface Telemetry extends AppLogger {
     value: number,
     dimensions?: Readonly<Record<string, string>>,
   ): void;
+  /**
+   * A per-invocation value logged with the metrics (an EMF property, searchable in Logs Insights) but
+   * never a dimension: per-queue values go here, so the metric count does not grow with queues.
+   */
+  property(key: string, value: string | number | boolean | null): void;
   /** Flushes buffered metrics (EMF) at the end of an invocation. */
   flush(): void;
 }
@@ -34,8 +39,15 @@ export class RecordingTelemetry implements Telemetry {
   error(message: string, extra?: Record<string, unknown>): void {
     this.logs.push({ level: 'error', message, ...(extra ? { extra } : {}) });
   }
+  readonly properties: Record<string, string | number | boolean | null>[] = [{}];
   metric(name: string, unit: string, value: number, dimensions: Readonly<Record<string, string>> = {}): void {
     this.metrics.push({ name, unit, value, dimensions });
   }
-  flush(): void {}
+  property(key: string, value: string | number | boolean | null): void {
+    (this.properties.at(-1) as Record<string, string | number | boolean | null>)[key] = value;
+  }
+  /** Each flush closes one invocation's properties (as one EMF blob would). */
+  flush(): void {
+    if (Object.keys(this.properties.at(-1) ?? {}).length > 0) this.properties.push({});
+  }
 }

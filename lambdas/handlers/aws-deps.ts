@@ -2,20 +2,18 @@
 // (its token outlives invocations), config parsed once. Nothing here runs until the first invocation,
 // so importing a handler (tests, the drill) never needs AWS environment variables.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { readBundledFile } from '../adapters/aws/bundled-file';
 import { awsClientConfig } from '../adapters/aws/client-config';
 import { createDynamoPersistence } from '../adapters/dynamodb';
-import { EventBridgeObservationPublisher } from '../adapters/eventbridge/observation-publisher';
-import { SecretsManagerCredentialsSource } from '../adapters/secrets';
-import { EnvVar } from '../adapters/telemetry-names';
+import { CONFIG_FILE_NAME, EnvVar } from '../adapters/telemetry-names';
 import { SharedBreakers } from '../app/breaker';
 import type { PollerDeps } from '../app/deps';
 import { guardObservations, guardSwitch, StagingPager } from '../app/resilience';
 import { notifyOnlySwitch, SwitchRouter } from '../app/switch-router';
 import type { Telemetry } from '../app/telemetry';
-import { parseConfig } from '../core/config';
+import { parseConfigText } from '../core/config';
 import { ConfigError } from '../core/errors';
-import type { Clock, ObservationSource, SurgeSwitch } from '../core/ports';
+import type { Clock, ObservationPublisher, ObservationSource, SurgeSwitch } from '../core/ports';
 
 const systemClock: Clock = { now: () => Date.now() };
 
@@ -34,39 +32,50 @@ function requiredEnv(name: string): string {
   return value;
 }
 
-function configFromEnv() {
-  const raw = process.env[EnvVar.SurgeConfig] ?? '{}';
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (cause) {
-    throw new ConfigError(EnvVar.SurgeConfig, 'is not valid JSON', { cause });
-  }
-  return parseConfig(json);
+/**
+ * The validated config, bundled as a file next to the handler (docs/architecture.md: config bundled
+ * with the functions). Read once per container; a bad file fails the invocation with the key named.
+ */
+function configFromFile() {
+  const { text, name } = readBundledFile(EnvVar.SurgeConfigFile, CONFIG_FILE_NAME);
+  return parseConfigText(text, name);
+}
+
+let dynamo: DynamoDBClient | undefined;
+/**
+ * The DynamoDB client, shared by every invocation of the container. Every other AWS client is imported
+ * only when first needed, so a handler loads only what it calls: evaluate never loads EventBridge, and a
+ * no-transition evaluation loads neither Secrets Manager nor the Genesys SDK. All of them take their call
+ * budget from awsClientConfig (docs/resilience.md#call-budgets).
+ */
+function sharedDynamo(): DynamoDBClient {
+  dynamo ??= new DynamoDBClient(awsClientConfig());
+  return dynamo;
 }
 
 export function awsControllerDeps(telemetry: Telemetry, requestId: () => string): PollerDeps {
-  const config = configFromEnv();
+  const config = configFromFile();
   const persistence = createDynamoPersistence({
-    client: new DynamoDBClient(awsClientConfig()),
+    client: sharedDynamo(),
     tableName: requiredEnv(EnvVar.StateTableName),
     clock: systemClock,
   });
-  const credentials = new SecretsManagerCredentialsSource({
-    primarySecret: config.genesys.credentialsSecret,
-    ...(config.genesys.breakGlassSecret ? { breakGlassSecret: config.genesys.breakGlassSecret } : {}),
-    onStaleServed: (secretName) =>
-      telemetry.warn('Secrets Manager failed; serving cached credentials', { secretName }),
-  });
   // The Genesys SDK and the KeyValueStore client are loaded on first use, not at cold start: most
   // evaluations switch nothing (2 DynamoDB calls, no Genesys call) and never pay for them.
-  const genesys = once(async () =>
-    (await import('../adapters/genesys')).createGenesys({
+  const genesys = once(async () => {
+    const { SecretsManagerCredentialsSource } = await import('../adapters/secrets');
+    const credentials = new SecretsManagerCredentialsSource({
+      primarySecret: config.genesys.credentialsSecret,
+      ...(config.genesys.breakGlassSecret ? { breakGlassSecret: config.genesys.breakGlassSecret } : {}),
+      onStaleServed: (secretName) =>
+        telemetry.warn('Secrets Manager failed; serving cached credentials', { secretName }),
+    });
+    return (await import('../adapters/genesys')).createGenesys({
       credentials,
       clock: systemClock,
       region: config.genesys.region,
-    }),
-  );
+    });
+  });
   // Pages are only staged here; the page sender Lambda delivers them (docs/resilience.md).
   const pager = new StagingPager(persistence.outbox, systemClock);
   // Every Genesys call (observations and every lever) goes through the shared `genesys` breaker, the
@@ -102,6 +111,13 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
       : {}),
   };
   const busName = process.env[EnvVar.EventBusName];
+  const eventBridge = once(async () => {
+    const [{ EventBridgeClient }, { EventBridgeObservationPublisher }] = await Promise.all([
+      import('@aws-sdk/client-eventbridge'),
+      import('../adapters/eventbridge/observation-publisher'),
+    ]);
+    return new EventBridgeObservationPublisher(busName ?? '', new EventBridgeClient(awsClientConfig()));
+  });
   return {
     config,
     actuators: config.actuators,
@@ -123,7 +139,9 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
     },
     observations,
     publisher: busName
-      ? new EventBridgeObservationPublisher(busName, new EventBridgeClient(awsClientConfig()))
+      ? ({
+          publish: async (...args) => (await eventBridge()).publish(...args),
+        } satisfies ObservationPublisher)
       : {
           publish: () =>
             Promise.reject(new ConfigError(EnvVar.EventBusName, 'not set: this Lambda does not publish')),

@@ -1,10 +1,12 @@
 // Builds crm-lookup's dependencies from the Lambda environment, once per container: the CRM config
-// (CRM_CONFIG), the state table (cache, breakers, refusal counts, page outbox), secrets by name.
+// (a file bundled with the function, CRM_CONFIG_FILE), the state table (cache, breakers, refusal
+// counts, page outbox), secrets by name.
 // Nothing here loads the Genesys SDK: the bundle stays small (docs/crm.md).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { readBundledFile } from '../adapters/aws/bundled-file';
 import { createCrmAdapter, DynamoCrmIncidents, SecretsManagerCrmSecrets } from '../adapters/crm';
 import { SharedCrmBreakers } from '../adapters/crm/shared-breakers';
-import { CrmEnvVar } from '../adapters/crm/telemetry-names';
+import { CRM_CONFIG_FILE_NAME, CrmEnvVar } from '../adapters/crm/telemetry-names';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker-store';
 import { stateTable } from '../adapters/dynamodb/items';
 import { DynamoPageOutbox } from '../adapters/dynamodb/page-outbox';
@@ -20,21 +22,20 @@ import type { CrmLookupRuntime } from './crm-lookup-handler';
 
 const systemClock: Clock = { now: () => Date.now() };
 
-export function crmConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env) {
-  const raw = env[CrmEnvVar.CrmConfig];
-  if (!raw)
-    throw new ConfigError(CrmEnvVar.CrmConfig, 'environment variable is not set (the CDK construct sets it)');
+/** The CRM config bundled with the function as a file (docs/crm.md), validated again at cold start. */
+export function crmConfigFromFile(env: Readonly<Record<string, string | undefined>> = process.env) {
+  const { text, name } = readBundledFile(CrmEnvVar.CrmConfigFile, CRM_CONFIG_FILE_NAME, env);
   let json: unknown;
   try {
-    json = JSON.parse(raw);
+    json = JSON.parse(text);
   } catch (cause) {
-    throw new ConfigError(CrmEnvVar.CrmConfig, 'is not valid JSON', { cause });
+    throw new ConfigError(CrmEnvVar.CrmConfigFile, `${name} is not valid JSON`, { cause });
   }
   return parseCrmConfig(json);
 }
 
 export function awsCrmLookupRuntime(telemetry: Telemetry, requestId: () => string): CrmLookupRuntime {
-  const config = crmConfigFromEnv();
+  const config = crmConfigFromFile();
   const tableName = process.env[EnvVar.StateTableName];
   if (!tableName)
     throw new ConfigError(

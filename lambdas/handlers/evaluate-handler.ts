@@ -1,4 +1,4 @@
-import { MetricDimension, MetricName } from '../adapters/telemetry-names';
+import { MetricDimension, MetricName, TIER_ACTIVE_METRIC } from '../adapters/telemetry-names';
 import { type ControllerDeps, invocationDeadline } from '../app/deps';
 import { handleEdgeAlarm } from '../app/edge-alarm';
 import {
@@ -43,7 +43,7 @@ export function createEvaluateHandler(getDeps: () => ControllerDeps, telemetry: 
       }
       if (input.kind === 'observations') {
         const chunk = await evaluateObservations(deps, input.observations, { deadline });
-        for (const r of chunk.results) recordEvaluation(telemetry, deps, r, false);
+        for (const r of chunk.results) recordEvaluation(telemetry, deps, r, { chunk: true });
         recordActuations(telemetry, deps, chunk.actuations);
         const problems = [
           ...input.invalid,
@@ -70,31 +70,45 @@ export function createEvaluateHandler(getDeps: () => ControllerDeps, telemetry: 
   };
 }
 
+/**
+ * One evaluation's telemetry. A single-queue invocation puts its queue's values on its EMF blob; in a
+ * chunk they would overwrite each other there, so each queue gets one log line with the same fields
+ * (the dashboard's Logs Insights query reads either: `fields queueId, waiting, …`).
+ */
 function recordEvaluation(
   t: Telemetry,
   deps: ControllerDeps,
   r: EvaluationResult,
-  withActuations = true,
+  { chunk = false }: { chunk?: boolean } = {},
 ): void {
   const { observation: o, decision: d } = r;
   if (d.outcome === 'ignored') {
     t.metric(MetricName.ObservationsIgnored, 'Count', 1);
+    if (!chunk) t.property('queueId', o.queueId);
     t.info('observation ignored', { queueId: o.queueId, observedAt: o.observedAt, reason: d.ignoredReason });
     return;
   }
   t.metric(MetricName.Observations, 'Count', 1);
-  t.metric(MetricName.QueueWaiting, 'Count', o.waiting, { [MetricDimension.QueueId]: o.queueId });
+  // Per-queue values are EMF properties of this invocation's blob (or log fields), not dimensions: the
+  // metric count stays constant however many queues there are (docs/deploy.md: the dashboard's Logs
+  // Insights widgets).
+  const values = {
+    queueId: o.queueId,
+    observedAt: o.observedAt,
+    waiting: o.waiting,
+    agentsAvailable: o.agentsAvailable,
+    ...d.effective,
+  };
+  if (chunk) t.info('queue evaluated', values);
+  else for (const [key, value] of Object.entries(values)) t.property(key, value);
   for (const [key, active] of Object.entries(d.effective)) {
-    t.metric(MetricName.TierActive, 'Count', active ? 1 : 0, {
-      [MetricDimension.QueueId]: o.queueId,
-      [MetricDimension.Tier]: key.slice(4),
-    });
+    t.metric(TIER_ACTIVE_METRIC[key as keyof typeof TIER_ACTIVE_METRIC], 'Count', active ? 1 : 0);
   }
   for (const tr of d.transitions) {
     t.metric(MetricName.Transitions, 'Count', 1, { [MetricDimension.Tier]: String(tr.tier) });
     t.info('tier transition', { ...tr });
   }
-  if (withActuations) recordActuations(t, deps, r.actuations);
+  if (!chunk) recordActuations(t, deps, r.actuations);
 }
 
 /** Switch latency, failures and break-glass use of the actuations one invocation made. */

@@ -2,11 +2,12 @@
 // the CLI passes it), with bundling skipped: config file → stack → cdk-nag report, and a bad config
 // ending in one clear line instead of a stack trace.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_FILE_NAME, EnvVar } from '../../lambdas/adapters/telemetry-names';
 import { parseConfig } from '../../lambdas/core/config';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,13 +63,20 @@ describe('bin/app.ts', () => {
         { Type: string; Properties: { Environment: { Variables: Record<string, string> } } }
       >,
     ).filter((r) => r.Type === 'AWS::Lambda::Function');
-    // poll-observations, evaluate and send-pages (docs/resilience.md) all read the config.
+    // poll-observations and evaluate read the config from a file bundled with them; the page sender
+    // (docs/resilience.md) never reads it. No function carries the config in its environment.
     expect(functions).toHaveLength(3);
-    for (const fn of functions) {
-      expect(JSON.parse(fn.Properties.Environment.Variables.SURGE_CONFIG ?? 'null')).toEqual({
-        queues: [{ id: 'q-sales', name: 'Sales' }],
-      });
-    }
+    const withConfig = functions.filter((fn) => fn.Properties.Environment.Variables[EnvVar.SurgeConfigFile]);
+    expect(withConfig.map((fn) => fn.Properties.Environment.Variables[EnvVar.SurgeConfigFile])).toEqual([
+      CONFIG_FILE_NAME,
+      CONFIG_FILE_NAME,
+    ]);
+    expect(JSON.stringify(functions)).not.toContain('q-sales');
+    // The staged file (bundling copies it into each asset) is the validated config as compact JSON.
+    const staged = readdirSync(join(outdir, 'surge-config')).map((f) =>
+      JSON.parse(readFileSync(join(outdir, 'surge-config', f), 'utf8')),
+    );
+    expect(staged).toEqual([{ queues: [{ id: 'q-sales', name: 'Sales' }] }]);
   });
 
   it('stops on a bad config with the CLI’s message and writes no template', async () => {

@@ -1,5 +1,7 @@
 // The CRM screen-pop lookup's infrastructure: the function, the role Genesys assumes (and what it may
 // do: invoke this function, nothing else), least-privilege table access, alarms, cdk-nag.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -50,19 +52,25 @@ describe('CrmLookup', () => {
     );
   });
 
-  it('runs crm-lookup with a timeout just above the budget and its config by env (no secret values)', () => {
+  it('runs crm-lookup with a timeout just above the budget and its config as a bundled file (no secret values)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('CRM screen-pop lookup'),
       Timeout: 5,
       Runtime: 'nodejs24.x',
       Environment: {
         Variables: Match.objectLike({
-          CRM_CONFIG: JSON.stringify(CRM_CONFIG),
+          CRM_CONFIG_FILE: 'crm-config.json',
           STATE_TABLE_NAME: { Ref: Match.anyValue() },
         }),
       },
     });
     expect(JSON.stringify(template.toJSON())).not.toMatch(/clientSecret/);
+    // The config is not in the template (no env var limit): bundling copies the staged file into the asset.
+    expect(JSON.stringify(template.toJSON())).not.toContain(CRM_CONFIG.primary.baseUrl);
+    const staged = readdirSync(join(app.outdir, 'crm-config'));
+    expect(staged.map((f) => JSON.parse(readFileSync(join(app.outdir, 'crm-config', f), 'utf8')))).toEqual([
+      CRM_CONFIG,
+    ]);
   });
 
   it('lets Genesys assume the invoke role only from its account with the org id as external id', () => {

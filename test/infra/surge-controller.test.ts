@@ -1,3 +1,8 @@
+import { execSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -6,14 +11,24 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alarmStateChangeEvent, OriginAlarmModel } from '../../drill/edge/origin-alarm';
-import { EnvVar, OBSERVATION_BATCH_EVENT, OBSERVATION_EVENT } from '../../lambdas/adapters/telemetry-names';
+import {
+  CONFIG_FILE_NAME,
+  EnvVar,
+  OBSERVATION_BATCH_EVENT,
+  OBSERVATION_EVENT,
+} from '../../lambdas/adapters/telemetry-names';
 import { parseConfig, type SurgeConfigInput } from '../../lambdas/core/config';
-import { ConfigError } from '../../lambdas/core/errors';
-import { KVS_FLAG_WRITER_ACTIONS, LEASE_SECONDS, STATE_TABLE_ACTIONS } from '../../lib/controller-function';
+import type { ConfigError } from '../../lambdas/core/errors';
+import {
+  configFileHooks,
+  KVS_FLAG_WRITER_ACTIONS,
+  LEASE_SECONDS,
+  STATE_TABLE_ACTIONS,
+  stageConfigFile,
+} from '../../lib/controller-function';
 import {
   EVALUATE_RESERVED_CONCURRENCY,
   existingEdge,
-  MAX_CONFIG_ENV_BYTES,
   POLLER_RESERVED_CONCURRENCY,
   SurgeController,
   type SurgeControllerProps,
@@ -223,7 +238,7 @@ describe('SurgeController with a config naming queues and a break-glass secret',
       const env =
         s.template.findResources('AWS::Lambda::Function')[poller.fn]?.Properties.Environment.Variables;
       expect(env).toEqual({
-        [EnvVar.SurgeConfig]: JSON.stringify(CONFIG),
+        [EnvVar.SurgeConfigFile]: CONFIG_FILE_NAME,
         [EnvVar.StateTableName]: { Ref: ids.table },
         [EnvVar.EventBusName]: { Ref: ids.bus },
         POWERTOOLS_SERVICE_NAME: 'cx-surge-controller',
@@ -238,7 +253,7 @@ describe('SurgeController with a config naming queues and a break-glass secret',
         s.template.findResources('AWS::Lambda::Function')[evaluate.fn]?.Properties.Environment.Variables;
       expect(env).not.toHaveProperty(EnvVar.EventBusName);
       expect(env).not.toHaveProperty(EnvVar.EdgeKvsArn);
-      expect(env[EnvVar.SurgeConfig]).toBe(JSON.stringify(CONFIG));
+      expect(env[EnvVar.SurgeConfigFile]).toBe(CONFIG_FILE_NAME);
       expect(JSON.stringify(env)).not.toMatch(/clientSecret/i);
     });
 
@@ -385,19 +400,20 @@ describe('SurgeController with a config naming queues and a break-glass secret',
     });
   });
 
-  it('charts waiting per configured queue, tier state, switch latency and failures on one dashboard', () => {
+  it('charts per-queue waiting from the logs (Logs Insights), tier state, switch latency and failures', () => {
     const body = JSON.stringify(Object.values(s.template.findResources('AWS::CloudWatch::Dashboard'))[0]);
     for (const expected of [
-      'QueueWaiting',
-      'q-sales',
-      'Sales',
-      'q-support',
-      'TierActive',
+      'stats latest(waiting)',
+      'Tier1Active',
+      'Tier3Active',
       'SwitchLatency',
       'SwitchFailures',
     ]) {
       expect(body).toContain(expected);
     }
+    // No metric per queue: the dashboard names no queue and no QueueId dimension.
+    expect(body).not.toContain('q-sales');
+    expect(body).not.toContain('QueueId');
   });
 
   it('references the Genesys secrets by name without creating them', () => {
@@ -409,7 +425,7 @@ describe('SurgeController options', () => {
   it('runs on the defaults with no config at all', () => {
     const { template } = synth();
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [EnvVar.SurgeConfig]: '{}' }) },
+      Environment: { Variables: Match.objectLike({ [EnvVar.SurgeConfigFile]: CONFIG_FILE_NAME }) },
     });
   });
 
@@ -650,16 +666,39 @@ describe('SurgeController refuses what cannot deploy', () => {
     );
   });
 
-  it('fails clearly when the config cannot fit in the Lambda environment', () => {
-    const queues = Array.from({ length: 120 }, (_, i) => ({
-      id: `queue-${String(i).padStart(4, '0')}`,
-      name: 'A long queue name',
-    }));
-    const error = captureError(() => buildStack({ config: { queues } }));
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toMatch(
-      new RegExp(`SURGE_CONFIG must be at most ${MAX_CONFIG_ENV_BYTES} bytes`),
-    );
+  it('synthesizes 5,000 queues with UUID ids: the config travels as a file, the template stays small', () => {
+    const queues = Array.from({ length: 5_000 }, () => ({ id: randomUUID(), name: 'A long queue name' }));
+    const { stack } = buildStack({ config: { queues } });
+    const template = Template.fromStack(stack).toJSON();
+
+    const body = JSON.stringify(template);
+    // CloudFormation: 1 MB per template (from S3); Lambda: 4 KB of environment variables per function.
+    expect(body.length).toBeLessThan(200_000);
+    expect(body).not.toContain(queues[4_999]?.id);
+    for (const fn of Object.values(
+      template.Resources as Record<
+        string,
+        { Type: string; Properties: { Environment?: { Variables: Record<string, unknown> } } }
+      >,
+    )) {
+      if (fn.Type !== 'AWS::Lambda::Function') continue;
+      expect(JSON.stringify(fn.Properties.Environment?.Variables ?? {}).length).toBeLessThan(1_000);
+    }
+  });
+
+  it('copies the staged config file into each bundle, exactly as validated', () => {
+    const queues = Array.from({ length: 5_000 }, () => ({ id: randomUUID() }));
+    const dir = mkdtempSync(join(tmpdir(), 'surge-config-hook-'));
+    try {
+      const staged = stageConfigFile(JSON.stringify({ queues }), join(dir, 'staging'));
+      const out = join(dir, 'asset');
+      mkdirSync(out);
+      for (const command of configFileHooks(staged).afterBundling(dir, out)) execSync(command);
+      const copied = readFileSync(join(out, CONFIG_FILE_NAME), 'utf8');
+      expect(parseConfig(JSON.parse(copied)).queues.map((q) => q.id)).toEqual(queues.map((q) => q.id));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails synth when a cloudfront-kvs actuator has no edge to write to', () => {
@@ -684,15 +723,6 @@ describe('SurgeController refuses what cannot deploy', () => {
     expect(() => buildStack(props)).toThrow(message);
   });
 });
-
-function captureError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('cdk-nag AwsSolutions', () => {
   it('finds nothing unacknowledged with every option on', () => {

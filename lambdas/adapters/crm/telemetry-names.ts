@@ -16,6 +16,12 @@ export const CrmMetricName = {
 export const CrmDimension = { Source: 'Source' } as const;
 
 export const CrmEnvVar = {
-  /** The validated CRM config document (JSON): endpoints, field maps, budget. Secret names only. */
-  CrmConfig: 'CRM_CONFIG',
+  /**
+   * The validated CRM config document (JSON: endpoints, field maps, budget; secret names only), bundled
+   * as a file with the function: its path relative to the code directory. See CRM_CONFIG_FILE_NAME.
+   */
+  CrmConfigFile: 'CRM_CONFIG_FILE',
 } as const;
+
+/** The CRM config file's name inside the crm-lookup asset. */
+export const CRM_CONFIG_FILE_NAME = 'crm-config.json';

@@ -2,7 +2,7 @@
 // in a fresh Node process with the construct's environment variables and DynamoDB pointed at dynalite.
 // An observation that changes no tier needs neither Genesys nor Secrets Manager: they load lazily.
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -42,11 +42,16 @@ describe('the bundled evaluate Lambda', () => {
       entryPoints: [join(root, 'lambdas/handlers/evaluate.ts')],
       outfile: join(dir, 'evaluate.cjs'),
     });
+    writeFileSync(join(dir, 'surge-config.json'), '{}');
+    writeFileSync(
+      join(dir, 'bad-config.json'),
+      JSON.stringify({ tiers: { tier1: { restore: { waitingBelow: 99 } } } }),
+    );
     dynamo = await startLocalDynamo();
     env = {
       STATE_TABLE_NAME: dynamo.tableName,
       PAGER_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:surge-pages',
-      SURGE_CONFIG: '{}',
+      SURGE_CONFIG_FILE: 'surge-config.json',
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
@@ -71,10 +76,10 @@ describe('the bundled evaluate Lambda', () => {
     expect(stored).toMatchObject({ queueId: 'q-bundle', version: 1 });
   });
 
-  it('fails the invocation with a message naming a bad SURGE_CONFIG key, so the deploy shows it', async () => {
+  it('fails the invocation with a message naming a bad key of the bundled config file, so the deploy shows it', async () => {
     const bad = {
       ...env,
-      SURGE_CONFIG: JSON.stringify({ tiers: { tier1: { restore: { waitingBelow: 99 } } } }),
+      SURGE_CONFIG_FILE: 'bad-config.json',
     };
 
     await expect(invoke(observationEvent(observation(T0, 12, 'q-bad')), bad)).rejects.toThrow(
