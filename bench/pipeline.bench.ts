@@ -19,7 +19,7 @@ import { isoInstant } from '../lambdas/core/time';
 import { createEvaluateHandler } from '../lambdas/handlers/evaluate-handler';
 import { LAMBDA_ESBUILD_OPTIONS } from '../lib/controller-function';
 import { countDynamoCalls, startLocalDynamo } from '../test/support/local-dynamo';
-import { measureTick, type TickMeasure } from './support/tick';
+import { measureOutage, measureTick, type TickMeasure } from './support/tick';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const T0 = Date.parse('2026-11-27T09:00:00Z');
@@ -193,8 +193,25 @@ async function tickAtScale(): Promise<void> {
   }
 }
 
+/** A Genesys outage: the poller's DynamoDB calls on the first stale tick and on a later one. */
+async function outage(): Promise<void> {
+  const n = Number(process.env.BENCH_OUTAGE_QUEUES ?? 1000);
+  const m = await measureOutage(n);
+  console.log(`\nGenesys outage at ${n} queues: the poller tick's DynamoDB (page sender included)`);
+  for (const [label, d] of [
+    ['first stale tick', m.firstStaleTick],
+    ['later tick', m.laterTick],
+  ] as const) {
+    console.log(
+      `  ${label.padEnd(16)} ${String(d.readCalls + d.writeCalls).padStart(5)} calls (${d.writeCalls} writes)  ${JSON.stringify(d.calls)}`,
+    );
+  }
+  console.log('  before batching (issue 11): 2,003 calls on the first tick, 1,003 on each later one');
+}
+
 export async function run(): Promise<void> {
   await callsAndThroughput();
   await bundles();
   await tickAtScale();
+  await outage();
 }

@@ -196,3 +196,56 @@ export async function measureTick(queues: number, options: MeasureTickOptions = 
     await s.stop();
   }
 }
+
+/** DynamoDB calls and units of the poller's ticks during a Genesys outage (every read fails). */
+export interface OutageMeasure {
+  readonly queues: number;
+  /** The first tick on which every queue is stale (stale pages staged). */
+  readonly firstStaleTick: TickMeasure['dynamo'];
+  /** A later tick of the same outage (every queue known stale). */
+  readonly laterTick: TickMeasure['dynamo'];
+}
+
+/** A Genesys outage at `queues` queues: what the first stale tick and a later one cost in DynamoDB. */
+export async function measureOutage(queues: number): Promise<OutageMeasure> {
+  const ids = Array.from({ length: queues }, (_, i) => queueIdOf(i));
+  const config = parseConfig({ queues: ids.map((id) => ({ id })) });
+  const clock = new SimulatedClock(T0);
+  const telemetry = new RecordingTelemetry();
+  const s = await startStandIns({
+    config,
+    actuators: actuatorsForDrill(config, SURGE_CONTROL_TABLE),
+    clock,
+    telemetry,
+  });
+  try {
+    for (const id of ids) s.emulator.setObservation(id, { waiting: 10, agentsAvailable: 5 });
+    const poll = createPollHandler(() => s.deps, telemetry);
+    const evaluate = createEvaluateHandler(() => s.deps, telemetry);
+    const meter = meterDynamo(s.dynamo.client as never);
+    await poll();
+    for (const e of s.bus.drain()) await evaluate(e);
+    s.emulator.faults.until(
+      { path: '/api/v2/analytics/queues/observations/query' },
+      { kind: 'status', status: 503 },
+      T0 + 60 * MINUTE,
+    );
+    const staleAfter = config.staleAfterSeconds * 1000;
+    let minute = 1;
+    const tickAt = async () => {
+      clock.set(T0 + minute++ * MINUTE);
+      meter.reset();
+      await poll();
+      s.bus.drain();
+      await s.deliverPages();
+      return meter.snapshot();
+    };
+    while (minute * MINUTE < staleAfter) await tickAt();
+    const firstStaleTick = await tickAt();
+    await tickAt();
+    const laterTick = await tickAt();
+    return { queues, firstStaleTick, laterTick };
+  } finally {
+    await s.stop();
+  }
+}
