@@ -246,14 +246,18 @@ export async function run(): Promise<void> {
     `AWS bill per month, us-east-1 list prices of ${US_EAST_1_PRICES.checkedOn} (no free tier), one poll a minute ` +
       `(${MINUTES_PER_MONTH.toLocaleString('en')} a month), quiet minutes counted on the stand-ins (${ticks} ticks after the first)`,
   );
-  const bills: { queues: number; total: number }[] = [];
+  const bills: { queues: number; total: number; free: number }[] = [];
   for (const queues of sizes) {
     const m = await measure(queues, ticks);
     const fixed = fixedFromTemplate(queues, m.metrics.size);
     const bill = monthlyBill(m.tick, fixed);
-    bills.push({ queues, total: bill.totalUsd });
+    const withFree = monthlyBill(m.tick, fixed, US_EAST_1_PRICES, { alwaysFree: true });
+    bills.push({ queues, total: bill.totalUsd, free: withFree.totalUsd });
     const t = m.tick;
-    console.log(`\n${queues.toLocaleString('en')} queues: ${usd(bill.totalUsd)} a month`);
+    console.log(
+      `\n${queues.toLocaleString('en')} queues: ${usd(bill.totalUsd)} a month at list prices ` +
+        `(${usd(withFree.totalUsd)} if the account's always-free tier is this controller's alone)`,
+    );
     console.log(
       `  counted per tick: ${Object.entries(t.invocations)
         .map(([k, v]) => `${k} ${v.toFixed(0)}`)
@@ -271,7 +275,11 @@ export async function run(): Promise<void> {
     }
   }
   const at500 = bills.find((b) => b.queues === 500);
-  if (at500) console.log(`\n500 queues: ${usd(at500.total)} a month   [target ≤ $10, all services]`);
+  if (at500) {
+    console.log(
+      `\n500 queues: ${usd(at500.total)} a month (${usd(at500.free)} with the always-free tier)   [target ≤ $10, all services]`,
+    );
+  }
   console.log(
     `prices: ${Object.values(US_EAST_1_PRICES)
       .flatMap((p) => (typeof p === 'object' && 'source' in p ? [p.source] : []))

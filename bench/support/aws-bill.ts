@@ -83,6 +83,21 @@ export interface FixedUsage {
   readonly logRetentionDays: number;
 }
 
+/**
+ * The always-free tier (not the 12-month one) of the services priced here, per account and month. It
+ * only applies if nothing else in the account uses it, so the bench quotes the bill with and without.
+ */
+export const ALWAYS_FREE = {
+  lambdaRequests: 1_000_000,
+  lambdaGbSeconds: 400_000,
+  cloudwatchMetrics: 10,
+  cloudwatchAlarms: 10,
+  cloudwatchDashboards: 3,
+  /** Ingestion, storage and Logs Insights scans together. */
+  cloudwatchLogsGb: 5,
+  snsPublishes: 1_000_000,
+} as const;
+
 export interface MonthlyBill {
   readonly lines: readonly { readonly service: string; readonly item: string; readonly usd: number }[];
   readonly totalUsd: number;
@@ -95,19 +110,33 @@ export function monthlyBill(
   tick: UsagePerTick,
   fixed: FixedUsage,
   prices: Prices = US_EAST_1_PRICES,
+  options: { readonly alwaysFree?: boolean } = {},
 ): MonthlyBill {
   const m = MINUTES_PER_MONTH;
-  const logGb = (tick.logBytes * m) / 1024 ** 3;
+  const free = options.alwaysFree
+    ? ALWAYS_FREE
+    : {
+        lambdaRequests: 0,
+        lambdaGbSeconds: 0,
+        cloudwatchMetrics: 0,
+        cloudwatchAlarms: 0,
+        cloudwatchDashboards: 0,
+        cloudwatchLogsGb: 0,
+        snsPublishes: 0,
+      };
+  const over = (used: number, allowance: number) => Math.max(0, used - allowance);
+  const logGbIngested = (tick.logBytes * m) / 1024 ** 3;
+  const logGb = over(logGbIngested, free.cloudwatchLogsGb);
   const lines = [
     {
       service: 'Lambda',
       item: 'requests',
-      usd: ((sum(tick.invocations) * m) / 1e6) * prices.lambda.perMillionRequests,
+      usd: (over(sum(tick.invocations) * m, free.lambdaRequests) / 1e6) * prices.lambda.perMillionRequests,
     },
     {
       service: 'Lambda',
       item: 'GB-seconds (Arm)',
-      usd: sum(tick.gbSeconds) * m * prices.lambda.perGbSecondArm,
+      usd: over(sum(tick.gbSeconds) * m, free.lambdaGbSeconds) * prices.lambda.perGbSecondArm,
     },
     {
       service: 'DynamoDB',
@@ -127,25 +156,29 @@ export function monthlyBill(
     {
       service: 'CloudWatch',
       item: 'custom metrics',
-      usd: fixed.customMetrics * prices.cloudwatch.perMetricMonth,
+      usd: over(fixed.customMetrics, free.cloudwatchMetrics) * prices.cloudwatch.perMetricMonth,
     },
-    { service: 'CloudWatch', item: 'alarms', usd: fixed.alarms * prices.cloudwatch.perStandardAlarmMonth },
+    {
+      service: 'CloudWatch',
+      item: 'alarms',
+      usd: over(fixed.alarms, free.cloudwatchAlarms) * prices.cloudwatch.perStandardAlarmMonth,
+    },
     {
       service: 'CloudWatch',
       item: 'dashboards',
-      usd: fixed.dashboards * prices.cloudwatch.perDashboardMonth,
+      usd: over(fixed.dashboards, free.cloudwatchDashboards) * prices.cloudwatch.perDashboardMonth,
     },
     { service: 'CloudWatch', item: 'logs ingested', usd: logGb * prices.cloudwatch.perGbLogsIngested },
     {
       service: 'CloudWatch',
       item: 'logs stored',
       // Steady state: retention days' worth of ingestion held at any time.
-      usd: logGb * (fixed.logRetentionDays / 30.44) * prices.cloudwatch.perGbLogsStoredMonth,
+      usd: logGbIngested * (fixed.logRetentionDays / 30.44) * prices.cloudwatch.perGbLogsStoredMonth,
     },
     {
       service: 'SNS',
       item: 'publishes',
-      usd: ((tick.snsPublishes * m) / 1e6) * prices.sns.perMillionPublishes,
+      usd: (over(tick.snsPublishes * m, free.snsPublishes) / 1e6) * prices.sns.perMillionPublishes,
     },
     {
       service: 'Secrets Manager',

@@ -52,3 +52,32 @@ describe('monthlyBill', () => {
     expect(US_EAST_1_PRICES.checkedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 });
+
+describe('monthlyBill with the always-free tier', () => {
+  it('takes the free allowances off and never goes below zero', () => {
+    const list = monthlyBill(quiet, fixed);
+    const free = monthlyBill(quiet, fixed, US_EAST_1_PRICES, { alwaysFree: true });
+    expect(line(free, 'CloudWatch', 'dashboards')).toBe(0);
+    expect(line(free, 'CloudWatch', 'custom metrics')).toBe(0);
+    expect(line(free, 'Lambda', 'requests')).toBe(0);
+    // DynamoDB on-demand has no always-free throughput: unchanged.
+    expect(line(free, 'DynamoDB', 'write request units')).toBe(line(list, 'DynamoDB', 'write request units'));
+    expect(free.totalUsd).toBeLessThan(list.totalUsd);
+    expect(free.lines.every((l) => l.usd >= 0)).toBe(true);
+  });
+});
+
+describe('monthlyBill with the always-free tier at scale', () => {
+  it('charges only what exceeds each allowance', () => {
+    const big = { ...quiet, gbSeconds: { evaluate: 20 }, invocations: { evaluate: 50 } };
+    const free = monthlyBill(big, fixed, US_EAST_1_PRICES, { alwaysFree: true });
+    expect(line(free, 'Lambda', 'GB-seconds (Arm)')).toBeCloseTo(
+      (20 * MINUTES_PER_MONTH - 400_000) * 0.0000133334,
+      6,
+    );
+    expect(line(free, 'Lambda', 'requests')).toBeCloseTo(
+      ((50 * MINUTES_PER_MONTH - 1_000_000) / 1e6) * 0.2,
+      6,
+    );
+  });
+});
