@@ -3,22 +3,48 @@
 // stack(s), and runs cdk-nag AwsSolutions on every synth.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseConfig } from '../lambdas/core/config';
+import { deployRefusals } from '../lambdas/core/deploy-checks';
 import { ConfigError } from '../lambdas/core/errors';
 import { type ContextKey, deployOptionsFromContext, readConfigFile } from '../lib/deploy-context';
 import { addSurgeStacks } from '../lib/surge-app';
+import { CLI_EDGE_FLAG } from './cli/io';
+
+const PREFIX = 'cx-surge-controller: invalid configuration:';
+
+/** A mistake is the user's to fix: one line each naming the key, exit 1, no stack trace. */
+function refuse(messages: readonly string[]): never {
+  for (const m of messages) console.error(`${PREFIX} ${m}`);
+  process.exit(1);
+}
 
 const app = new App();
 try {
   const options = deployOptionsFromContext((key: ContextKey) => app.node.tryGetContext(key));
-  addSurgeStacks(app, options, readConfigFile(options.configPath), {
+  const input = readConfigFile(options.configPath);
+  // What the constructs would refuse only after bundling every function: checked first, same wording.
+  const edge = options.edge ? { flag: CLI_EDGE_FLAG } : undefined;
+  const refusals = deployRefusals(parseConfig(input), edge);
+  if (refusals.length > 0) refuse(refusals.map((e) => e.message));
+  addSurgeStacks(app, options, input, {
     account: process.env.CDK_DEFAULT_ACCOUNT,
     region: process.env.CDK_DEFAULT_REGION,
   });
 } catch (error) {
-  // A config mistake is the user's to fix: one line naming the key, not a stack trace.
   if (!(error instanceof ConfigError)) throw error;
-  console.error(`cx-surge-controller: invalid configuration: ${error.message}`);
-  process.exit(1);
+  refuse([error.message]);
 }
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-app.synth();
+try {
+  app.synth();
+} catch (error) {
+  // Construct validations (addValidation) fail synth with every message in one error: print those lines only.
+  if (!(error instanceof Error) || !/^Validation failed/.test(error.message)) throw error;
+  refuse(
+    error.message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().replace(/^\[[^\]]*\]\s*/, ''))
+      .filter(Boolean),
+  );
+}

@@ -49,6 +49,8 @@ export interface DrillOptions {
   ) => Promise<void>;
   /** Run the visitor checks in Chromium too, when one is found (drill/browser.ts). @default true */
   readonly browser?: boolean;
+  /** Called after each scenario line with how many were drilled and the simulated instant (a progress line). */
+  readonly onProgress?: (done: number, total: number, simulatedAt: number) => void;
 }
 
 /** What the drill saw of the edge tiers (present when the drill exercises the edge). */
@@ -171,7 +173,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   try {
     const intervalMs = config.intervalSeconds * 1000;
     let lastTick = Number.NEGATIVE_INFINITY;
-    for (const line of lines) {
+    for (const [index, line] of lines.entries()) {
+      options.onProgress?.(index, lines.length, clock.now());
       const o = line.observation;
       const at = Date.parse(o.observedAt);
       for (let t = lastTick + intervalMs; Number.isFinite(lastTick) && t < at; t += intervalMs) {

@@ -19,6 +19,7 @@ import { Construct } from 'constructs';
 import { TABLE_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-definition';
 import { EnvVar, OBSERVATION_EVENT } from '../lambdas/adapters/telemetry-names';
 import { parseConfig, type SurgeConfig, type SurgeConfigInput } from '../lambdas/core/config';
+import { edgeRefusals, intervalRefusal } from '../lambdas/core/deploy-checks';
 import { ConfigError } from '../lambdas/core/errors';
 import {
   ControllerFunction,
@@ -441,49 +442,14 @@ export class SurgeController extends Construct {
   }
 
   private validateEdgeNeeds(): string[] {
-    const errors: string[] = [];
-    this.config.actuators.forEach((actuator, i) => {
-      if (actuator.type !== 'cloudfront-kvs') return;
-      if (!this.edge) {
-        errors.push(
-          new ConfigError(
-            `actuators.${i}.type`,
-            "'cloudfront-kvs' needs the edge KeyValueStore: deploy with -c edge=true, or pass `edge` / call bindEdge() on SurgeController",
-          ).message,
-        );
-        return;
-      }
-      // A flag the edge function does not read would switch nothing while the controller reports success.
-      const flag = this.edge.flag;
-      if (!flag) return;
-      for (const [field, expected] of [
-        ['key', flag.key],
-        ['activeValue', flag.activeValue],
-        ['inactiveValue', flag.inactiveValue],
-      ] as const) {
-        if (actuator[field] !== expected) {
-          errors.push(
-            new ConfigError(
-              `actuators.${i}.${field}`,
-              `'${actuator[field]}' does not match the edge flag's ${field} '${expected}'`,
-            ).message,
-          );
-        }
-      }
-    });
-    return errors;
+    return edgeRefusals(this.config.actuators, this.edge).map((e) => e.message);
   }
 }
 
 /** The config as it goes into the bundled config file (compact JSON), refused at synth when absurdly large. */
 function checkedConfigJson(raw: SurgeConfigInput, config: SurgeConfig): string {
-  // EventBridge rate schedules are whole minutes (1 minute at least).
-  if (config.intervalSeconds % 60 !== 0) {
-    throw new ConfigError(
-      'intervalSeconds',
-      `${config.intervalSeconds} must be a multiple of 60 to deploy (EventBridge schedules run in whole minutes)`,
-    );
-  }
+  const interval = intervalRefusal(config);
+  if (interval) throw interval;
   const json = JSON.stringify(raw);
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > MAX_CONFIG_FILE_BYTES) {

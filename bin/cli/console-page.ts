@@ -103,6 +103,50 @@ export const CONSOLE_JS = `'use strict';
     return e;
   };
   let pending = null;
+  /** el() with a stable key: a refresh keeps the element (and the keyboard focus on it) when the key matches. */
+  const keyed = (key, tag, props, ...children) => {
+    const e = el(tag, props, ...children);
+    e.dataset.key = key;
+    return e;
+  };
+
+  // Refreshing must not lose the operator's place: the new rows are morphed into the page node by node,
+  // so an element that is still there (same tag, same key) stays the same element; only changed text and
+  // attributes are written. Keyboard focus, a screen reader's position and aria-live regions that did not
+  // change are left alone (replacing the rows every 5 s dropped focus to the page).
+  function morph(from, to) {
+    if (from.nodeType !== to.nodeType || from.nodeName !== to.nodeName ||
+        (from.nodeType === Node.ELEMENT_NODE && from.dataset.key !== to.dataset.key)) {
+      from.replaceWith(to);
+      return;
+    }
+    if (from.nodeType !== Node.ELEMENT_NODE) {
+      if (from.nodeValue !== to.nodeValue) from.nodeValue = to.nodeValue;
+      return;
+    }
+    for (const a of [...from.attributes]) if (!to.hasAttribute(a.name)) from.removeAttribute(a.name);
+    for (const a of [...to.attributes]) if (from.getAttribute(a.name) !== a.value) from.setAttribute(a.name, a.value);
+    from.onclick = to.onclick;
+    patch(from, [...to.childNodes]);
+  }
+
+  /** Makes parent's children match next: keyed ones kept (moved if reordered), others morphed in place. */
+  function patch(parent, next) {
+    const keyOf = (n) => (n.nodeType === Node.ELEMENT_NODE ? n.dataset.key : undefined);
+    const byKey = new Map();
+    for (const c of parent.childNodes) if (keyOf(c)) byKey.set(keyOf(c), c);
+    next.forEach((node, i) => {
+      const at = parent.childNodes[i] || null;
+      const match = keyOf(node) ? byKey.get(keyOf(node)) : undefined;
+      if (match) {
+        byKey.delete(keyOf(node));
+        if (match !== at) parent.insertBefore(match, at);
+        morph(match, node);
+      } else if (at && !keyOf(at)) morph(at, node);
+      else parent.insertBefore(node, at);
+    });
+    while (parent.childNodes.length > next.length) parent.lastChild.remove();
+  }
 
   async function api(path, body) {
     const res = await fetch(path, {
@@ -122,7 +166,7 @@ export const CONSOLE_JS = `'use strict';
     if (t.override) td.append(el('span', { className: 'badge', textContent: 'override' }));
     td.append(el('span', { className: 'why', textContent: t.reason }));
     const who = q.queueId;
-    const act = (state) => el('button', {
+    const act = (state) => keyed('hold-' + state, 'button', {
       type: 'button',
       textContent: state === 'active' ? 'Hold on' : 'Hold off',
       ariaLabel: 'Hold tier ' + t.tier + (state === 'active' ? ' on' : ' off') + ' for ' + who,
@@ -130,7 +174,7 @@ export const CONSOLE_JS = `'use strict';
     });
     td.append(el('br'), act('active'), act('inactive'));
     if (t.override && t.override.queue === who) {
-      td.append(el('button', {
+      td.append(keyed('clear', 'button', {
         type: 'button',
         textContent: 'Clear override',
         ariaLabel: 'Clear the tier ' + t.tier + ' override of ' + who,
@@ -148,15 +192,15 @@ export const CONSOLE_JS = `'use strict';
       const data = el('td', {}, q.updated);
       if (q.degraded) data.prepend(el('strong', { className: 'degraded', textContent: 'DEGRADED ' }));
       const agents = q.agentsAvailable === undefined ? '–' : q.agentsAvailable === null ? 'unknown' : String(q.agentsAvailable);
-      return el('tr', { className: q.degraded ? 'degraded' : '' },
+      return keyed('queue:' + q.queueId, 'tr', { className: q.degraded ? 'degraded' : '' },
         el('th', { scope: 'row', textContent: q.name ? q.name + ' (' + q.queueId + ')' : q.queueId }),
         el('td', { className: 'num', textContent: q.waiting === undefined ? '–' : String(q.waiting) }),
         el('td', { className: 'num', textContent: agents }),
         data,
         ...q.tiers.map((t) => tierCell(q, t)));
     });
-    $('queues').tBodies[0].replaceChildren(...rows);
-    $('levers').tBodies[0].replaceChildren(...s.actuators.map((a) => el('tr', {},
+    patch($('queues').tBodies[0], rows);
+    patch($('levers').tBodies[0], s.actuators.map((a) => keyed('lever:' + a.actuatorId, 'tr', {},
       el('th', { scope: 'row', textContent: a.actuatorId }),
       el('td', { textContent: a.tier ? String(a.tier) : '–' }),
       el('td', { textContent: a.desired }),
@@ -165,7 +209,7 @@ export const CONSOLE_JS = `'use strict';
       el('td', { textContent: a.verifiedAt || '–' }),
       el('td', { className: 'num', textContent: String(a.consecutiveFailures) + (a.lastError ? ' (' + a.lastError.message + ')' : '') }))));
     $('pages').textContent = s.openPages.length + ' open page(s), ' + s.undeliveredPages.length + ' not delivered yet';
-    if (data.actions.length > 0) $('log').replaceChildren(...data.actions.map(describe));
+    if (data.actions.length > 0) patch($('log'), data.actions.map(describe));
   }
 
   function describe(a) {
@@ -178,7 +222,7 @@ export const CONSOLE_JS = `'use strict';
     const changes = o.changes.length === 0
       ? 'No lever changed (already as wanted).'
       : o.changes.map((c) => c.actuatorId + ': ' + c.applied[0] + ' → ' + c.applied[1]).join('; ');
-    return el('li', {}, el('strong', { textContent: head }), el('br'),
+    return keyed(a.at + ' ' + a.by + ' ' + o.action + ' ' + v.queue + ' ' + v.tier, 'li', {}, el('strong', { textContent: head }), el('br'),
       a.at + ' by ' + a.by + '. ' + (o.applied.ok ? '' : 'Not applied yet: ' + o.applied.detail + '. ') + changes);
   }
 

@@ -19,9 +19,11 @@ import {
   parseCommandArgs,
   readChunks,
   readText,
+  synthWarnings,
   UsageError,
   unmatchedQueueWarnings,
 } from './io';
+import { ProgressLine } from './progress';
 
 export const DEFAULT_SCENARIO = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -57,6 +59,7 @@ options:
 exit codes: 0 every check passed, 1 a check failed, 2 bad input (the message names the file, line and field)`;
 
 export async function run(args: string[]): Promise<number> {
+  let progress: ProgressLine | undefined;
   try {
     const { values } = parseCommandArgs('drill', args, {
       scenario: { type: 'string' },
@@ -87,7 +90,8 @@ export async function run(args: string[]): Promise<number> {
     // The drill keeps the lines: it walks them on simulated time and replays them for its checks.
     const lines: ScenarioLine[] = [];
     await streamScenario(readChunks(scenario), scenario, (line) => lines.push(line));
-    for (const w of unmatchedQueueWarnings(config, new Set(lines.map((l) => l.observation.queueId))))
+    const queues = new Set(lines.map((l) => l.observation.queueId));
+    for (const w of [...synthWarnings(config), ...unmatchedQueueWarnings(config, queues)])
       process.stderr.write(`cx-surge drill: warning: ${w}\n`);
     // Faults beside a built-in scenario apply when that scenario is named, so plain `npm start` never changes.
     const faultsFile = values.scenario === undefined ? values.faults : faultsFileFor(scenario, values.faults);
@@ -117,15 +121,25 @@ export async function run(args: string[]): Promise<number> {
       }
     };
     let printed = false;
+    // A terminal sees how far a long drill is; pipes, CI logs and --json see nothing of it.
+    const line = values.json ? undefined : new ProgressLine('cx-surge drill');
+    progress = line;
     const result = await runDrill({
       lines,
       config,
+      ...(line
+        ? {
+            onProgress: (done: number, total: number, at: number) =>
+              line.update(done, total, `simulated ${new Date(at).toISOString().slice(11, 16)}`),
+          }
+        : {}),
       ...(faults ? { faults } : {}),
       ...(values['no-browser'] ? { browser: false } : {}),
       ...(values.outbox ? { outboxFile: values.outbox } : {}),
       ...(values.serve
         ? {
             serve: async (drilled: DrillResult, live: ServeContext) => {
+              progress?.done();
               await printReport(drilled);
               printed = true;
               await serveStandIns(live, drilled.queues, values.config);
@@ -133,9 +147,11 @@ export async function run(args: string[]): Promise<number> {
           }
         : {}),
     });
+    progress?.done();
     if (!printed) await printReport(result);
     return result.passed ? 0 : 1;
   } catch (e) {
+    progress?.done();
     if (isInputError(e)) {
       process.stderr.write(`cx-surge drill: ${e.message}\n`);
       return 2;

@@ -3,7 +3,10 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ScenarioError } from '../../drill/scenario';
+import type { SurgeConfig } from '../../lambdas/core/config';
+import { deployRefusals, type EdgeFlag, edgeRefusals } from '../../lambdas/core/deploy-checks';
 import { ConfigError } from '../../lambdas/core/errors';
+import { EDGE_DEFAULTS } from '../../lambdas/edge/edge-config';
 
 /** Bad command-line input: one line on stderr, exit 2. */
 export class UsageError extends Error {}
@@ -130,4 +133,24 @@ export function unmatchedQueueWarnings(
     }
   }
   return warnings;
+}
+
+/** The Tier 3 flag the CLI app's edge (`-c edge=true`) reads: lib/edge's defaults. */
+export const CLI_EDGE_FLAG: EdgeFlag = {
+  key: EDGE_DEFAULTS.flagKey,
+  activeValue: EDGE_DEFAULTS.flagOnValue,
+  inactiveValue: EDGE_DEFAULTS.flagOffValue,
+};
+
+/**
+ * What `cdk synth` would refuse in a config replay and drill run happily (an interval EventBridge cannot
+ * schedule, a `cloudfront-kvs` actuator needing the edge or not writing its flag): one line each, in
+ * synth's own words (lambdas/core/deploy-checks.ts), so it is found before deploy day.
+ */
+export function synthWarnings(config: SurgeConfig): string[] {
+  const refusals = [
+    ...deployRefusals(config, undefined),
+    ...edgeRefusals(config.actuators, { flag: CLI_EDGE_FLAG }),
+  ];
+  return refusals.map((e) => `synth would refuse this config: ${e.message}`);
 }

@@ -16,7 +16,7 @@ import { listOutboxEntries } from '../../lambdas/adapters/dynamodb/page-reader';
 import { createGenesys } from '../../lambdas/adapters/genesys';
 import { CONFIG_FILE_NAME } from '../../lambdas/adapters/telemetry-names';
 import type { ControllerDeps } from '../../lambdas/app/deps';
-import { type ApplyNow, type OperatorPorts, reapplyNow } from '../../lambdas/app/operate';
+import { type ApplyNow, convergeNow, type OperatorPorts } from '../../lambdas/app/operate';
 import { notifyOnlySwitch, SwitchRouter } from '../../lambdas/app/switch-router';
 import { actuatorsForDrill } from '../../lambdas/core/actuator-plan';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
@@ -195,15 +195,7 @@ function localConverge(
     owner: () => `cx-surge-cli-${process.pid}-${++n}`,
     log: quiet,
   };
-  return {
-    how: `converging locally against ${genesysUrl}`,
-    apply: async (queueIds) => {
-      const reconciled = await reapplyNow(deps, queueIds);
-      const switched = reconciled.filter((r) => r.result === 'switched' || r.result === 'converged');
-      const failed = reconciled.filter((r) => r.result === 'failed');
-      return `re-decided ${queueIds ? queueIds.join(', ') : 'every queue'} and reconciled at ${genesysUrl}: ${switched.length} lever(s) switched${failed.length > 0 ? `, ${failed.length} failed (retried every tick)` : ''}`;
-    },
-  };
+  return convergeNow(deps, genesysUrl);
 }
 
 async function openAws(values: TargetValues): Promise<OperatorTarget> {

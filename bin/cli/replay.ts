@@ -9,6 +9,7 @@ import {
   parseCommandArgs,
   readChunks,
   readText,
+  synthWarnings,
   UsageError,
   unmatchedQueueWarnings,
   writeChunks,
@@ -51,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
     const run = new ScenarioReplay(config);
     await streamScenario(readChunks(values.scenario), values.scenario, (line) => run.push(line));
     const result = run.report;
-    for (const w of unmatchedQueueWarnings(config, result.queues))
+    for (const w of [...synthWarnings(config), ...unmatchedQueueWarnings(config, result.queues)])
       process.stderr.write(`cx-surge replay: warning: ${w}\n`);
 
     if (values.json) {

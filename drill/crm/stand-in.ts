@@ -14,6 +14,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ClientCredentials, Clock } from '../../lambdas/core/ports';
+// One request-body reader for the stand-ins (bounded: 1 MiB; more fails the request).
+import { readBody } from '../genesys-emulator/http';
 import { primaryRecord, type SeedCustomer, secondaryRecord, seedCustomers } from './customers';
 
 export type CrmKind = 'primary' | 'secondary';
@@ -129,12 +131,6 @@ const sameSecret = (a: string, b: string): boolean => {
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 };
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export async function startCrmStandIn(options: CrmStandInOptions): Promise<CrmStandIn> {
   const { kind, clock } = options;

@@ -1,8 +1,6 @@
-import { planActuators } from '../core/actuator-plan';
-import type { Actuator } from '../core/config';
-import { type SurgeConfig, TIER_KEYS } from '../core/config';
-import { effectiveTiers, hydrateQueueState } from '../core/decide';
-import { ConfigError, StateConflictError } from '../core/errors';
+import type { Actuator, SurgeConfig } from '../core/config';
+import { hydrateQueueState } from '../core/decide';
+import { ConfigError } from '../core/errors';
 import { overridePage } from '../core/operator-pages';
 import {
   type BreakerView,
@@ -22,16 +20,16 @@ import type {
   QueueStateStore,
 } from '../core/persistence';
 import type { Clock } from '../core/ports';
-import { type ControllerDeps, errorMessage, MAX_STATE_ATTEMPTS } from './deps';
-import { type ReconcileResult, reconcileActuator } from './reconcile';
-import { StagedPages } from './staged-pages';
+import { type ConvergeResult, convergeActuators } from './converge';
+import { type ControllerDeps, DEMAND_REPAIR_GRACE_MS, errorMessage } from './deps';
 
 // The operator's use cases (`cx-surge status | override`, `cx-surge console`): read the status, set or
 // clear a manual override and make it take effect at once.
 //
 //   validate (nothing written on bad input) ─▶ put/remove the override ─▶ stage the operator page
-//     ─▶ apply now: re-decide the affected queues from their stored state + the overrides and reconcile
-//        their actuators (locally: the converge use case; deployed: one invocation of the poller) ─▶
+//     ─▶ apply now: the poller's convergence for the affected queues (their effective tiers from stored
+//        state + the overrides, demand repaired, levers reconciled): locally `convergeActuators` at once,
+//        deployed one invocation of the poller, whose tick runs the same convergence ─▶
 //     ─▶ re-read the actuators and report what changed
 //
 // The override is the truth the controller converges to; "apply now" only shortens the wait. If it fails
@@ -228,55 +226,40 @@ export async function clearOverride(
 }
 
 /**
- * Re-decides `queueIds` (undefined: every known queue) from their stored state and the overrides in force
- * now, records their demand on the actuators covering them, and reconciles those actuators at once. The
- * same rule evaluate applies at the next observation (and the poller's convergence every tick), applied
- * now so an operator does not wait for it. Idempotent: running it twice changes nothing the second time.
+ * "Apply now" on the controller's own deps (the CLI against local stand-ins, `drill --serve`, tests): the
+ * poller's convergence (lambdas/app/converge.ts) for the affected queues, run at once: their effective
+ * tiers from stored state + the overrides in force, demand repaired, levers reconciled and read back.
+ * One mechanism with the deployed path, which invokes the poller (whose tick runs the same convergence).
+ * Pages it stages stay in the outbox for the poller to deliver (the CLI holds no pager credentials).
  */
-export async function reapplyNow(
-  deps: ControllerDeps,
+export function convergeNow(deps: ControllerDeps, where: string): ApplyNow {
+  return {
+    how: `converging against ${where}`,
+    apply: async (queueIds) => {
+      const result = await convergeActuators(deps, {
+        ...(queueIds ? { queueIds } : {}),
+        deliverPages: false,
+      });
+      return describeConvergence(result, queueIds, where);
+    },
+  };
+}
+
+/** One line: what the convergence did, including what it left for the poller's next tick. */
+export function describeConvergence(
+  result: ConvergeResult,
   queueIds: readonly string[] | undefined,
-): Promise<ReconcileResult[]> {
-  const now = deps.clock.now();
-  const [stored, overrides, records] = await Promise.all([
-    deps.queueStates.list(),
-    deps.overrides.list(),
-    deps.actuatorStore.list(),
-  ]);
-  const existing = new Set(records.map((r) => r.actuatorId));
-  const byQueue = new Map(stored.map((s) => [s.queueId, s]));
-  const scope = queueIds ?? knownQueueIds(deps.config, byQueue.keys(), overrides);
-  const touched = new Set<string>();
-  for (const queueId of scope) {
-    let item = byQueue.get(queueId);
-    for (let attempt = 1; ; attempt++) {
-      const state = item ? hydrateQueueState(item.state) : undefined;
-      const effective = effectiveTiers(state, queueId, deps.config, now, overrides);
-      for (const d of planActuators(deps.actuators, queueId, effective)) {
-        // An actuator never demanded has no item: not demanding it is already true, write nothing.
-        if (!d.demanding && !existing.has(d.actuatorId)) continue;
-        await deps.actuatorStore.setDemand(d.actuatorId, queueId, d.demanding, deps.clock.now());
-        touched.add(d.actuatorId);
-      }
-      // Evaluate diffs each decision against the stored `effective`: store the one just applied, so an
-      // override's expiry or clear is seen as a change at the queue's next observation (same optimistic
-      // version rule as evaluate: a conflict re-reads and applies again).
-      if (!item || !state || TIER_KEYS.every((k) => state.effective[k] === effective[k])) break;
-      try {
-        await deps.queueStates.save(queueId, { ...state, effective }, item.version);
-        break;
-      } catch (e) {
-        if (!(e instanceof StateConflictError) || attempt >= MAX_STATE_ATTEMPTS) throw e;
-        item = await deps.queueStates.load(queueId);
-      }
-    }
-  }
-  // Pages the switches stage stay in the outbox for the poller to deliver (the CLI holds no pager).
-  const pages = new StagedPages(deps.pager, deps.clock, deps.log);
-  const results: ReconcileResult[] = [];
-  for (const record of await deps.actuatorStore.list()) {
-    if (touched.has(record.actuatorId) && record.desired !== record.applied)
-      results.push(await reconcileActuator(deps, record.actuatorId, pages));
-  }
-  return results;
+  where: string,
+): string {
+  const switched = result.reconciled.filter((r) => r.result === 'switched' || r.result === 'converged');
+  const failed = result.reconciled.filter((r) => r.result === 'failed');
+  const parts = [
+    `converged ${queueIds ? queueIds.join(', ') : 'every queue'} at ${where}: ${result.repaired.length} demand change(s), ${switched.length} lever(s) switched`,
+  ];
+  if (failed.length > 0) parts.push(`${failed.length} failed (retried every tick)`);
+  if (result.postponed.length > 0)
+    parts.push(
+      `${result.postponed.length} demand change(s) wait for the poller's next tick (the lever's demand changed in the last ${DEMAND_REPAIR_GRACE_MS / 1000} s: an evaluation may be in flight)`,
+    );
+  return parts.join('; ');
 }

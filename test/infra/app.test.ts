@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_FILE_NAME, EnvVar } from '../../lambdas/adapters/telemetry-names';
 import { parseConfig } from '../../lambdas/core/config';
+import { deployRefusals } from '../../lambdas/core/deploy-checks';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -101,4 +102,38 @@ describe('bin/app.ts', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(outdir, 'CxSurgeController.template.json'))).toBe(false);
   });
+
+  it.each([
+    ['intervalSeconds not a multiple of 60', { intervalSeconds: 90 }, {}],
+    [
+      'a cloudfront-kvs actuator without the edge',
+      {
+        actuators: [
+          {
+            id: 'widget',
+            tier: 3,
+            type: 'cloudfront-kvs',
+            queues: ['*'],
+            key: 'chat-widget-throttle',
+            activeValue: 'on',
+            inactiveValue: 'off',
+          },
+        ],
+      },
+      {},
+    ],
+  ])(
+    'refuses %s with exactly the line replay and drill warn with, and no stack trace',
+    async (_name, input, context) => {
+      // Prepare
+      const configPath = join(dir, 'refused.config.json');
+      writeFileSync(configPath, JSON.stringify(input));
+      const [refusal] = deployRefusals(parseConfig(input), undefined);
+      // Act
+      const run = await runApp({ config: configPath, ...context }, join(dir, 'out-refused'));
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(`cx-surge-controller: invalid configuration: ${refusal?.message}\n`);
+    },
+  );
 });

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../lambdas/core/config';
+import { deployRefusals } from '../../../lambdas/core/deploy-checks';
 
 const dir = mkdtempSync(join(tmpdir(), 'surge-drill-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -168,5 +170,22 @@ describe('cx-surge drill (CLI)', () => {
       ]),
     );
     expect(json.edge.kvsCalls).toContain('PutKey chat-widget-throttle 200');
+  });
+
+  it('warns, one line each in the words synth uses, about what deploy would refuse, and draws no progress into a pipe', async () => {
+    const lines = Array.from({ length: 6 }, (_, i) => `2026-11-27T09:0${i}:00Z,q1,10,8`);
+    const scenario = file('warn.csv', ['observedAt,queueId,waiting,agentsAvailable', ...lines].join('\n'));
+    const input = { intervalSeconds: 90, queues: [{ id: 'ghost' }] };
+    const config = file('warn.json', JSON.stringify(input));
+
+    const { code, stderr } = await surge('drill', '--scenario', scenario, '--config', config, '--no-browser');
+
+    expect(code).toBe(0);
+    const [refusal] = deployRefusals(parseConfig(input), undefined);
+    expect(stderr.split('\n').filter(Boolean)).toEqual([
+      `cx-surge drill: warning: synth would refuse this config: ${refusal?.message}`,
+      "cx-surge drill: warning: config queue 'ghost' does not appear in the scenario",
+    ]);
+    expect(refusal?.message).toMatch(/^intervalSeconds: 90 must be a multiple of 60/);
   });
 });

@@ -4,6 +4,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_EMULATOR_CLIENTS, SURGE_CONTROL_TABLE } from '../../../drill/genesys-emulator';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 let served: ChildProcess | undefined;
@@ -26,6 +27,26 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/** The tier 1 row as the emulator holds it (GET through its API, as the Genesys adapter reads it back). */
+async function tier1RowAtEmulator(genesysUrl: string): Promise<unknown> {
+  const { clientId, clientSecret } = DEFAULT_EMULATOR_CLIENTS.primary;
+  const token = await fetch(`${genesysUrl}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  }).then((r) => r.json() as Promise<{ access_token: string }>);
+  const row = await fetch(
+    `${genesysUrl}/api/v2/flows/datatables/${SURGE_CONTROL_TABLE}/rows/tier1?showbrief=false`,
+    {
+      headers: { Authorization: `Bearer ${token.access_token}` },
+    },
+  ).then((r) => r.json() as Promise<Record<string, unknown>>);
+  return row.SurgeActive;
 }
 
 describe('cx-surge drill --serve', () => {
@@ -61,7 +82,11 @@ describe('cx-surge drill --serve', () => {
       report.actuators.find((a: { actuatorId: string }) => a.actuatorId === 'tier1-datatable')?.applied,
     ).not.toBe('active');
 
+    const genesysUrl = /--genesys-url (\S+)/.exec(commands[0] ?? '')?.[1] ?? '';
+    expect(await tier1RowAtEmulator(genesysUrl)).toBe(false);
     const override = await cli(argv(commands[1] ?? '').slice(2));
+    // Switched at the emulator by the time the command returns (its own process start included).
+    expect(await tier1RowAtEmulator(genesysUrl)).toBe(true);
     expect(override.stderr).toBe('');
     expect(override.code).toBe(0);
     expect(override.stdout).toMatch(/lever tier1-datatable: desired inactive → active, applied \S+ → active/);

@@ -15,7 +15,7 @@ import { type StandIns, startStandIns } from '../../../drill/stand-ins';
 import { DynamoPageOutbox, stateTable } from '../../../lambdas/adapters/dynamodb';
 import { listOutboxEntries } from '../../../lambdas/adapters/dynamodb/page-reader';
 import { evaluateObservation } from '../../../lambdas/app/evaluate-observation';
-import { reapplyNow } from '../../../lambdas/app/operate';
+import { convergeNow } from '../../../lambdas/app/operate';
 import { RecordingTelemetry } from '../../../lambdas/app/telemetry';
 import { actuatorsForDrill } from '../../../lambdas/core/actuator-plan';
 import { parseConfig } from '../../../lambdas/core/config';
@@ -68,10 +68,7 @@ beforeAll(async () => {
       listPages: () => listOutboxEntries(table),
       clock,
     },
-    applyNow: {
-      how: 'reapplying on the stand-ins',
-      apply: async (q) => `${(await reapplyNow(deps, q)).length} reconciled`,
-    },
+    applyNow: convergeNow(deps, 'the stand-ins'),
     identity: async () => 'local:supervisor',
     where: 'the test stand-ins',
   });
@@ -151,6 +148,36 @@ describe('cx-surge console in Chromium', () => {
     await expect(dialog.isVisible()).resolves.toBe(true);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     expect((await standIns.deps.overrides.list()).filter((o) => o.tier === 3)).toEqual([]);
+  });
+
+  it('refreshes every 5 s without taking keyboard focus away from the button the operator is on', async () => {
+    // On the shared page (the packaged Chromium runs single-process: closing a second page can take the
+    // browser with it), before the cross-origin test below opens one.
+    await page.clock.install(); // the page's timers run when the test says (no waiting on the wall clock)
+    await page.goto(consoleServer.url);
+    const sales = page.getByRole('row', { name: /Sales \(sales\)/ });
+    await sales.waitFor();
+    const button = page.getByRole('button', { name: 'Hold tier 1 off for sales' });
+    await button.focus();
+    await button.evaluate((b) => Object.assign(b, { marked: true }));
+
+    // The queue moves, and the console's next refresh shows it.
+    await observe('sales', 130, 11);
+    await page.clock.runFor(5_000);
+    await expect.poll(() => sales.locator('td').first().textContent()).toBe('130');
+
+    // Still the same element, still focused: a keyboard or screen-reader user keeps their place.
+    const focusedNow = page.locator(':focus');
+    const focused = {
+      marked: await focusedNow.evaluate((e) => (e as { marked?: boolean }).marked === true),
+      label: await focusedNow.getAttribute('aria-label'),
+    };
+    expect(focused).toEqual({ marked: true, label: 'Hold tier 1 off for sales' });
+    // …and the keyboard goes on from there: Enter opens the confirmation for that button.
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Confirm override' });
+    await expect(dialog.textContent()).resolves.toContain('Hold tier 1 OFF for queue sales.');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
   });
 
   it('cannot be driven by another web page (cross-origin form post and fetch)', async () => {

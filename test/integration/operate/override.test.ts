@@ -7,13 +7,15 @@ import { SimulatedClock } from '../../../drill/simulated-clock';
 import { type StandIns, startStandIns } from '../../../drill/stand-ins';
 import { DynamoPageOutbox, stateTable } from '../../../lambdas/adapters/dynamodb';
 import { listOutboxEntries } from '../../../lambdas/adapters/dynamodb/page-reader';
+import { convergeActuators } from '../../../lambdas/app/converge';
+import { DEMAND_REPAIR_GRACE_MS } from '../../../lambdas/app/deps';
 import { evaluateObservation } from '../../../lambdas/app/evaluate-observation';
 import {
   type ApplyNow,
   clearOverride,
+  convergeNow,
   type OperatorPorts,
   readStatus,
-  reapplyNow,
   setOverride,
 } from '../../../lambdas/app/operate';
 import { RecordingTelemetry } from '../../../lambdas/app/telemetry';
@@ -66,16 +68,18 @@ beforeEach(async () => {
     listPages: () => listOutboxEntries(table),
     clock,
   };
-  applyNow = {
-    how: 'reapplying on the stand-ins',
-    apply: async (q) => `${(await reapplyNow(deps, q)).length} reconciled`,
-  };
+  applyNow = convergeNow(deps, 'the stand-ins');
   await observe('sales', 10, 0);
   await observe('support', 10, 0);
 });
 afterEach(async () => {
   await standIns.stop();
 });
+
+/** An operator's next click, a few seconds later: past the convergence's demand grace (docs/architecture.md). */
+const secondsLater = () => clock.advance(DEMAND_REPAIR_GRACE_MS);
+/** The poller's tick, as far as overrides are concerned: the same convergence, over every queue. */
+const pollerTick = () => convergeActuators(standIns.deps, { deliverPages: false });
 
 const set = (request: Record<string, string>, by = 'local:ana') =>
   setOverride(ports, applyNow, { tier: '2', state: 'active', reason: 'flash sale', ...request }, by);
@@ -117,10 +121,38 @@ describe('cx-surge override', () => {
     expect(tier2).not.toHaveProperty('override');
   });
 
+  it('expire: with no observation at all, the poller tick after `until` hands the tier back', async () => {
+    await set({ queue: 'sales', for: '10m' });
+    clock.set(T0 + 9 * 60_000);
+    await pollerTick();
+    expect(leverAtEmulator(2)).toBe(true);
+
+    clock.set(T0 + 10 * 60_000 + 1);
+    await pollerTick();
+
+    expect(leverAtEmulator(2)).toBe(false);
+  });
+
+  it('a second change to the same lever within the demand grace waits for the next tick, and says so', async () => {
+    await set({ queue: 'sales' });
+    clock.advance(2_000); // the operator changes their mind two seconds later
+
+    const outcome = await clearOverride(ports, applyNow, { queue: 'sales', tier: '2' }, 'local:ana');
+
+    // Demand changed 2 s ago: an evaluation could be in flight, so the convergence leaves it to the next tick.
+    expect(leverAtEmulator(2)).toBe(true);
+    expect(outcome.applied.ok).toBe(true);
+    expect(outcome.applied.detail).toContain("1 demand change(s) wait for the poller's next tick");
+    secondsLater();
+    await pollerTick();
+    expect(leverAtEmulator(2)).toBe(false);
+  });
+
   it('clear: ends the override at once and resolves its page', async () => {
     await set({ queue: 'sales' });
     expect(leverAtEmulator(2)).toBe(true);
 
+    secondsLater();
     const outcome = await clearOverride(ports, applyNow, { queue: 'sales', tier: '2' }, 'local:bo');
 
     expect(leverAtEmulator(2)).toBe(false);
@@ -142,10 +174,12 @@ describe('cx-surge override', () => {
     }
     expect(leverAtEmulator(1)).toBe(true);
 
+    secondsLater();
     await set({ queue: '*', tier: '1', state: 'inactive', reason: 'bot outage' });
     expect(leverAtEmulator(1)).toBe(false);
 
     // sales must keep its bot: the specific override wins over '*' for sales, so the shared lever is on.
+    secondsLater();
     await set({ queue: 'sales', tier: '1', state: 'active', reason: 'sales keeps the bot' });
     expect(leverAtEmulator(1)).toBe(true);
     const status = await readStatus(ports);
@@ -157,16 +191,18 @@ describe('cx-surge override', () => {
     );
 
     // Clearing the specific one leaves the wildcard in force for sales too.
+    secondsLater();
     await clearOverride(ports, applyNow, { queue: 'sales', tier: '1' }, 'local:ana');
     expect(leverAtEmulator(1)).toBe(false);
     // Clearing the wildcard hands both queues back to the controller, which still sees the surge.
+    secondsLater();
     await clearOverride(ports, applyNow, { queue: '*', tier: '1' }, 'local:ana');
     expect(leverAtEmulator(1)).toBe(true);
   });
 
   it('replaces the override of the same queue and tier, resolving the old page', async () => {
     await set({ queue: 'sales', state: 'active', reason: 'first' });
-    clock.advance(1000);
+    secondsLater();
     const outcome = await set({ queue: 'sales', state: 'inactive', reason: 'second' }, 'local:bo');
 
     expect(outcome.replaced).toMatchObject({ state: 'active', reason: 'first' });

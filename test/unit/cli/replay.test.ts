@@ -207,6 +207,35 @@ describe('cx-surge replay', () => {
     });
   });
 
+  it('warns on stderr, one line each, about what synth would refuse and config queues the scenario never names', async () => {
+    const config = file(
+      'typos.json',
+      JSON.stringify({
+        queues: [{ id: 'salse' }],
+        actuators: [
+          {
+            id: 'widget',
+            tier: 3,
+            type: 'cloudfront-kvs',
+            queues: ['salse'],
+            key: 'widget',
+            activeValue: 'on',
+            inactiveValue: 'off',
+          },
+        ],
+      }),
+    );
+    const { code, stdout, stderr } = await surgeReplay('--scenario', FLASH, '--config', config);
+    expect(code).toBe(0);
+    expect(stdout).toContain('queue sales');
+    expect(stderr.split('\n').filter(Boolean)).toEqual([
+      "cx-surge replay: warning: synth would refuse this config: actuators.0.type: 'cloudfront-kvs' needs the edge KeyValueStore: deploy with -c edge=true, or pass `edge` / call bindEdge() on SurgeController",
+      "cx-surge replay: warning: synth would refuse this config: actuators.0.key: 'widget' does not match the edge flag's key 'chat-widget-throttle'",
+      "cx-surge replay: warning: config queue 'salse' does not appear in the scenario",
+      "cx-surge replay: warning: actuator 'widget' covers queue 'salse', which does not appear in the scenario",
+    ]);
+  });
+
   it('works as `node bin/cx-surge.js replay` with the real exit code (no build step)', () => {
     const ok = spawnSync(
       process.execPath,
