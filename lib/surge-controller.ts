@@ -223,6 +223,8 @@ export class SurgeController extends Construct {
     const reserve = props.reserveConcurrency ?? true;
     const common = {
       configFile,
+      // The KeyValueStore client goes only into functions that can switch a cloudfront-kvs actuator.
+      withKvsClient: this.config.actuators.some((a) => a.type === 'cloudfront-kvs'),
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       logRemovalPolicy: statefulRemoval,
       logLevel: props.logLevel,
