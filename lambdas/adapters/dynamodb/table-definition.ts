@@ -26,10 +26,13 @@ export const Partition = {
   Page: 'PAGE',
   /** sk = `<kind>` or `<kind>#tier<n>`: one paging episode across queues (docs/resilience.md). */
   PageEpisode: 'PAGE_EPISODE',
+  /** sk = STALE_MARKS_SORT_KEY: the queues known stale and already paged (one item). */
+  StaleMarks: 'STALE',
   /** sk = breaker name (`genesys`, `pager`, …): the shared circuit breaker's state and counts. */
   Breaker: 'BREAKER',
 } as const;
 export const OVERRIDES_SORT_KEY = 'ALL';
+export const STALE_MARKS_SORT_KEY = 'ALL';
 
 /**
  * The sparse index of undelivered pages (docs/resilience.md, "Page delivery"): an outbox entry carries
