@@ -395,14 +395,18 @@ describe('the poll tick publishes by chunk and pages stale queues once', () => {
       Object.entries(calls.snapshot())
         .filter(([c]) => /Put|Update|Delete|Write/.test(c))
         .reduce((n, [, k]) => n + k, 0);
-    const staleTriggers = () => p.pagesSent().filter((x) => x.startsWith('stale-observations trigger'));
+    // Stale pages are one episode across queues (docs/resilience.md): one incident, restated when its
+    // queues change, never one page per queue.
+    const stale = () => p.transport.delivered.filter((d) => d.kind === 'stale-observations');
+    const staleTriggers = () => stale().filter((d) => d.action === 'trigger' && d.revision === undefined);
 
-    // Silence: stale after 180 s. The first stale tick stages 4 pages and writes the marks once.
+    // Silence: stale after 180 s. The first stale tick opens the episode and writes the marks once.
     for (let m = 1; m <= 3; m++) {
       p.clock.set(T0 + m * MINUTE);
       await p.poll(undefined, { queueIds: [] });
     }
-    expect(staleTriggers()).toHaveLength(4);
+    expect(staleTriggers()).toHaveLength(1);
+    expect(staleTriggers()[0]?.details.queueCount).toBe(4);
     calls.reset();
     for (let m = 4; m <= 8; m++) {
       p.clock.set(T0 + m * MINUTE);
@@ -410,18 +414,20 @@ describe('the poll tick publishes by chunk and pages stale queues once', () => {
       expect(tick.staleQueues).toEqual(QUEUES);
     }
     expect(writes()).toBe(0);
-    expect(staleTriggers()).toHaveLength(4);
+    expect(stale()).toHaveLength(1);
 
-    // q-a recovers (its stale page resolved by evaluate), then falls silent again: a new page.
+    // q-a recovers (it leaves the episode, which stays open for the other three), then falls silent again.
     p.clock.set(T0 + 9 * MINUTE);
     await p.evaluate(chunkEvent([observation(T0 + 9 * MINUTE, 10, 'q-a')]));
     await p.poll(undefined, { queueIds: [] });
-    expect(p.pagesSent().filter((x) => x.startsWith('stale-observations resolve'))).toHaveLength(1);
+    expect(stale().filter((d) => d.action === 'resolve')).toHaveLength(0);
+    expect(stale().at(-1)?.details.queueCount).toBe(3);
     for (let m = 10; m <= 12; m++) {
       p.clock.set(T0 + m * MINUTE);
       await p.poll(undefined, { queueIds: [] });
     }
-    expect(staleTriggers()).toHaveLength(5);
+    expect(staleTriggers()).toHaveLength(1);
+    expect(stale().at(-1)?.details.queueCount).toBe(4);
     expect((await p.deps.queueStates.loadStaleMarks()).since).toEqual({
       [iso(T0)]: ['q-b', 'q-c', 'q-d'],
       [iso(T0 + 9 * MINUTE)]: ['q-a'],
