@@ -1,6 +1,9 @@
 // The evaluate pipeline's figures (issue 4): storage and Genesys calls per evaluation, evaluations per
-// second through the real evaluate handler on dynalite, and each handler's Lambda bundle: bytes and
-// fresh-process load time. Prints numbers; asserts nothing.
+// second through the real evaluate handler on dynalite, each handler's Lambda bundle (bytes and
+// fresh-process load time), and one whole tick at 100 / 1,000 / 5,000 queues (issue 11, batching:
+// ./support/tick.ts). Prints numbers; asserts nothing.
+//   BENCH_QUEUES=100,1000 npm run bench pipeline   — other tick sizes (default 100,1000,5000)
+//   BENCH_BEFORE=FILE.jsonl                         — print these earlier measureTick results beside
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,7 +18,8 @@ import { parseConfig } from '../lambdas/core/config';
 import { isoInstant } from '../lambdas/core/time';
 import { createEvaluateHandler } from '../lambdas/handlers/evaluate-handler';
 import { LAMBDA_ESBUILD_OPTIONS } from '../lib/controller-function';
-import { countDynamoCalls } from '../test/support/local-dynamo';
+import { countDynamoCalls, startLocalDynamo } from '../test/support/local-dynamo';
+import { measureOutage, measureTick, type TickMeasure } from './support/tick';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const T0 = Date.parse('2026-11-27T09:00:00Z');
@@ -123,7 +127,91 @@ async function bundles(): Promise<void> {
   }
 }
 
+/** Sequential conditional PutItem/s on dynalite right now: the stand-in's speed, to read wall times by. */
+async function dynalitePutsPerSecond(): Promise<number> {
+  const { DynamoDBDocumentClient, PutCommand } = await import('@aws-sdk/lib-dynamodb');
+  const d = await startLocalDynamo();
+  try {
+    const doc = DynamoDBDocumentClient.from(d.client);
+    const N = 200;
+    const started = performance.now();
+    for (let i = 0; i < N; i++) {
+      await doc.send(
+        new PutCommand({
+          TableName: d.tableName,
+          Item: { pk: 'QUEUE', sk: `q${i}`, state: 'x'.repeat(400), version: 1 },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    }
+    return (N / (performance.now() - started)) * 1000;
+  } finally {
+    await d.stop();
+  }
+}
+
+const perQueue = (n: number, queues: number) => (n / queues).toFixed(3);
+
+function tickRows(label: string, m: TickMeasure): string[] {
+  const d = m.dynamo;
+  return [
+    `  ${label.padEnd(7)} ${String(m.queues).padStart(5)}  ${(m.wallMs / 1000).toFixed(1).padStart(6)} s` +
+      `  λ ${String(m.lambda.total).padStart(5)} (≤ ${m.queues / 100 + 2})` +
+      `  events ${String(m.eventBridge.events).padStart(5)} (${m.eventBridge.putEventsCalls} PutEvents)` +
+      `  Genesys ${String(m.genesysCalls).padStart(3)}`,
+    `          DynamoDB per queue per minute: read calls ${perQueue(d.readCalls, m.queues)}, write calls ${perQueue(d.writeCalls, m.queues)};` +
+      ` RRU ${perQueue(d.readUnits, m.queues)}, WRU ${perQueue(d.writeUnits, m.queues)}  ${JSON.stringify(d.calls)}`,
+  ];
+}
+
+/** One quiet tick at 100 / 1,000 / 5,000 queues on the stand-ins, everything it costs counted. */
+async function tickAtScale(): Promise<void> {
+  const sizes = (process.env.BENCH_QUEUES ?? '100,1000,5000').split(',').map(Number);
+  const before = new Map<number, TickMeasure>();
+  if (process.env.BENCH_BEFORE) {
+    const { readFileSync } = await import('node:fs');
+    for (const line of readFileSync(process.env.BENCH_BEFORE, 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const m = JSON.parse(line) as TickMeasure;
+      before.set(m.queues, m);
+    }
+  }
+  const puts = await dynalitePutsPerSecond();
+  console.log(
+    '\none quiet tick (poller + every evaluate invocation + the page sweep; real handlers, dynalite + emulator)',
+  );
+  console.log(
+    `  dynalite here and now: ${puts.toFixed(0)} sequential conditional PutItem/s (wall times scale with it)`,
+  );
+  console.log(
+    '  targets at 5,000: ≤ 10 s; Lambda invocations ≤ queues/100 + 2; ≤ 1 read and 1 write per queue per minute',
+  );
+  for (const n of sizes) {
+    const was = before.get(n);
+    if (was) for (const row of tickRows('before', was)) console.log(row);
+    for (const row of tickRows('after', await measureTick(n))) console.log(row);
+  }
+}
+
+/** A Genesys outage: the poller's DynamoDB calls on the first stale tick and on a later one. */
+async function outage(): Promise<void> {
+  const n = Number(process.env.BENCH_OUTAGE_QUEUES ?? 1000);
+  const m = await measureOutage(n);
+  console.log(`\nGenesys outage at ${n} queues: the poller tick's DynamoDB (page sender included)`);
+  for (const [label, d] of [
+    ['first stale tick', m.firstStaleTick],
+    ['later tick', m.laterTick],
+  ] as const) {
+    console.log(
+      `  ${label.padEnd(16)} ${String(d.readCalls + d.writeCalls).padStart(5)} calls (${d.writeCalls} writes)  ${JSON.stringify(d.calls)}`,
+    );
+  }
+  console.log('  before batching (issue 11): 2,003 calls on the first tick, 1,003 on each later one');
+}
+
 export async function run(): Promise<void> {
   await callsAndThroughput();
   await bundles();
+  await tickAtScale();
+  await outage();
 }

@@ -197,22 +197,29 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       if (events.length === 0 && polled.readError) unread.push(line);
       for (const event of events) {
         const response = await deliver(evaluate, event, line.line, deadLetters);
-        if (response?.kind !== 'observation') continue;
-        const { decision, actuations } = response.result;
-        if (decision.outcome === 'ignored') {
-          report.ignored.push({
-            line: line.line,
-            queueId: o.queueId,
-            reason: decision.ignoredReason ?? 'duplicate',
-          });
-          continue;
+        if (response?.kind === 'observations') noteActuations(response.actuations);
+        const results =
+          response?.kind === 'observation'
+            ? [response.result]
+            : response?.kind === 'observations'
+              ? response.results
+              : [];
+        for (const { decision, actuations } of results) {
+          if (decision.outcome === 'ignored') {
+            report.ignored.push({
+              line: line.line,
+              queueId: o.queueId,
+              reason: decision.ignoredReason ?? 'duplicate',
+            });
+            continue;
+          }
+          accepted.push(line);
+          // The poller stamps the read's instant; report it in the scenario's own spelling (same instant).
+          report.transitions.push(
+            ...decision.transitions.map((t) => ({ ...toReportTransition(t), at: o.observedAt })),
+          );
+          if (response?.kind === 'observation') noteActuations(actuations);
         }
-        accepted.push(line);
-        // The poller stamps the read's instant; report it in the scenario's own spelling (same instant).
-        report.transitions.push(
-          ...decision.transitions.map((t) => ({ ...toReportTransition(t), at: o.observedAt })),
-        );
-        noteActuations(actuations);
       }
       if (events.length > 0) await standIns.deliverPages();
       await edgeTick(line.line);

@@ -68,6 +68,10 @@ function countIn(text: string, start: number, end: number): number {
   return out;
 }
 
+/** Is text[from, to) exactly `s`? Compared in place, without cutting a substring. */
+const sameAs = (text: string, from: number, to: number, s: string): boolean =>
+  to - from === s.length && text.startsWith(s, from);
+
 /** text[start, end) without surrounding blanks. */
 function cellIn(text: string, start: number, end: number): string {
   let from = start;
@@ -78,11 +82,13 @@ function cellIn(text: string, start: number, end: number): string {
 }
 
 /**
- * A copy of `s` that shares no storage with the chunk it was cut from. V8 keeps a slice of 13+
- * characters as a view on its parent string: a kept timestamp or queue id would pin its whole
- * read chunk (1 MiB) for the rest of the replay, and memory would grow with the file again.
+ * The internalized copy of `s`: it shares no storage with the chunk it was cut from (V8 keeps a slice
+ * of 13+ characters as a view on its parent string, so a kept timestamp or queue id would pin its whole
+ * 1 MiB read chunk and memory would grow with the file again), and two different internalized strings
+ * compare unequal without reading their characters — the decide loop compares each observation's
+ * timestamp with the previous one several times. A property key is always internalized.
  */
-const detached = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
+const detached = (s: string): string => Object.keys({ [s]: 0 })[0] as string;
 
 /** Where the fields of one record are: field k is values[k] (quoted records) or text[starts[k], ends[k]). */
 interface Fields {
@@ -111,6 +117,10 @@ export class ScenarioParser {
   // timestamp (many queues observed in one tick) reuse it, which also skips re-validating it.
   private readonly queueIds = new Map<string, string>();
   private previousAt = '';
+  // The queue of the previous line, and the queue that came after it the last time (one entry per queue).
+  private lastQueue: string | undefined;
+  private expectedQueue: string | undefined;
+  private readonly following = new Map<string, string>();
   private readonly fields: Fields = { text: '', starts: [0, 0, 0, 0], ends: [0, 0, 0, 0] };
 
   constructor(readonly source: string) {}
@@ -325,29 +335,47 @@ export class ScenarioParser {
     const { text, starts, ends } = f;
     const lineNo = this.lineNo;
 
-    let observedAt = cellIn(text, starts[atField] as number, ends[atField] as number);
-    if (observedAt === this.previousAt) observedAt = this.previousAt;
-    else if (Number.isNaN(parseIsoUtc(observedAt))) {
-      throw new ScenarioError(
-        this.source,
-        lineNo,
-        'observedAt',
-        `must be an ISO-8601 UTC timestamp like 2026-11-27T09:00:00Z, got ${shown(observedAt)}`,
-      );
-    } else {
+    // Timestamps and queue ids are compared in place with the ones expected (the previous line's
+    // timestamp; the queue that followed the previous line's queue last time): most lines of a history
+    // repeat both, and no substring is cut or hashed for them.
+    let from = starts[atField] as number;
+    let to = ends[atField] as number;
+    while (from < to && isBlank(text.charCodeAt(from))) from++;
+    while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+    let observedAt = this.previousAt;
+    if (!sameAs(text, from, to, observedAt)) {
+      observedAt = text.slice(from, to);
+      if (Number.isNaN(parseIsoUtc(observedAt))) {
+        throw new ScenarioError(
+          this.source,
+          lineNo,
+          'observedAt',
+          `must be an ISO-8601 UTC timestamp like 2026-11-27T09:00:00Z, got ${shown(observedAt)}`,
+        );
+      }
       observedAt = detached(observedAt);
       this.previousAt = observedAt;
     }
 
-    const queueText = quoted
-      ? text.slice(starts[queueField] as number, ends[queueField] as number)
-      : cellIn(text, starts[queueField] as number, ends[queueField] as number);
-    if (queueText.length === 0) throw new ScenarioError(this.source, lineNo, 'queueId', 'must not be empty');
-    let queueId = this.queueIds.get(queueText);
-    if (queueId === undefined) {
-      queueId = detached(queueText);
-      this.queueIds.set(queueId, queueId);
+    from = starts[queueField] as number;
+    to = ends[queueField] as number;
+    if (!quoted) {
+      while (from < to && isBlank(text.charCodeAt(from))) from++;
+      while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
     }
+    if (from === to) throw new ScenarioError(this.source, lineNo, 'queueId', 'must not be empty');
+    let queueId = this.expectedQueue;
+    if (queueId === undefined || !sameAs(text, from, to, queueId)) {
+      const queueText = text.slice(from, to);
+      queueId = this.queueIds.get(queueText);
+      if (queueId === undefined) {
+        queueId = detached(queueText);
+        this.queueIds.set(queueId, queueId);
+      }
+      if (this.lastQueue !== undefined) this.following.set(this.lastQueue, queueId);
+    }
+    this.lastQueue = queueId;
+    this.expectedQueue = this.following.get(queueId);
 
     const waiting = countIn(text, starts[waitingField] as number, ends[waitingField] as number);
     if (waiting < 0) {

@@ -5,7 +5,7 @@ import { createDynamoPersistence } from '../lambdas/adapters/dynamodb';
 import { createGenesys } from '../lambdas/adapters/genesys';
 import { LocalOutboxPager } from '../lambdas/adapters/local';
 import { PagerDutyEventsClient } from '../lambdas/adapters/pagerduty/events-v2';
-import { OBSERVATION_EVENT } from '../lambdas/adapters/telemetry-names';
+import { OBSERVATION_BATCH_EVENT } from '../lambdas/adapters/telemetry-names';
 import { SharedBreakers } from '../lambdas/app/breaker';
 import type { PollerDeps } from '../lambdas/app/deps';
 import { guardObservations, guardSwitch, StagingPager } from '../lambdas/app/resilience';
@@ -16,12 +16,13 @@ import type { BreakerTransition } from '../lambdas/core/circuit-breaker';
 import type { Actuator, SurgeConfig } from '../lambdas/core/config';
 import { ConfigError } from '../lambdas/core/errors';
 import type { QueueObservation } from '../lambdas/core/observation';
-import type {
-  ClientCredentials,
-  CredentialsSource,
-  ObservationPublisher,
-  Page,
-  Pager,
+import {
+  type ClientCredentials,
+  type CredentialsSource,
+  type ObservationPublisher,
+  observationChunks,
+  type Page,
+  type Pager,
 } from '../lambdas/core/ports';
 import { type DrillEdge, startDrillEdge } from './edge/drill-edge';
 import { FaultInjector, type FaultSchedule } from './faults';
@@ -43,23 +44,32 @@ import type { SimulatedClock } from './simulated-clock';
 /** The routing key the drill's PagerDuty stand-in accepts (a made-up key: drills never reach PagerDuty). */
 export const DRILL_ROUTING_KEY = 'DRILL0000000000000000000000000000';
 
-export type ObservationEvent = EventBridgeEvent<typeof OBSERVATION_EVENT.detailType, QueueObservation>;
+export type ObservationEvent = EventBridgeEvent<
+  typeof OBSERVATION_BATCH_EVENT.detailType,
+  { readonly observations: readonly QueueObservation[] }
+>;
 
-/** Collects what the poller publishes as the EventBridge events the evaluate rule would deliver. */
+/**
+ * Collects what the poller publishes as the EventBridge events the evaluate rule would deliver: one
+ * `QueueObservations` event per chunk of ≤ 100 queues, as the EventBridge publisher sends them.
+ */
 export class InMemoryObservationBus implements ObservationPublisher {
   private pending: ObservationEvent[] = [];
+  /** Events published since the bus was made (the bench counts them). */
+  published = 0;
   async publish(observations: readonly QueueObservation[]): Promise<void> {
-    for (const o of observations) {
+    for (const chunk of observationChunks(observations)) {
+      this.published++;
       this.pending.push({
         version: '0',
         id: randomUUID(),
-        'detail-type': OBSERVATION_EVENT.detailType,
-        source: OBSERVATION_EVENT.source,
+        'detail-type': OBSERVATION_BATCH_EVENT.detailType,
+        source: OBSERVATION_BATCH_EVENT.source,
         account: '000000000000',
-        time: o.observedAt,
+        time: chunk[0]?.observedAt ?? '',
         region: 'local',
         resources: [],
-        detail: o,
+        detail: { observations: chunk },
       });
     }
   }
@@ -198,6 +208,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       client: dynamo.client,
       tableName: dynamo.tableName,
       clock,
+      queues: { sleep: clock.sleep }, // BatchGetItem's backoff on simulated time
     });
     const transport = new RecordingTransport(
       new LocalOutboxPager(options.outboxFile ? { file: options.outboxFile } : {}),

@@ -78,6 +78,13 @@ export const BASE_BUNDLING = {
 };
 
 /**
+ * esbuild `define` for a function whose config has no `cloudfront-kvs` actuator: the handler's
+ * `process.env.SURGE_BUNDLE_KVS === 'off'` branch becomes constant and esbuild drops the KeyValueStore
+ * client and its SigV4A signer (~400 KB) from the bundle (lambdas/handlers/aws-deps.ts).
+ */
+export const KVS_CLIENT_OFF: Readonly<Record<string, string>> = { 'process.env.SURGE_BUNDLE_KVS': '"off"' };
+
+/**
  * The esbuild options the construct bundles with (minus entry and output), for the tests and benchmarks
  * that build and load the very bundle Lambda runs.
  */
@@ -130,6 +137,11 @@ export interface ControllerFunctionProps {
   readonly memorySize?: number;
   /** Powertools log level. @default 'INFO' */
   readonly logLevel?: string;
+  /**
+   * Bundle the CloudFront KeyValueStore client (only functions whose config has a `cloudfront-kvs`
+   * actuator need it). @default true
+   */
+  readonly withKvsClient?: boolean;
   /** Async invocation retries by Lambda after a handler error. */
   readonly retryAttempts: number;
   /** How long Lambda keeps an async event (including throttled ones) before giving up. */
@@ -188,6 +200,7 @@ export class ControllerFunction extends Construct {
         // The config travels as a file in the asset, not in an env var (4 KB for all of them): a
         // 5,000-queue config deploys. The asset hash covers it, so a config change redeploys the code.
         ...(props.configFile ? { commandHooks: configFileHooks(props.configFile) } : {}),
+        ...(props.withKvsClient === false ? { define: { ...KVS_CLIENT_OFF } } : {}),
         // The Genesys adapter reads import.meta.url only when `require` is missing (ESM under tsx);
         // in this CJS bundle `require` exists, so the empty import.meta is never reached.
         esbuildArgs: {

@@ -17,7 +17,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TABLE_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-definition';
-import { EnvVar, OBSERVATION_EVENT } from '../lambdas/adapters/telemetry-names';
+import { EnvVar, OBSERVATION_BATCH_EVENT, OBSERVATION_EVENT } from '../lambdas/adapters/telemetry-names';
 import { parseConfig, type SurgeConfig, type SurgeConfigInput } from '../lambdas/core/config';
 import { edgeRefusals, intervalRefusal } from '../lambdas/core/deploy-checks';
 import { ConfigError } from '../lambdas/core/errors';
@@ -223,6 +223,8 @@ export class SurgeController extends Construct {
     const reserve = props.reserveConcurrency ?? true;
     const common = {
       configFile,
+      // The KeyValueStore client goes only into functions that can switch a cloudfront-kvs actuator.
+      withKvsClient: this.config.actuators.some((a) => a.type === 'cloudfront-kvs'),
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       logRemovalPolicy: statefulRemoval,
       logLevel: props.logLevel,
@@ -271,9 +273,12 @@ export class SurgeController extends Construct {
       maxEventAge: Duration.hours(1),
     });
     new events.Rule(this, 'EvaluateObservations', {
-      description: 'QueueObservation events → evaluate',
+      description: 'QueueObservations (one per chunk) and single QueueObservation events → evaluate',
       eventBus: this.observationBus,
-      eventPattern: { source: [OBSERVATION_EVENT.source], detailType: [OBSERVATION_EVENT.detailType] },
+      eventPattern: {
+        source: [OBSERVATION_EVENT.source],
+        detailType: [OBSERVATION_EVENT.detailType, OBSERVATION_BATCH_EVENT.detailType],
+      },
       targets: [this.evaluateTarget],
     });
     if (props.partnerEventBusName)

@@ -73,6 +73,16 @@ export const CONFIG_FILE_NAME = 'surge-config.json';
 export const OBSERVATION_EVENT = { source: 'cx-surge.poller', detailType: 'QueueObservation' } as const;
 
 /**
+ * The poller's event: the observations of one Genesys chunk (≤ 100 queues), `detail: { observations }`,
+ * one evaluate invocation each (docs/architecture.md, "Batching"). A single-queue QueueObservation
+ * event is still accepted.
+ */
+export const OBSERVATION_BATCH_EVENT = {
+  source: 'cx-surge.poller',
+  detailType: 'QueueObservations',
+} as const;
+
+/**
  * Dimension names used with MetricName. Powertools Metrics adds `service` (= SERVICE_NAME) to every
  * metric, so alarms and dashboards match on `service` plus the dimension named in MetricName's comment.
  */

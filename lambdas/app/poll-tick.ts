@@ -1,6 +1,7 @@
 import { hydrateQueueState, isStale } from '../core/decide';
 import type { QueueObservation } from '../core/observation';
 import { breakGlassPage, staleObservationsPage } from '../core/pages';
+import type { StaleMarks, StoredQueueState } from '../core/persistence';
 import { type ConvergeResult, convergeActuators } from './converge';
 import { ACTUATOR_LEASE_MS, errorMessage, invocationDeadline, type PollerDeps } from './deps';
 import type { ReconcileResult } from './reconcile';
@@ -35,9 +36,10 @@ const READ_SHARE = 1 / 3;
 /**
  * One poller tick, inside one deadline, in a fixed order (what does not fit is left to the next tick,
  * in the same order):
- *   1. read every queue's depth (chunk by chunk; a failed chunk does not discard the others) and
- *      publish one QueueObservation event per queue read;
- *   2. stage `stale` pages for queues silent for staleAfterSeconds;
+ *   1. read every queue's depth (a few chunks of ≤ 100 queues at a time; a failed chunk does not
+ *      discard the others) and publish one QueueObservations event per chunk (one evaluate each);
+ *   2. stage a `stale` page for each queue newly silent for staleAfterSeconds (a queue known stale
+ *      costs nothing more, see pageStaleQueues);
  *   3. converge: rebuild actuator demand from queue states and overrides, reconcile pending levers and
  *      read back the due ones, concurrently, most urgent first (./converge.ts);
  *   4. deliver the pages staged by this tick, then retry pending pages, most urgent first.
@@ -76,19 +78,7 @@ export async function pollTick(deps: PollerDeps, options: PollOptions = {}): Pro
 
   const now = clock.now();
   const states = await deps.queueStates.list();
-  const staleQueues: string[] = [];
-  for (const stored of states) {
-    let state: ReturnType<typeof hydrateQueueState>;
-    try {
-      state = hydrateQueueState(stored.state);
-    } catch {
-      continue; // convergence logs unreadable states
-    }
-    if (!isStale(state, now, deps.config)) continue;
-    staleQueues.push(state.queueId);
-    // Same key every tick of one silence: the outbox keeps it once.
-    await pages.stage(staleObservationsPage(state.queueId, state.lastObservedAt, 'trigger', now));
-  }
+  const staleQueues = await pageStaleQueues(deps, states, pages, now);
 
   const converged = await convergeActuators(deps, { deadline, pages, deliverPages: false, states });
   await pages.deliver(deadline);
@@ -108,4 +98,58 @@ export async function pollTick(deps: PollerDeps, options: PollOptions = {}): Pro
     pagesRetried,
     breakers,
   };
+}
+
+/**
+ * The queues silent for staleAfterSeconds, paged once per silence. The ones already paged are kept in
+ * one item (stale marks): the tick reads it (one call) and writes it only when the set changes, so a
+ * long outage costs no write per queue per tick — only the queues that newly went stale are staged
+ * (outbox dedup keeps a page once even if the marks write is lost and the next tick stages it again).
+ */
+async function pageStaleQueues(
+  deps: PollerDeps,
+  states: readonly StoredQueueState[],
+  pages: StagedPages,
+  now: number,
+): Promise<string[]> {
+  const stale = new Map<string, string>(); // queueId → lastObservedAt (the silence's start)
+  for (const stored of states) {
+    let state: ReturnType<typeof hydrateQueueState>;
+    try {
+      state = hydrateQueueState(stored.state);
+    } catch {
+      continue; // convergence logs unreadable states
+    }
+    if (isStale(state, now, deps.config)) stale.set(state.queueId, state.lastObservedAt);
+  }
+  let marks: StaleMarks | undefined;
+  try {
+    marks = await deps.queueStates.loadStaleMarks();
+  } catch (e) {
+    deps.log.error('stale marks unreadable: paging every stale queue this tick', { error: errorMessage(e) });
+  }
+  const known = new Set(
+    Object.entries(marks?.since ?? {}).flatMap(([since, ids]) => ids.map((q) => `${q}@${since}`)),
+  );
+  const fresh = [...stale].filter(([queueId, since]) => !known.has(`${queueId}@${since}`));
+  // Same key every tick of one silence: the outbox keeps it once.
+  for (const [queueId, since] of fresh)
+    await pages.stage(staleObservationsPage(queueId, since, 'trigger', now));
+  // Known entries that are stale still are exactly stale − fresh; any other known entry has recovered.
+  const recovered = known.size - (stale.size - fresh.length);
+  if (marks && (fresh.length > 0 || recovered > 0)) {
+    const since = new Map<string, string[]>();
+    for (const [queueId, at] of [...stale].sort(([a], [b]) => a.localeCompare(b))) {
+      const ids = since.get(at);
+      if (ids) ids.push(queueId);
+      else since.set(at, [queueId]);
+    }
+    try {
+      await deps.queueStates.saveStaleMarks(Object.fromEntries(since), marks.version);
+    } catch (e) {
+      // Another tick wrote them (a manual run): the next tick reads theirs and stages what is missing.
+      deps.log.warn('stale marks not saved this tick', { error: errorMessage(e) });
+    }
+  }
+  return [...stale.keys()];
 }

@@ -25,10 +25,42 @@ export interface EvaluationSnapshot {
   readonly overrides: readonly ManualOverride[];
 }
 
+/** What one batched evaluation needs: many queues' states and the overrides, read together. */
+export interface BatchEvaluationSnapshot {
+  /** Stored states by queue id; a queue read and absent here has no state yet. */
+  readonly queues: ReadonlyMap<string, StoredQueueState>;
+  readonly overrides: readonly ManualOverride[];
+  /**
+   * Queues whose item could not be had from the batch read (left unprocessed after retries, or not a
+   * valid item): the caller reads each one by itself, so one bad item never holds back the others.
+   */
+  readonly unread: readonly string[];
+}
+
+/**
+ * The queues known to be stale and already paged, by the `lastObservedAt` their silence started from
+ * (one item; the poller stages a stale page only for a queue that is not in it yet, docs/architecture.md).
+ */
+export interface StaleMarks {
+  /** lastObservedAt → queue ids silent since then. */
+  readonly since: Readonly<Record<string, readonly string[]>>;
+  /** undefined: no item yet. */
+  readonly version: number | undefined;
+}
+
 export interface QueueStateStore {
   load(queueId: string): Promise<StoredQueueState | undefined>;
   /** The queue's state and all manual overrides in ONE storage call (the evaluation budget is 2 calls). */
   loadForEvaluation(queueId: string): Promise<EvaluationSnapshot>;
+  /** Many queues' states and the overrides in as few calls as the store allows (BatchGetItem: 100 keys each). */
+  loadManyForEvaluation(queueIds: readonly string[]): Promise<BatchEvaluationSnapshot>;
+  /** The stale queues already paged. */
+  loadStaleMarks(): Promise<StaleMarks>;
+  /** Replaces them if their version is still `expectedVersion`; throws StateConflictError otherwise. */
+  saveStaleMarks(
+    since: Readonly<Record<string, readonly string[]>>,
+    expectedVersion: number | undefined,
+  ): Promise<void>;
   /**
    * Writes `state` if the stored version is still `expectedVersion` (`undefined` = the queue has no
    * state yet). Returns the new version. Throws StateConflictError when somebody else saved first.

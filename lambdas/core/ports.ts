@@ -99,8 +99,27 @@ export interface Pager {
 
 // ── Events ──────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * Observations per event: one Genesys query's chunk, so one evaluate invocation decides the queues one
+ * query read (docs/architecture.md, "Batching").
+ */
+export const OBSERVATIONS_PER_EVENT = 100;
+
 /** Hands observations to the evaluate pipeline (EventBridge in AWS, an in-memory bus in drills). */
 export interface ObservationPublisher {
-  /** Publishes one event per observation. Throws if any could not be published after retries. */
+  /**
+   * Publishes the observations in order, OBSERVATIONS_PER_EVENT to an event. Throws if any could not
+   * be published after retries.
+   */
   publish(observations: readonly QueueObservation[]): Promise<void>;
+}
+
+/** `observations` cut into events' worth, in order. */
+export function observationChunks(
+  observations: readonly QueueObservation[],
+  size: number = OBSERVATIONS_PER_EVENT,
+): QueueObservation[][] {
+  const out: QueueObservation[][] = [];
+  for (let i = 0; i < observations.length; i += size) out.push(observations.slice(i, i + size));
+  return out;
 }

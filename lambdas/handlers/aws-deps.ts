@@ -93,8 +93,23 @@ export function awsControllerDeps(telemetry: Telemetry, requestId: () => string)
   const observations: ObservationSource = guardObservations(breakers, 'genesys', {
     read: async (...args) => (await genesys()).observations.read(...args),
   });
-  const kvsArn = process.env[EnvVar.EdgeKvsArn];
-  const kvsModule = once(() => import('../adapters/cloudfront-kvs'));
+  // The KeyValueStore client and its SigV4A signer (~400 KB) are bundled only into functions whose config
+  // has a cloudfront-kvs actuator (lib/controller-function.ts defines SURGE_BUNDLE_KVS=off for the others,
+  // and esbuild drops the import), and loaded on first use. Without such an actuator the store is
+  // neither written nor probed, even when an edge is bound for Tier 4.
+  const kvsArn = config.actuators.some((a) => a.type === 'cloudfront-kvs')
+    ? process.env[EnvVar.EdgeKvsArn]
+    : undefined;
+  const kvsModule = once(() =>
+    process.env.SURGE_BUNDLE_KVS === 'off'
+      ? Promise.reject(
+          new ConfigError(
+            'cloudfront-kvs',
+            'this bundle has no KeyValueStore client (no such actuator at synth)',
+          ),
+        )
+      : import('../adapters/cloudfront-kvs'),
+  );
   const kvs = once(async () => (await kvsModule()).createKvsSwitch({ kvsArn: kvsArn ?? '' }));
   const kvsProbe = once(async () => (await kvsModule()).createKvsProbe({ kvsArn: kvsArn ?? '' }));
   const byType: Record<string, SurgeSwitch> = {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { OBSERVATION_EVENT } from '../adapters/telemetry-names';
+import { OBSERVATION_BATCH_EVENT, OBSERVATION_EVENT } from '../adapters/telemetry-names';
 import type { EdgeAlarmChange } from '../app/edge-alarm';
 import { ObservationError, SurgeError } from '../core/errors';
 import { parseObservation, type QueueObservation } from '../core/observation';
@@ -30,8 +30,25 @@ const AlarmDetailSchema = z.object({
   previousState: AlarmStateSchema.optional(),
 });
 
+/** Observations one event may carry (a Genesys chunk is ≤ 100; EventBridge caps an entry at 256 KB). */
+export const MAX_OBSERVATIONS_PER_EVENT = 500;
+
+const BatchDetailSchema = z.object({
+  observations: z
+    .array(z.unknown())
+    .min(1, 'must hold at least one observation')
+    .max(MAX_OBSERVATIONS_PER_EVENT),
+});
+
 export type EvaluateInput =
   | { readonly kind: 'observation'; readonly observation: QueueObservation }
+  | {
+      readonly kind: 'observations';
+      /** The valid observations, in event order. */
+      readonly observations: readonly QueueObservation[];
+      /** Entries that are not valid observations (named by index and field); the others are still evaluated. */
+      readonly invalid: readonly string[];
+    }
   | { readonly kind: 'edge-alarm'; readonly alarm: EdgeAlarmChange };
 
 const firstIssue = (error: z.ZodError, prefix: string): string => {
@@ -53,6 +70,21 @@ export function parseEvaluateEvent(event: unknown): EvaluateInput {
       if (e instanceof ObservationError) throw new InvalidEventError(`detail.${e.message}`, { cause: e });
       throw e;
     }
+  }
+  if (source === OBSERVATION_BATCH_EVENT.source && detailType === OBSERVATION_BATCH_EVENT.detailType) {
+    const parsed = BatchDetailSchema.safeParse(detail);
+    if (!parsed.success) throw new InvalidEventError(firstIssue(parsed.error, 'detail'));
+    const observations: QueueObservation[] = [];
+    const invalid: string[] = [];
+    parsed.data.observations.forEach((entry, i) => {
+      try {
+        observations.push(parseObservation(entry));
+      } catch (e) {
+        if (!(e instanceof ObservationError)) throw e;
+        invalid.push(`detail.observations.${i}.${e.message}`);
+      }
+    });
+    return { kind: 'observations', observations, invalid };
   }
   if (source === CLOUDWATCH_ALARM_EVENT.source && detailType === CLOUDWATCH_ALARM_EVENT.detailType) {
     const parsed = AlarmDetailSchema.safeParse(detail);

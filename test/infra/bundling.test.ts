@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAMBDA_ESBUILD_OPTIONS } from '../../lib/controller-function';
+import { KVS_CLIENT_OFF, LAMBDA_ESBUILD_OPTIONS } from '../../lib/controller-function';
 
 const probe = fileURLToPath(new URL('./fixtures/kvs-signing-probe.ts', import.meta.url));
 const KVS_ARN = 'arn:aws:cloudfront::123456789012:key-value-store/0b2f4ac1-1111-4222-8333-944455556666';
@@ -48,5 +48,34 @@ describe('Lambda bundle', () => {
       `require('./index.js').authorizationOfDescribe(${JSON.stringify(KVS_ARN)}).then((a) => console.log(a))`,
     );
     expect(authorization).toMatch(/^AWS4-ECDSA-P256-SHA256 Credential=AKIDEXAMPLE\//);
+  });
+});
+
+describe('the evaluate bundle', () => {
+  const evaluate = fileURLToPath(new URL('../../lambdas/handlers/evaluate.ts', import.meta.url));
+  const bundle = async (define?: Readonly<Record<string, string>>) =>
+    (
+      await build({
+        ...LAMBDA_ESBUILD_OPTIONS,
+        ...(define ? { define: { ...define } } : {}),
+        entryPoints: [evaluate],
+        outfile: 'evaluate.js',
+        write: false,
+        metafile: true,
+      })
+    ).metafile.inputs;
+
+  it('leaves out the KeyValueStore client and SigV4A when the config has no cloudfront-kvs actuator', async () => {
+    const inputs = Object.keys(await bundle(KVS_CLIENT_OFF));
+    expect(inputs.some((f) => f.includes('client-cloudfront-keyvaluestore'))).toBe(false);
+    expect(inputs.some((f) => f.includes('signature-v4a'))).toBe(false);
+    // The Genesys adapter is still there (loaded on first switch).
+    expect(inputs.some((f) => f.includes('purecloud-platform-client-v2'))).toBe(true);
+  });
+
+  it('keeps them for a config with a cloudfront-kvs actuator', async () => {
+    const inputs = Object.keys(await bundle());
+    expect(inputs.some((f) => f.includes('client-cloudfront-keyvaluestore'))).toBe(true);
+    expect(inputs.some((f) => f.includes('signature-v4a'))).toBe(true);
   });
 });

@@ -11,7 +11,12 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alarmStateChangeEvent, OriginAlarmModel } from '../../drill/edge/origin-alarm';
-import { CONFIG_FILE_NAME, EnvVar, OBSERVATION_EVENT } from '../../lambdas/adapters/telemetry-names';
+import {
+  CONFIG_FILE_NAME,
+  EnvVar,
+  OBSERVATION_BATCH_EVENT,
+  OBSERVATION_EVENT,
+} from '../../lambdas/adapters/telemetry-names';
 import { parseConfig, type SurgeConfigInput } from '../../lambdas/core/config';
 import type { ConfigError } from '../../lambdas/core/errors';
 import {
@@ -142,7 +147,10 @@ describe('SurgeController with a config naming queues and a break-glass secret',
     it('routes QueueObservation events on the controller bus to evaluate, with a DLQ and a retry policy', () => {
       s.template.hasResourceProperties('AWS::Events::Rule', {
         EventBusName: { Ref: ids.bus },
-        EventPattern: { source: [OBSERVATION_EVENT.source], 'detail-type': [OBSERVATION_EVENT.detailType] },
+        EventPattern: {
+          source: [OBSERVATION_EVENT.source],
+          'detail-type': [OBSERVATION_EVENT.detailType, OBSERVATION_BATCH_EVENT.detailType],
+        },
         Targets: [
           Match.objectLike({
             Arn: JSON.parse(arnOf(evaluate.fn)),

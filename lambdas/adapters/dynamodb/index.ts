@@ -4,7 +4,7 @@ import { DynamoBreakerStore } from './breaker-store';
 import { type StateTableOptions, stateTable } from './items';
 import { DynamoOverrideStore } from './override-store';
 import { DynamoPageOutbox, type DynamoPageOutboxOptions } from './page-outbox';
-import { DynamoQueueStateStore } from './queue-state-store';
+import { DynamoQueueStateStore, type QueueStateStoreOptions } from './queue-state-store';
 
 export { DynamoActuatorStore } from './actuator-store';
 export { DynamoBreakerStore, parseBreakerItem } from './breaker-store';
@@ -12,7 +12,7 @@ export { type StateTable, type StateTableOptions, stateTable } from './items';
 export { OutboxPager, type PageDelivery, type PageDeliveryOutcome } from './outbox-pager';
 export { DynamoOverrideStore } from './override-store';
 export { DynamoPageOutbox, type DynamoPageOutboxOptions } from './page-outbox';
-export { DynamoQueueStateStore } from './queue-state-store';
+export { DynamoQueueStateStore, type QueueStateStoreOptions } from './queue-state-store';
 export * from './table-definition';
 
 export interface DynamoPersistence {
@@ -25,11 +25,11 @@ export interface DynamoPersistence {
 
 /** All stores over one table, sharing one document client. Build once at module scope in a handler. */
 export function createDynamoPersistence(
-  options: StateTableOptions & { outbox?: DynamoPageOutboxOptions },
+  options: StateTableOptions & { outbox?: DynamoPageOutboxOptions; queues?: QueueStateStoreOptions },
 ): DynamoPersistence {
   const table = stateTable(options);
   return {
-    queues: new DynamoQueueStateStore(table),
+    queues: new DynamoQueueStateStore(table, options.queues),
     overrides: new DynamoOverrideStore(table),
     actuators: new DynamoActuatorStore(table),
     outbox: new DynamoPageOutbox(table, options.outbox),

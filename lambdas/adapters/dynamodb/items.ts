@@ -8,7 +8,7 @@ import { StoredItemError } from '../../core/errors';
 import { OverrideSchema } from '../../core/override';
 import type { ManualOverride } from '../../core/persistence';
 import type { Clock, Page } from '../../core/ports';
-import { OVERRIDES_SORT_KEY, Partition } from './table-definition';
+import { OVERRIDES_SORT_KEY, Partition, STALE_MARKS_SORT_KEY } from './table-definition';
 
 /** What every store of this adapter needs: the table and a clock for `updatedAt`. */
 export interface StateTable {
@@ -38,6 +38,7 @@ export type Key = { pk: string; sk: string };
 export const queueKey = (queueId: string): Key => ({ pk: Partition.Queue, sk: queueId });
 export const actuatorKey = (actuatorId: string): Key => ({ pk: Partition.Actuator, sk: actuatorId });
 export const overridesKey = (): Key => ({ pk: Partition.Overrides, sk: OVERRIDES_SORT_KEY });
+export const staleMarksKey = (): Key => ({ pk: Partition.StaleMarks, sk: STALE_MARKS_SORT_KEY });
 export const pageKey = (dedupKey: string, action: Page['action']): Key => ({
   pk: Partition.Page,
   sk: `${dedupKey}#${action}`,

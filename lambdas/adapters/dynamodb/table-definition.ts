@@ -24,10 +24,13 @@ export const Partition = {
   Overrides: 'OVERRIDES',
   /** sk = `<dedupKey>#<action>`: page outbox entries. */
   Page: 'PAGE',
+  /** sk = STALE_MARKS_SORT_KEY: the queues known stale and already paged (one item). */
+  StaleMarks: 'STALE',
   /** sk = breaker name (`genesys`, `pager`, …): the shared circuit breaker's state and counts. */
   Breaker: 'BREAKER',
 } as const;
 export const OVERRIDES_SORT_KEY = 'ALL';
+export const STALE_MARKS_SORT_KEY = 'ALL';
 
 export function stateTableDefinition(tableName: string): CreateTableCommandInput {
   return {

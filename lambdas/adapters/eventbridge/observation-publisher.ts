@@ -1,18 +1,26 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { settleBounded } from '../../core/bounded';
 import { SurgeError } from '../../core/errors';
 import type { QueueObservation } from '../../core/observation';
-import type { ObservationPublisher } from '../../core/ports';
+import { type ObservationPublisher, observationChunks } from '../../core/ports';
 import { awsClientConfig } from '../aws/client-config';
-import { OBSERVATION_EVENT } from '../telemetry-names';
+import { OBSERVATION_BATCH_EVENT } from '../telemetry-names';
 
-/** PutEvents takes at most 10 entries per call. */
+/** PutEvents takes at most 10 entries per call... */
 const MAX_ENTRIES_PER_CALL = 10;
+/** ...and at most 256 KB of entries per call (and per entry); kept well under. */
+const MAX_BYTES_PER_CALL = 200_000;
 /** Entries EventBridge reports as failed (throttling, internal) are re-sent this many times. */
 const MAX_ENTRY_RETRIES = 2;
+/** PutEvents calls in flight at once (a 5,000-queue tick is 5 calls). */
+export const PUT_EVENTS_CONCURRENCY = 4;
 
 export class PublishError extends SurgeError {}
 
-/** Publishes each observation as one `QueueObservation` event on the controller's own bus. */
+/**
+ * Publishes the observations as `QueueObservations` events on the controller's own bus, one per chunk
+ * of ≤ 100 queues (one evaluate invocation each); the PutEvents calls run in parallel, bounded.
+ */
 export class EventBridgeObservationPublisher implements ObservationPublisher {
   constructor(
     private readonly busName: string,
@@ -20,19 +28,33 @@ export class EventBridgeObservationPublisher implements ObservationPublisher {
   ) {}
 
   async publish(observations: readonly QueueObservation[]): Promise<void> {
-    for (let i = 0; i < observations.length; i += MAX_ENTRIES_PER_CALL) {
-      await this.putWithRetry(observations.slice(i, i + MAX_ENTRIES_PER_CALL).map((o) => this.entry(o)));
+    const calls = packCalls(observationChunks(observations).flatMap((c) => this.entries(c)));
+    const settled = await settleBounded(calls, PUT_EVENTS_CONCURRENCY, (entries) =>
+      this.putWithRetry(entries),
+    );
+    const failed = settled.filter((s) => s.status === 'rejected');
+    if (failed.length > 0) {
+      // Every other call was still made: one failed batch never holds back the others' chunks.
+      throw (failed[0] as PromiseRejectedResult).reason;
     }
   }
 
-  private entry(o: QueueObservation): PutEventsRequestEntry {
-    return {
-      EventBusName: this.busName,
-      Source: OBSERVATION_EVENT.source,
-      DetailType: OBSERVATION_EVENT.detailType,
-      Time: new Date(o.observedAt),
-      Detail: JSON.stringify(o),
-    };
+  /** One entry per chunk, split further only if its detail would not fit an entry. */
+  private entries(chunk: QueueObservation[]): PutEventsRequestEntry[] {
+    const detail = JSON.stringify({ observations: chunk });
+    if (Buffer.byteLength(detail) > MAX_BYTES_PER_CALL && chunk.length > 1) {
+      const half = Math.ceil(chunk.length / 2);
+      return [...this.entries(chunk.slice(0, half)), ...this.entries(chunk.slice(half))];
+    }
+    return [
+      {
+        EventBusName: this.busName,
+        Source: OBSERVATION_BATCH_EVENT.source,
+        DetailType: OBSERVATION_BATCH_EVENT.detailType,
+        Time: new Date(chunk[0]?.observedAt ?? 0),
+        Detail: detail,
+      },
+    ];
   }
 
   private async putWithRetry(entries: PutEventsRequestEntry[]): Promise<void> {
@@ -51,4 +73,26 @@ export class EventBridgeObservationPublisher implements ObservationPublisher {
       pending = failed;
     }
   }
+}
+
+/** Entries packed into PutEvents calls: ≤ 10 entries and ≤ MAX_BYTES_PER_CALL each, in order. */
+function packCalls(entries: readonly PutEventsRequestEntry[]): PutEventsRequestEntry[][] {
+  const calls: PutEventsRequestEntry[][] = [];
+  let current: PutEventsRequestEntry[] = [];
+  let bytes = 0;
+  for (const e of entries) {
+    const size = Buffer.byteLength(e.Detail ?? '') + 200; // source, detail-type, bus, time
+    if (
+      current.length === MAX_ENTRIES_PER_CALL ||
+      (current.length > 0 && bytes + size > MAX_BYTES_PER_CALL)
+    ) {
+      calls.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(e);
+    bytes += size;
+  }
+  if (current.length > 0) calls.push(current);
+  return calls;
 }

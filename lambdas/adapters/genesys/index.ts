@@ -6,7 +6,7 @@
 //   const outcome = await genesys.switch.apply(actuator, 'active', { deadline });
 import type { Clock, CredentialsSource, ObservationSource } from '../../core/ports';
 import { genesysHealthProbe } from './health';
-import { DEFAULT_QUEUES_PER_QUERY, GenesysObservationSource } from './observations';
+import { DEFAULT_QUEUES_PER_QUERY, GenesysObservationSource, QUERY_CONCURRENCY } from './observations';
 import type { GatewayOptions } from './sdk';
 import { GenesysSession, type SessionEvent } from './session';
 import { GenesysSurgeSwitch } from './switch';
@@ -27,6 +27,8 @@ export interface GenesysOptions {
   readonly defaultBudgetMs?: number;
   /** @default 100 */
   readonly queuesPerQuery?: number;
+  /** Observation chunk queries in flight at once. @default 4 (QUERY_CONCURRENCY) */
+  readonly queryConcurrency?: number;
   /** @default 1000 */
   readonly publishPollMs?: number;
   readonly onEvent?: (event: SessionEvent) => void;
@@ -49,6 +51,7 @@ export function createGenesys(options: GenesysOptions): Genesys {
       session,
       options.clock,
       options.queuesPerQuery ?? DEFAULT_QUEUES_PER_QUERY,
+      options.queryConcurrency ?? QUERY_CONCURRENCY,
     ),
     switch: new GenesysSurgeSwitch(session, options.clock, {
       publishPollMs: options.publishPollMs,

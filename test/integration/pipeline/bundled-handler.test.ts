@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoPersistence } from '../../../lambdas/adapters/dynamodb';
-import { LAMBDA_ESBUILD_OPTIONS } from '../../../lib/controller-function';
+import { KVS_CLIENT_OFF, LAMBDA_ESBUILD_OPTIONS } from '../../../lib/controller-function';
 import { type LocalDynamo, startLocalDynamo } from '../../support/local-dynamo';
 import { observation, observationEvent, T0 } from './harness';
 
@@ -37,8 +37,10 @@ describe('the bundled evaluate Lambda', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     mkdirSync(dir, { recursive: true });
+    // The config below has no cloudfront-kvs actuator, so the construct leaves the KeyValueStore client out.
     await build({
       ...LAMBDA_ESBUILD_OPTIONS,
+      define: { ...KVS_CLIENT_OFF },
       entryPoints: [join(root, 'lambdas/handlers/evaluate.ts')],
       outfile: join(dir, 'evaluate.cjs'),
     });

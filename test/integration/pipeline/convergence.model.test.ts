@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PollerDeps } from '../../../lambdas/app/deps';
-import { observation, observationEvent, type Pipeline, startPipeline, T0 } from './harness';
+import { chunkEvent, observation, observationEvent, type Pipeline, startPipeline, T0 } from './harness';
 import { invariantViolations } from './invariants';
 
 // Model checking, the fast-check way: random interleavings (fc.scheduler) of concurrent evaluations,
@@ -88,7 +88,12 @@ type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
  * both queues' events and their duplicates, a stray late redelivery, a poller tick, a stall, an
  * override, late writes landing. Evaluations crash at the chosen steps and EventBridge retries them.
  */
-async function runScenario(p: Pipeline, s: fc.Scheduler, scenario: Scenario): Promise<void> {
+async function runScenario(
+  p: Pipeline,
+  s: fc.Scheduler,
+  scenario: Scenario,
+  { batched = false }: { batched?: boolean } = {},
+): Promise<void> {
   const chaotic = p.handlersWith(scheduledDeps(s, new Set(scenario.crashAt)));
   if (scenario.lateWrites > 0) {
     p.emulator.faults.next(
@@ -97,7 +102,7 @@ async function runScenario(p: Pipeline, s: fc.Scheduler, scenario: Scenario): Pr
       scenario.lateWrites,
     );
   }
-  const deliver = async (event: ReturnType<typeof observationEvent>) => {
+  const deliver = async (event: ReturnType<typeof observationEvent> | ReturnType<typeof chunkEvent>) => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
         return await chaotic.evaluate(event); // EventBridge retries a failed invocation twice
@@ -117,11 +122,20 @@ async function runScenario(p: Pipeline, s: fc.Scheduler, scenario: Scenario): Pr
   for (let minute = 0; minute < depths.length; minute++) {
     p.clock.set(Math.max(p.clock.now(), T0 + minute * MINUTE));
     const tasks: Promise<unknown>[] = [];
-    depths[minute]?.forEach((depth, q) => {
-      const event = observationEvent(observation(T0 + minute * MINUTE, depth, QUEUES[q]));
+    if (batched) {
+      // Both queues in one chunk event (the poller's shape), delivered once or twice.
+      const event = chunkEvent(
+        (depths[minute] ?? []).map((depth, q) => observation(T0 + minute * MINUTE, depth, QUEUES[q])),
+      );
       const copies = scenario.copies[copy++ % scenario.copies.length] ?? 1;
       for (let c = 0; c < copies; c++) tasks.push(deliver(event));
-    });
+    } else {
+      depths[minute]?.forEach((depth, q) => {
+        const event = observationEvent(observation(T0 + minute * MINUTE, depth, QUEUES[q]));
+        const copies = scenario.copies[copy++ % scenario.copies.length] ?? 1;
+        for (let c = 0; c < copies; c++) tasks.push(deliver(event));
+      });
+    }
     const before = depths[minute - 1];
     if (before && scenario.strays.includes(minute)) {
       tasks.push(deliver(observationEvent(observation(T0 + (minute - 1) * MINUTE, before[0], QUEUES[0]))));
@@ -166,6 +180,27 @@ describe('always converge (model checking with fast-check scheduler)', () => {
         try {
           await runScenario(p, s, scenario);
           // Quiet ticks: no new observations, no faults, the clock moving a minute per tick.
+          p.emulator.faults.clear();
+          const quietFrom = p.clock.now();
+          for (let minute = 1; minute <= 20; minute++) {
+            p.clock.set(quietFrom + minute * MINUTE);
+            await p.poll(undefined, { queueIds: [] });
+          }
+          expect(await invariantViolations(p)).toEqual({ levers: [], pages: [] });
+        } finally {
+          await p.stop();
+        }
+      }),
+      { numRuns: Number(process.env.CONVERGE_RUNS ?? 6), endOnFailure: true },
+    );
+  }, 300_000);
+
+  it('holds the same with chunk events: both queues in one event, chunks racing, retried and crashing', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), scenarioArb, async (s, scenario) => {
+        const p = await startPipeline({ callTimeoutMs: 150 });
+        try {
+          await runScenario(p, s, scenario, { batched: true });
           p.emulator.faults.clear();
           const quietFrom = p.clock.now();
           for (let minute = 1; minute <= 20; minute++) {

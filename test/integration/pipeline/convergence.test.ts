@@ -216,6 +216,7 @@ describe('the poll tick', () => {
       gateway: p.emulator.url,
       sleep: p.clock.sleep,
       queuesPerQuery: 1,
+      queryConcurrency: 1, // one after another, so the faults fall on the first chunk's attempts
     });
     const { poll } = p.handlersWith((deps) => ({ ...deps, observations: genesys.observations }));
     p.emulator.setObservation('sales', { waiting: 7, agentsAvailable: 1 });
@@ -231,7 +232,9 @@ describe('the poll tick', () => {
 
     expect(result.unreadQueues).toEqual(['sales']);
     expect(result.readError).toContain('500');
-    expect(p.bus.drain().map((e) => `${e.detail.queueId} ${e.detail.waiting}`)).toEqual(['support 9']);
+    expect(
+      p.bus.drain().flatMap((e) => e.detail.observations.map((o) => `${o.queueId} ${o.waiting}`)),
+    ).toEqual(['support 9']);
   });
 
   it('keeps ticking with a 240-character queue id: its page keys stay within 255 characters', async () => {

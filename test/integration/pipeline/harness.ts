@@ -50,6 +50,19 @@ export const observationEvent = (o: QueueObservation) => ({
   detail: o,
 });
 
+/** What the evaluate rule hands the Lambda for one chunk (the poller's event: ≤ 100 queues). */
+export const chunkEvent = (observations: readonly QueueObservation[], id = 'chunk') => ({
+  version: '0',
+  id: `${id}-${observations[0]?.observedAt}`,
+  'detail-type': 'QueueObservations',
+  source: 'cx-surge.poller',
+  account: '000000000000',
+  time: observations[0]?.observedAt ?? '',
+  region: 'local',
+  resources: [],
+  detail: { observations },
+});
+
 export interface Pipeline extends StandIns {
   readonly clock: SimulatedClock;
   readonly telemetry: RecordingTelemetry;

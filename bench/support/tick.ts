@@ -1,0 +1,251 @@
+// One poller tick of a contact center with `queues` queues, through the real handlers on the stand-ins
+// (dynalite + the Genesys emulator, simulated time), with everything a tick costs counted: Lambda
+// invocations, EventBridge events, Genesys calls, DynamoDB calls and the capacity units dynalite
+// reports for them. `npm run bench pipeline` prints it; the cost bench prices it (call measureTick).
+//
+// The tick measured is a quiet one (no transition, nothing stale, no page): the steady state a
+// contact center pays for every minute. Warm-up ticks first create every queue's state item.
+//
+// Only APIs that predate batching are used here, so the same file measures an older main (the
+// "before" figures of docs/architecture.md were taken by running it in a checkout of ed2a9c5).
+import { createHash } from 'node:crypto';
+import { SURGE_CONTROL_TABLE } from '../../drill/genesys-emulator';
+import { SimulatedClock } from '../../drill/simulated-clock';
+import { startStandIns } from '../../drill/stand-ins';
+import { RecordingTelemetry } from '../../lambdas/app/telemetry';
+import { actuatorsForDrill } from '../../lambdas/core/actuator-plan';
+import { parseConfig } from '../../lambdas/core/config';
+import { createEvaluateHandler } from '../../lambdas/handlers/evaluate-handler';
+import { createPollHandler } from '../../lambdas/handlers/poll-handler';
+
+const T0 = Date.parse('2026-11-27T09:00:00Z');
+const MINUTE = 60_000;
+
+/** What one quiet tick cost. DynamoDB units are what on-demand bills: read and write request units. */
+export interface TickMeasure {
+  readonly queues: number;
+  /** Real ms from the poller's start until the last evaluate invocation of the tick returned. */
+  readonly wallMs: number;
+  readonly lambda: {
+    readonly poll: number;
+    readonly evaluate: number;
+    /** The page sender's 1-minute sweep (its stream trigger stays idle when nothing is paged). */
+    readonly pageSender: number;
+    readonly total: number;
+  };
+  readonly eventBridge: {
+    readonly events: number;
+    /** PutEvents calls the AWS publisher makes for them (≤ 10 entries a call). */
+    readonly putEventsCalls: number;
+  };
+  /** HTTP requests the Genesys emulator answered during the tick (login included if one happened). */
+  readonly genesysCalls: number;
+  readonly dynamo: {
+    /** Calls per command, e.g. { BatchGetItemCommand: 50, PutItemCommand: 5000 }. */
+    readonly calls: Readonly<Record<string, number>>;
+    readonly readCalls: number;
+    readonly writeCalls: number;
+    /** Capacity units dynalite reported (ReturnConsumedCapacity TOTAL): on-demand RRU and WRU. */
+    readonly readUnits: number;
+    readonly writeUnits: number;
+    /** Items read (BatchGetItem responses, Query items, GetItem hits) and written. */
+    readonly itemsRead: number;
+  };
+}
+
+export interface MeasureTickOptions {
+  /** Evaluate invocations in flight at once (the Lambda's reserved concurrency). @default 5 */
+  readonly evaluateConcurrency?: number;
+  /** Quiet ticks before the measured one. @default 2 */
+  readonly warmTicks?: number;
+}
+
+/** A UUID-shaped id per queue, as Genesys gives them (ids' length drives item and event sizes). */
+export const queueIdOf = (i: number): string => {
+  const h = createHash('sha1').update(`queue-${i}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+const READS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand']);
+const WRITES = new Set([
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'BatchWriteItemCommand',
+  'TransactWriteItemsCommand',
+]);
+
+/** Counts calls, items and consumed capacity of every command the client sends. */
+function meterDynamo(client: { middlewareStack: { add: (...args: never[]) => void } }) {
+  let calls: Record<string, number> = {};
+  let readUnits = 0;
+  let writeUnits = 0;
+  let itemsRead = 0;
+  type Output = {
+    ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[];
+    Responses?: Record<string, unknown[]>;
+    Items?: unknown[];
+    Item?: unknown;
+  };
+  const add = client.middlewareStack.add as unknown as (
+    mw: (
+      next: (args: { input: Record<string, unknown> }) => Promise<{ output: Output }>,
+      context: { commandName?: string },
+    ) => (args: { input: Record<string, unknown> }) => Promise<{ output: Output }>,
+    options: { step: string; name: string; override: boolean },
+  ) => void;
+  add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? 'unknown';
+      calls[name] = (calls[name] ?? 0) + 1;
+      const out = await next({ ...args, input: { ...args.input, ReturnConsumedCapacity: 'TOTAL' } });
+      const consumed = out.output.ConsumedCapacity;
+      const units = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce(
+        (n, c) => n + (c.CapacityUnits ?? 0),
+        0,
+      );
+      if (READS.has(name)) readUnits += units;
+      if (WRITES.has(name)) writeUnits += units;
+      itemsRead +=
+        Object.values(out.output.Responses ?? {}).reduce((n, items) => n + items.length, 0) +
+        (out.output.Items?.length ?? 0) +
+        (out.output.Item ? 1 : 0);
+      return out;
+    },
+    { step: 'initialize', name: 'benchMeterDynamo', override: true },
+  );
+  return {
+    reset() {
+      calls = {};
+      readUnits = 0;
+      writeUnits = 0;
+      itemsRead = 0;
+    },
+    snapshot(): TickMeasure['dynamo'] {
+      const sum = (set: Set<string>) =>
+        Object.entries(calls).reduce((n, [c, k]) => n + (set.has(c) ? k : 0), 0);
+      return {
+        calls: { ...calls },
+        readCalls: sum(READS),
+        writeCalls: sum(WRITES),
+        readUnits,
+        writeUnits,
+        itemsRead,
+      };
+    },
+  };
+}
+
+/** Runs `tasks` with at most `limit` in flight. */
+async function bounded<T>(tasks: (() => Promise<T>)[], limit: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, tasks.length) }, async () => {
+      while (next < tasks.length) await tasks[next++]?.();
+    }),
+  );
+}
+
+/** One quiet tick at `queues` queues, measured after the warm-up ticks. */
+export async function measureTick(queues: number, options: MeasureTickOptions = {}): Promise<TickMeasure> {
+  const ids = Array.from({ length: queues }, (_, i) => queueIdOf(i));
+  const config = parseConfig({ queues: ids.map((id) => ({ id })) });
+  const clock = new SimulatedClock(T0);
+  const telemetry = new RecordingTelemetry();
+  const s = await startStandIns({
+    config,
+    actuators: actuatorsForDrill(config, SURGE_CONTROL_TABLE),
+    clock,
+    telemetry,
+  });
+  try {
+    for (const id of ids) s.emulator.setObservation(id, { waiting: 10, agentsAvailable: 5 });
+    const poll = createPollHandler(() => s.deps, telemetry);
+    const evaluate = createEvaluateHandler(() => s.deps, telemetry);
+    const meter = meterDynamo(s.dynamo.client as never);
+    const tick = async () => {
+      const started = performance.now();
+      await poll();
+      const events = s.bus.drain();
+      await bounded(
+        events.map((e) => () => evaluate(e)),
+        options.evaluateConcurrency ?? 5,
+      );
+      await s.deliverPages(); // the page sender's sweep
+      return { wallMs: performance.now() - started, events: events.length };
+    };
+    const warm = options.warmTicks ?? 2;
+    for (let t = 0; t < warm; t++) {
+      clock.set(T0 + t * MINUTE);
+      await tick();
+    }
+    clock.set(T0 + warm * MINUTE);
+    meter.reset();
+    telemetry.logs.length = 0;
+    const genesysBefore = s.emulator.requests().length;
+    const { wallMs, events } = await tick();
+    return {
+      queues,
+      wallMs,
+      lambda: { poll: 1, evaluate: events, pageSender: 1, total: events + 2 },
+      eventBridge: { events, putEventsCalls: Math.ceil(events / 10) },
+      genesysCalls: s.emulator.requests().length - genesysBefore,
+      dynamo: meter.snapshot(),
+    };
+  } finally {
+    await s.stop();
+  }
+}
+
+/** DynamoDB calls and units of the poller's ticks during a Genesys outage (every read fails). */
+export interface OutageMeasure {
+  readonly queues: number;
+  /** The first tick on which every queue is stale (stale pages staged). */
+  readonly firstStaleTick: TickMeasure['dynamo'];
+  /** A later tick of the same outage (every queue known stale). */
+  readonly laterTick: TickMeasure['dynamo'];
+}
+
+/** A Genesys outage at `queues` queues: what the first stale tick and a later one cost in DynamoDB. */
+export async function measureOutage(queues: number): Promise<OutageMeasure> {
+  const ids = Array.from({ length: queues }, (_, i) => queueIdOf(i));
+  const config = parseConfig({ queues: ids.map((id) => ({ id })) });
+  const clock = new SimulatedClock(T0);
+  const telemetry = new RecordingTelemetry();
+  const s = await startStandIns({
+    config,
+    actuators: actuatorsForDrill(config, SURGE_CONTROL_TABLE),
+    clock,
+    telemetry,
+  });
+  try {
+    for (const id of ids) s.emulator.setObservation(id, { waiting: 10, agentsAvailable: 5 });
+    const poll = createPollHandler(() => s.deps, telemetry);
+    const evaluate = createEvaluateHandler(() => s.deps, telemetry);
+    const meter = meterDynamo(s.dynamo.client as never);
+    await poll();
+    for (const e of s.bus.drain()) await evaluate(e);
+    s.emulator.faults.until(
+      { path: '/api/v2/analytics/queues/observations/query' },
+      { kind: 'status', status: 503 },
+      T0 + 60 * MINUTE,
+    );
+    const staleAfter = config.staleAfterSeconds * 1000;
+    let minute = 1;
+    const tickAt = async () => {
+      clock.set(T0 + minute++ * MINUTE);
+      meter.reset();
+      await poll();
+      s.bus.drain();
+      await s.deliverPages();
+      return meter.snapshot();
+    };
+    while (minute * MINUTE < staleAfter) await tickAt();
+    const firstStaleTick = await tickAt();
+    await tickAt();
+    const laterTick = await tickAt();
+    return { queues, firstStaleTick, laterTick };
+  } finally {
+    await s.stop();
+  }
+}
