@@ -30,23 +30,23 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 /** The tier 1 row as the emulator holds it (GET through its API, as the Genesys adapter reads it back). */
-async function tier1RowAtEmulator(genesysUrl: string): Promise<unknown> {
+async function tier1RowAtEmulator(genesysUrl: string): Promise<{ status: number; body: unknown }> {
   const { clientId, clientSecret } = DEFAULT_EMULATOR_CLIENTS.primary;
-  const token = await fetch(`${genesysUrl}/oauth/token`, {
+  const login = await fetch(`${genesysUrl}/oauth/token`, {
     method: 'POST',
     headers: {
       Authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
       'Content-Type': 'application/x-www-form-urlencoded',
     },
     body: 'grant_type=client_credentials',
-  }).then((r) => r.json() as Promise<{ access_token: string }>);
+  });
+  const token = (await login.json()) as { access_token?: string };
+  if (!token.access_token) return { status: login.status, body: token };
   const row = await fetch(
     `${genesysUrl}/api/v2/flows/datatables/${SURGE_CONTROL_TABLE}/rows/tier1?showbrief=false`,
-    {
-      headers: { Authorization: `Bearer ${token.access_token}` },
-    },
-  ).then((r) => r.json() as Promise<Record<string, unknown>>);
-  return row.SurgeActive;
+    { headers: { Authorization: `Bearer ${token.access_token}` } },
+  );
+  return { status: row.status, body: await row.json() };
 }
 
 describe('cx-surge drill --serve', () => {
@@ -83,10 +83,10 @@ describe('cx-surge drill --serve', () => {
     ).not.toBe('active');
 
     const genesysUrl = /--genesys-url (\S+)/.exec(commands[0] ?? '')?.[1] ?? '';
-    expect(await tier1RowAtEmulator(genesysUrl)).toBe(false);
+    expect(await tier1RowAtEmulator(genesysUrl)).toMatchObject({ status: 200, body: { SurgeActive: false } });
     const override = await cli(argv(commands[1] ?? '').slice(2));
     // Switched at the emulator by the time the command returns (its own process start included).
-    expect(await tier1RowAtEmulator(genesysUrl)).toBe(true);
+    expect(await tier1RowAtEmulator(genesysUrl)).toMatchObject({ status: 200, body: { SurgeActive: true } });
     expect(override.stderr).toBe('');
     expect(override.code).toBe(0);
     expect(override.stdout).toMatch(/lever tier1-datatable: desired inactive → active, applied \S+ → active/);
