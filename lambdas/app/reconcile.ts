@@ -202,7 +202,19 @@ async function switchUnderLease(
     return { actuatorId: actuator.id, result: 'verified' };
   }
 
-  const episode = outcome.state === 'active' ? openEpisode(record, now) : closeEpisode(record, now);
+  // Found on while recorded off: a holder that crashed or lost its lease after switching on may have
+  // staged the trigger of the next episode before it could record it. That on-period is an episode:
+  // its trigger is staged here (a no-op if that holder's is in the outbox) and the put-back resolves it,
+  // so no trigger is left without its resolve (docs/architecture.md, "Invariants").
+  const orphan =
+    drift && outcome.state === 'inactive' && record.applied === 'inactive'
+      ? openEpisode(record, now)
+      : undefined;
+  const episode = orphan
+    ? closeEpisode({ episode: orphan }, now)
+    : outcome.state === 'active'
+      ? openEpisode(record, now)
+      : closeEpisode(record, now);
   // Every page is staged (durably, deduplicated by its key) before `applied` is recorded; the caller
   // delivers after all its switches. Switching off with no open episode (e.g. the first write of
   // 'inactive') is not news: no episode page.
@@ -214,6 +226,13 @@ async function switchUnderLease(
       wanted,
     });
     await pages.stage(driftPage(actuator, found, wanted, episodeNumber, 'trigger', now));
+    if (orphan) {
+      await pages.stage(
+        actuatorEpisodePage(actuator, 'active', orphan.dedupKey, record.demandedBy, now, {
+          facts: pages.factsCovering(actuator),
+        }),
+      );
+    }
   }
   // The numbers behind it: the demanding queues on, the queues whose readings released it off.
   const facts = outcome.state === 'active' ? pages.factsOf(record.demandedBy) : pages.factsCovering(actuator);

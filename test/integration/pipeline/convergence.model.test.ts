@@ -191,7 +191,13 @@ describe('always converge (model checking with fast-check scheduler)', () => {
           await p.stop();
         }
       }),
-      { numRuns: Number(process.env.CONVERGE_RUNS ?? 6), endOnFailure: true },
+      {
+        numRuns: Number(process.env.CONVERGE_RUNS ?? 6),
+        endOnFailure: true,
+        ...(process.env.CONVERGE_SEED
+          ? { seed: Number(process.env.CONVERGE_SEED), path: process.env.CONVERGE_PATH ?? '0' }
+          : {}),
+      },
     );
   }, 300_000);
 
@@ -212,7 +218,13 @@ describe('always converge (model checking with fast-check scheduler)', () => {
           await p.stop();
         }
       }),
-      { numRuns: Number(process.env.CONVERGE_RUNS ?? 6), endOnFailure: true },
+      {
+        numRuns: Number(process.env.CONVERGE_RUNS ?? 6),
+        endOnFailure: true,
+        ...(process.env.CONVERGE_SEED
+          ? { seed: Number(process.env.CONVERGE_SEED), path: process.env.CONVERGE_PATH ?? '0' }
+          : {}),
+      },
     );
   }, 300_000);
 });

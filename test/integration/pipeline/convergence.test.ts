@@ -5,6 +5,7 @@ import type { PollerDeps } from '../../../lambdas/app/deps';
 import type { Actuator } from '../../../lambdas/core/config';
 import { actuatorEpisodePage, staleObservationsPage } from '../../../lambdas/core/pages';
 import { failingFirst, observation, observationEvent, type Pipeline, pipelinePerTest, T0 } from './harness';
+import { invariantViolations } from './invariants';
 
 // Issue 9, "always converge": each case reproduced on dynalite + the emulator with the real handlers.
 
@@ -201,6 +202,45 @@ describe('late writes', () => {
       'drift trigger drift:tier1-datatable:1:inactive',
       'drift resolve drift:tier1-datatable:1:inactive',
     ]);
+  });
+});
+
+describe('a holder that dies after switching on', () => {
+  it('resolves the trigger it staged but never recorded when the lever must go back off', async () => {
+    const p = await open();
+    await p.evaluate(observationEvent(observation(T0, 120)));
+    p.clock.set(T0 + MINUTE);
+    await p.evaluate(observationEvent(observation(T0 + MINUTE, 5)));
+    expect(episodePages(p)).toEqual([
+      'actuator-episode trigger actuator:tier1-datatable:1',
+      'actuator-episode resolve actuator:tier1-datatable:1',
+    ]);
+
+    // What a holder leaves when it crashes (or loses its lease) between staging the next episode's
+    // trigger and recording the switch: the lever on, the trigger in the outbox, the record off.
+    p.clock.set(T0 + MINUTE + 10_000);
+    p.emulator.seedRow('surge-control', { key: 'tier1', SurgeActive: true });
+    await p.deps.pager.stage(
+      actuatorEpisodePage(
+        p.deps.actuators[0] as Actuator,
+        'active',
+        'actuator:tier1-datatable:2',
+        ['sales'],
+        p.clock.now(),
+      ),
+    );
+    await quietTicks(p, T0 + MINUTE + 10_000, 3);
+
+    expect(tier1Row(p)).toBe(false);
+    expect(episodePages(p).slice(2)).toEqual([
+      'actuator-episode trigger actuator:tier1-datatable:2',
+      'actuator-episode resolve actuator:tier1-datatable:2',
+    ]);
+    expect(await invariantViolations(p)).toEqual({ levers: [], pages: [] });
+    expect(await p.deps.actuatorStore.get('tier1-datatable')).toMatchObject({
+      applied: 'inactive',
+      episode: { number: 2, dedupKey: 'actuator:tier1-datatable:2' },
+    });
   });
 });
 
