@@ -146,8 +146,8 @@ async function bounded<T>(tasks: (() => Promise<T>)[], limit: number): Promise<v
   );
 }
 
-/** One quiet tick at `queues` queues, measured after the warm-up ticks. */
-export async function measureTick(queues: number, options: MeasureTickOptions = {}): Promise<TickMeasure> {
+/** Stand-ins with `queues` quiet queues (10 waiting, 5 agents), the real poll and evaluate handlers, and a DynamoDB meter. */
+async function quietCenter(queues: number) {
   const ids = Array.from({ length: queues }, (_, i) => queueIdOf(i));
   const config = parseConfig({ queues: ids.map((id) => ({ id })) });
   const clock = new SimulatedClock(T0);
@@ -158,11 +158,22 @@ export async function measureTick(queues: number, options: MeasureTickOptions = 
     clock,
     telemetry,
   });
+  for (const id of ids) s.emulator.setObservation(id, { waiting: 10, agentsAvailable: 5 });
+  return {
+    s,
+    config,
+    clock,
+    telemetry,
+    poll: createPollHandler(() => s.deps, telemetry),
+    evaluate: createEvaluateHandler(() => s.deps, telemetry),
+    meter: meterDynamo(s.dynamo.client as never),
+  };
+}
+
+/** One quiet tick at `queues` queues, measured after the warm-up ticks. */
+export async function measureTick(queues: number, options: MeasureTickOptions = {}): Promise<TickMeasure> {
+  const { s, clock, telemetry, poll, evaluate, meter } = await quietCenter(queues);
   try {
-    for (const id of ids) s.emulator.setObservation(id, { waiting: 10, agentsAvailable: 5 });
-    const poll = createPollHandler(() => s.deps, telemetry);
-    const evaluate = createEvaluateHandler(() => s.deps, telemetry);
-    const meter = meterDynamo(s.dynamo.client as never);
     const tick = async () => {
       const started = performance.now();
       await poll();
@@ -208,21 +219,8 @@ export interface OutageMeasure {
 
 /** A Genesys outage at `queues` queues: what the first stale tick and a later one cost in DynamoDB. */
 export async function measureOutage(queues: number): Promise<OutageMeasure> {
-  const ids = Array.from({ length: queues }, (_, i) => queueIdOf(i));
-  const config = parseConfig({ queues: ids.map((id) => ({ id })) });
-  const clock = new SimulatedClock(T0);
-  const telemetry = new RecordingTelemetry();
-  const s = await startStandIns({
-    config,
-    actuators: actuatorsForDrill(config, SURGE_CONTROL_TABLE),
-    clock,
-    telemetry,
-  });
+  const { s, config, clock, poll, evaluate, meter } = await quietCenter(queues);
   try {
-    for (const id of ids) s.emulator.setObservation(id, { waiting: 10, agentsAvailable: 5 });
-    const poll = createPollHandler(() => s.deps, telemetry);
-    const evaluate = createEvaluateHandler(() => s.deps, telemetry);
-    const meter = meterDynamo(s.dynamo.client as never);
     await poll();
     for (const e of s.bus.drain()) await evaluate(e);
     s.emulator.faults.until(

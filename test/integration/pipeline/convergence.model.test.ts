@@ -172,6 +172,15 @@ async function runScenario(
   await p.emulator.landLateWrites();
 }
 
+/** CONVERGE_RUNS for more cases; CONVERGE_SEED (and CONVERGE_PATH) to replay a reported counterexample. */
+const runOptions: fc.Parameters<unknown> = {
+  numRuns: Number(process.env.CONVERGE_RUNS ?? 6),
+  endOnFailure: true,
+  ...(process.env.CONVERGE_SEED
+    ? { seed: Number(process.env.CONVERGE_SEED), path: process.env.CONVERGE_PATH ?? '0' }
+    : {}),
+};
+
 describe('always converge (model checking with fast-check scheduler)', () => {
   it('ends with every lever where queue states and overrides say, and every trigger resolved', async () => {
     await fc.assert(
@@ -191,13 +200,7 @@ describe('always converge (model checking with fast-check scheduler)', () => {
           await p.stop();
         }
       }),
-      {
-        numRuns: Number(process.env.CONVERGE_RUNS ?? 6),
-        endOnFailure: true,
-        ...(process.env.CONVERGE_SEED
-          ? { seed: Number(process.env.CONVERGE_SEED), path: process.env.CONVERGE_PATH ?? '0' }
-          : {}),
-      },
+      runOptions,
     );
   }, 300_000);
 
@@ -218,13 +221,7 @@ describe('always converge (model checking with fast-check scheduler)', () => {
           await p.stop();
         }
       }),
-      {
-        numRuns: Number(process.env.CONVERGE_RUNS ?? 6),
-        endOnFailure: true,
-        ...(process.env.CONVERGE_SEED
-          ? { seed: Number(process.env.CONVERGE_SEED), path: process.env.CONVERGE_PATH ?? '0' }
-          : {}),
-      },
+      runOptions,
     );
   }, 300_000);
 });
