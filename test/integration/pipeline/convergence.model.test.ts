@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PollerDeps } from '../../../lambdas/app/deps';
 import { chunkEvent, observation, observationEvent, type Pipeline, startPipeline, T0 } from './harness';
 import { invariantViolations } from './invariants';
+import { scheduledPorts } from './scheduled-ports';
 
 // Model checking, the fast-check way: random interleavings (fc.scheduler) of concurrent evaluations,
 // EventBridge retries, crashes between any two steps, lease expiries (the clock jumps while a switch
@@ -13,35 +14,9 @@ import { invariantViolations } from './invariants';
 const MINUTE = 60_000;
 const QUEUES = ['sales', 'support'] as const;
 
-class Crash extends Error {
-  constructor(step: number) {
-    super(`crash at step ${step}`);
-    this.name = 'Crash';
-  }
-}
-
-/**
- * Every call to a port goes through the scheduler (so concurrent invocations interleave in any
- * order), and the calls numbered in `crashAt` fail: before doing anything (odd steps) or after doing
- * their work (even steps) — a Lambda dying between two steps.
- */
+/** The stores, the pager and the switches under the scheduler; the calls numbered in `crashAt` crash. */
 function scheduledDeps(s: fc.Scheduler, crashAt: ReadonlySet<number>) {
-  let step = 0;
-  const wrap = <T extends object>(target: T, name: string): T =>
-    new Proxy(target, {
-      get(obj, prop, receiver) {
-        const value = Reflect.get(obj, prop, receiver);
-        if (typeof value !== 'function' || prop === 'constructor') return value;
-        return async (...args: unknown[]) => {
-          await s.schedule(Promise.resolve(), `${name}.${String(prop)}`);
-          const n = ++step;
-          if (crashAt.has(n) && n % 2 === 1) throw new Crash(n);
-          const result = await value.apply(obj, args);
-          if (crashAt.has(n)) throw new Crash(n);
-          return result;
-        };
-      },
-    });
+  const wrap = scheduledPorts(s, crashAt);
   return (deps: PollerDeps): PollerDeps => ({
     ...deps,
     queueStates: wrap(deps.queueStates, 'queueStates'),
@@ -182,13 +157,13 @@ const runOptions: fc.Parameters<unknown> = {
 };
 
 describe('always converge (model checking with fast-check scheduler)', () => {
-  it('ends with every lever where queue states and overrides say, and every trigger resolved', async () => {
-    await fc.assert(
+  /** Random scenarios, then quiet ticks (no observations, no faults, a minute each): the invariant holds. */
+  const converges = (batched: boolean) =>
+    fc.assert(
       fc.asyncProperty(fc.scheduler(), scenarioArb, async (s, scenario) => {
         const p = await startPipeline({ callTimeoutMs: 150 });
         try {
-          await runScenario(p, s, scenario);
-          // Quiet ticks: no new observations, no faults, the clock moving a minute per tick.
+          await runScenario(p, s, scenario, { batched });
           p.emulator.faults.clear();
           const quietFrom = p.clock.now();
           for (let minute = 1; minute <= 20; minute++) {
@@ -202,26 +177,16 @@ describe('always converge (model checking with fast-check scheduler)', () => {
       }),
       runOptions,
     );
-  }, 300_000);
 
-  it('holds the same with chunk events: both queues in one event, chunks racing, retried and crashing', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.scheduler(), scenarioArb, async (s, scenario) => {
-        const p = await startPipeline({ callTimeoutMs: 150 });
-        try {
-          await runScenario(p, s, scenario, { batched: true });
-          p.emulator.faults.clear();
-          const quietFrom = p.clock.now();
-          for (let minute = 1; minute <= 20; minute++) {
-            p.clock.set(quietFrom + minute * MINUTE);
-            await p.poll(undefined, { queueIds: [] });
-          }
-          expect(await invariantViolations(p)).toEqual({ levers: [], pages: [] });
-        } finally {
-          await p.stop();
-        }
-      }),
-      runOptions,
-    );
-  }, 300_000);
+  it(
+    'ends with every lever where queue states and overrides say, and every trigger resolved',
+    () => converges(false),
+    300_000,
+  );
+
+  it(
+    'holds the same with chunk events: both queues in one event, chunks racing, retried and crashing',
+    () => converges(true),
+    300_000,
+  );
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PollerDeps } from '../../../lambdas/app/deps';
 import type { Page } from '../../../lambdas/core/ports';
 import { observation, observationEvent, type Pipeline, pipelinePerTest, startPipeline, T0 } from './harness';
+import { scheduledPorts } from './scheduled-ports';
 
 // Issue 11: one page per episode and tier across queues, never one per queue. On dynalite + the
 // emulator with the real handlers; each evaluation is its own invocation (as the chunked evaluate
@@ -156,32 +157,9 @@ describe('one page per episode and tier across queues', () => {
 
 // ── Interleavings: chunked evaluations, ticks, retries and crashes in any order ──
 
-class Crash extends Error {
-  constructor(step: number) {
-    super(`crash at step ${step}`);
-    this.name = 'Crash';
-  }
-}
-
 /** Every call to the stores, the pager and the episode store goes through the scheduler; numbered calls crash. */
 function scheduledDeps(s: fc.Scheduler, crashAt: ReadonlySet<number>) {
-  let step = 0;
-  const wrap = <T extends object>(target: T, name: string, extra: Record<string, unknown> = {}): T =>
-    new Proxy(target, {
-      get(obj, prop, receiver) {
-        if (typeof prop === 'string' && prop in extra) return extra[prop];
-        const value = Reflect.get(obj, prop, receiver);
-        if (typeof value !== 'function' || prop === 'constructor') return value;
-        return async (...args: unknown[]) => {
-          await s.schedule(Promise.resolve(), `${name}.${String(prop)}`);
-          const n = ++step;
-          if (crashAt.has(n) && n % 2 === 1) throw new Crash(n);
-          const result = await value.apply(obj, args);
-          if (crashAt.has(n)) throw new Crash(n);
-          return result;
-        };
-      },
-    });
+  const wrap = scheduledPorts(s, crashAt);
   return (deps: PollerDeps): PollerDeps => {
     const episodes = deps.pager.episodes;
     return {
