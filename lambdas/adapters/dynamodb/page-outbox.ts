@@ -259,7 +259,7 @@ export class DynamoPageOutbox implements PageOutbox {
 
   /**
    * Dead-letters a page: `rejected` (PagerDuty refused the event: it will never succeed) or
-   * `retries-exhausted` (re-driven later by `claimDead`). Kept, counted by the DeadPages alarm.
+   * `retries-exhausted` (re-driven later: `claimDue` takes it again at its re-drive time). Kept, counted by the DeadPages alarm.
    */
   async markDead(
     page: Page,
