@@ -206,10 +206,7 @@ async function switchUnderLease(
   // staged the trigger of the next episode before it could record it. That on-period is an episode:
   // its trigger is staged here (a no-op if that holder's is in the outbox) and the put-back resolves it,
   // so no trigger is left without its resolve (docs/architecture.md, "Invariants").
-  const orphan =
-    drift && outcome.state === 'inactive' && record.applied === 'inactive'
-      ? openEpisode(record, now)
-      : undefined;
+  const orphan = drift && outcome.state === 'inactive' ? openEpisode(record, now) : undefined;
   const episode = orphan
     ? closeEpisode({ episode: orphan }, now)
     : outcome.state === 'active'
