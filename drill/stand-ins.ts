@@ -20,7 +20,8 @@ import {
   type ClientCredentials,
   type CredentialsSource,
   type ObservationPublisher,
-  observationChunks,
+  type PublishOptions,
+  shardChunks,
   type Page,
   type Pager,
 } from '../lambdas/core/ports';
@@ -46,7 +47,7 @@ export const DRILL_ROUTING_KEY = 'DRILL0000000000000000000000000000';
 
 export type ObservationEvent = EventBridgeEvent<
   typeof OBSERVATION_BATCH_EVENT.detailType,
-  { readonly observations: readonly QueueObservation[] }
+  { readonly shardId?: string; readonly observations: readonly QueueObservation[] }
 >;
 
 /**
@@ -57,8 +58,8 @@ export class InMemoryObservationBus implements ObservationPublisher {
   private pending: ObservationEvent[] = [];
   /** Events published since the bus was made (the bench counts them). */
   published = 0;
-  async publish(observations: readonly QueueObservation[]): Promise<void> {
-    for (const chunk of observationChunks(observations)) {
+  async publish(observations: readonly QueueObservation[], options: PublishOptions = {}): Promise<void> {
+    for (const chunk of shardChunks(observations, options.shardOf)) {
       this.published++;
       this.pending.push({
         version: '0',
@@ -66,10 +67,10 @@ export class InMemoryObservationBus implements ObservationPublisher {
         'detail-type': OBSERVATION_BATCH_EVENT.detailType,
         source: OBSERVATION_BATCH_EVENT.source,
         account: '000000000000',
-        time: chunk[0]?.observedAt ?? '',
+        time: chunk.observations[0]?.observedAt ?? '',
         region: 'local',
         resources: [],
-        detail: { observations: chunk },
+        detail: chunk,
       });
     }
   }

@@ -42,7 +42,10 @@ export function createEvaluateHandler(getDeps: () => ControllerDeps, telemetry: 
         return { kind: 'edge-alarm', tier4: r.tier4, actuations: r.actuations };
       }
       if (input.kind === 'observations') {
-        const chunk = await evaluateObservations(deps, input.observations, { deadline });
+        const chunk = await evaluateObservations(deps, input.observations, {
+          deadline,
+          ...(input.shardId ? { shardId: input.shardId } : {}),
+        });
         for (const r of chunk.results) recordEvaluation(telemetry, deps, r, { chunk: true });
         recordActuations(telemetry, deps, chunk.actuations);
         const problems = [
