@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { InMemoryKeyValueStore } from '../lambdas/adapters/cloudfront-kvs';
 import { createDynamoPersistence } from '../lambdas/adapters/dynamodb';
+import { OUTBOX_CLAIM_MS } from '../lambdas/adapters/dynamodb/page-outbox';
 import { createGenesys } from '../lambdas/adapters/genesys';
 import { LocalOutboxPager } from '../lambdas/adapters/local';
 import { PagerDutyEventsClient } from '../lambdas/adapters/pagerduty/events-v2';
@@ -20,10 +21,10 @@ import {
   type ClientCredentials,
   type CredentialsSource,
   type ObservationPublisher,
-  type PublishOptions,
-  shardChunks,
   type Page,
   type Pager,
+  type PublishOptions,
+  shardChunks,
 } from '../lambdas/core/ports';
 import { type DrillEdge, startDrillEdge } from './edge/drill-edge';
 import { FaultInjector, type FaultSchedule } from './faults';
@@ -301,7 +302,10 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     const deliverPages = async (): Promise<SendReport> => {
       const backlog = await persistence.outbox.backlog();
       const now = clock.now();
-      const staged = backlog.pending.filter((e) => e.claimUntil > now);
+      // The stream's INSERT image: entries still as recordNew staged them (a sender's claim moves claimUntil).
+      const staged = backlog.pending.filter(
+        (e) => e.claimUntil > now && e.attempts === 0 && e.claimUntil === e.createdAt + OUTBOX_CLAIM_MS,
+      );
       const fresh = await sender.deliverStaged(
         staged.map((e) => ({ page: e.page, claimUntil: e.claimUntil })),
       );

@@ -235,40 +235,44 @@ async function decideAndRecord(
       shardId === undefined ? {} : { shardId },
     );
     const unread = new Set(batch.unread);
-    const settled = await settleBounded(todo, CHUNK_WRITE_CONCURRENCY, async (o): Promise<QueueStep | Undecided> => {
-      // An entry the batch could not read is read alone: its error is this queue's failure only.
-      const snapshot: EvaluationSnapshot = unread.has(o.queueId)
-        ? await queueStates.loadForEvaluation(o.queueId)
-        : {
-            queue: batch.queues.get(o.queueId),
-            overrides: batch.overrides,
-            ...(batch.homes.has(o.queueId) ? { home: batch.homes.get(o.queueId) } : {}),
-          };
-      const pages = pagesOf(o);
-      const mine = written.get(o) as Map<string, boolean>;
-      const previous = snapshot.queue ? hydrateQueueState(snapshot.queue.state) : undefined;
-      const now = clock.now();
-      const decision = decide(previous, o, config, now, snapshot.overrides);
-      const decisionPages = pagesFor(deps, o, previous, decision, now);
-      // A lost race to the same observation (`duplicate`) keeps the pages staged for it: the winner
-      // decided the same observation and may have found them already staged by us.
-      if (decision.ignoredReason !== Reason.DUPLICATE) await pages.discardExcept(decisionPages);
-      for (const page of decisionPages) await pages.stage(page);
-      if (decision.outcome === 'ignored') {
-        await realignDemand(deps, o.queueId, decision.effective, mine);
-        return { decision, attempts: attempt, work: [], pages: [...pages.pages] } satisfies QueueStep;
-      }
-      if (!snapshot.home) throw new Error(`queue ${o.queueId}: the store named no shard to keep its state`);
-      const demanded = await recordDemand(deps, o.queueId, demandsOf(deps, o.queueId, decision));
-      for (const r of demanded.demands) mine.set(r.actuatorId, r.demanding);
-      return {
-        observation: o,
-        decision,
-        home: snapshot.home,
-        expectedVersion: snapshot.queue?.version,
-        records: demanded.records,
-      } satisfies Undecided;
-    });
+    const settled = await settleBounded(
+      todo,
+      CHUNK_WRITE_CONCURRENCY,
+      async (o): Promise<QueueStep | Undecided> => {
+        // An entry the batch could not read is read alone: its error is this queue's failure only.
+        const snapshot: EvaluationSnapshot = unread.has(o.queueId)
+          ? await queueStates.loadForEvaluation(o.queueId)
+          : {
+              queue: batch.queues.get(o.queueId),
+              overrides: batch.overrides,
+              ...(batch.homes.has(o.queueId) ? { home: batch.homes.get(o.queueId) } : {}),
+            };
+        const pages = pagesOf(o);
+        const mine = written.get(o) as Map<string, boolean>;
+        const previous = snapshot.queue ? hydrateQueueState(snapshot.queue.state) : undefined;
+        const now = clock.now();
+        const decision = decide(previous, o, config, now, snapshot.overrides);
+        const decisionPages = pagesFor(deps, o, previous, decision, now);
+        // A lost race to the same observation (`duplicate`) keeps the pages staged for it: the winner
+        // decided the same observation and may have found them already staged by us.
+        if (decision.ignoredReason !== Reason.DUPLICATE) await pages.discardExcept(decisionPages);
+        for (const page of decisionPages) await pages.stage(page);
+        if (decision.outcome === 'ignored') {
+          await realignDemand(deps, o.queueId, decision.effective, mine);
+          return { decision, attempts: attempt, work: [], pages: [...pages.pages] } satisfies QueueStep;
+        }
+        if (!snapshot.home) throw new Error(`queue ${o.queueId}: the store named no shard to keep its state`);
+        const demanded = await recordDemand(deps, o.queueId, demandsOf(deps, o.queueId, decision));
+        for (const r of demanded.demands) mine.set(r.actuatorId, r.demanding);
+        return {
+          observation: o,
+          decision,
+          home: snapshot.home,
+          expectedVersion: snapshot.queue?.version,
+          records: demanded.records,
+        } satisfies Undecided;
+      },
+    );
     const toWrite = new Map<string, Undecided[]>(); // shardId → decisions to write there
     settled.forEach((r, i) => {
       const o = todo[i] as QueueObservation;

@@ -71,7 +71,8 @@ export async function pollTick(deps: PollerDeps, options: PollOptions = {}): Pro
       ? planChunks(listing.shards, queueIds, { homes: listing.homes })
       : [{ shardId: undefined, queueIds }];
     const shardOf = new Map<string, string>();
-    for (const c of chunks) if (c.shardId !== undefined) for (const q of c.queueIds) shardOf.set(q, c.shardId);
+    for (const c of chunks)
+      if (c.shardId !== undefined) for (const q of c.queueIds) shardOf.set(q, c.shardId);
     try {
       const read = await deps.observations.read(
         chunks.flatMap((c) => c.queueIds),

@@ -162,4 +162,3 @@ export function shardChunks(
   }
   return out;
 }
-

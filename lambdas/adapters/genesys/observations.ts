@@ -121,7 +121,8 @@ export class GenesysObservationSource implements ObservationSource {
     const seen = new Set<string>();
     for (const group of options?.chunks ?? [unique]) {
       const ids = group.filter((q) => !seen.has(q) && seen.add(q));
-      for (let i = 0; i < ids.length; i += this.queuesPerQuery) chunks.push(ids.slice(i, i + this.queuesPerQuery));
+      for (let i = 0; i < ids.length; i += this.queuesPerQuery)
+        chunks.push(ids.slice(i, i + this.queuesPerQuery));
     }
     const settled = await settleBounded(chunks, this.queryConcurrency, async (chunk) => {
       const body = await this.session.call(
