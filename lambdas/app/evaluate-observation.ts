@@ -41,18 +41,19 @@ export interface EvaluateChunkOptions extends EvaluateOptions {
 
 /**
  * One observation through the controller:
- *   1. read the queue's state and the overrides (one call), decide;
+ *   1. read the queue's state and the overrides, decide (a single event has no shard named: its queue
+ *      is looked up among the shards, docs/architecture.md "Queue states per chunk");
  *   2. stage the decision's pages (recommendation, flapping, stale-resolve) in the outbox — before
  *      any write or switch, so no later error can lose them;
  *   3. only if a tier's effective state changed: record this queue's demand on the actuators of that
  *      tier (idempotent set add/remove) — BEFORE the state write, so a crash in between is redone by
  *      EventBridge's retry instead of leaving a decided state whose demand was never recorded;
- *   4. write the state conditionally on its version (one call). A lost race re-reads and re-decides;
+ *   4. write the state conditionally on its version (its shard's write). A lost race re-reads and re-decides;
  *      demand this evaluation wrote is then put back in line with the winner's state, and pages of
  *      the lost decision that the new one does not repeat are discarded;
  *   5. switch actuators whose desired state now differs from applied (concurrently, bounded), then
  *      deliver the staged pages by priority until the deadline.
- * With no transition that is exactly two DynamoDB calls and no Genesys call. Whatever goes wrong in
+ * With no transition it makes no Genesys call. Whatever goes wrong in
  * between, the poll tick's convergence rebuilds demand from the stored states (./converge.ts).
  */
 export async function evaluateObservation(
@@ -95,10 +96,11 @@ export interface ChunkEvaluationResult {
 /**
  * A chunk of observations (one poller event: one Genesys query's queues) through the controller, with
  * every rule of ./evaluateObservation per queue and the storage calls shared:
- *   1. one batch read of every queue's state and the overrides (BatchGetItem, 100 keys a call);
+ *   1. one read of the shard holding the queues' states (the event names it) and the overrides:
+ *      one BatchGetItem;
  *   2. per queue, with CHUNK_WRITE_CONCURRENCY in flight: decide with the pure core, stage its pages,
- *      record demand on effective changes, write its state conditionally — a conflict re-reads and
- *      re-decides that queue alone, exactly as a single evaluation does;
+ *      record demand on effective changes; then one conditional write of the shard — a queue saved
+ *      meanwhile by someone else is re-read and re-decided alone, exactly as a single evaluation does;
  *   3. reconcile the union of the actuators whose desired state moved, once (not once per queue);
  *   4. deliver the staged pages.
  * A queue that fails (its write, its item, its read) is reported in `failures` and never holds back
