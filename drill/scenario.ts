@@ -113,7 +113,16 @@ function cellIn(text: string, start: number, end: number): string {
  * compare unequal without reading their characters — the decide loop compares each observation's
  * timestamp with the previous one several times. A property key is always internalized.
  */
-const detached = (s: string): string => Object.keys({ [s]: 0 })[0] as string;
+const detached = (s: string): string => {
+  // One key at a time in a dictionary-mode object: `Object.keys({ [s]: 0 })` gave every new key its
+  // own hidden class (a new timestamp every tick: thousands of them) and was 4× slower.
+  INTERNED[s] = 0;
+  let key = s;
+  for (key in INTERNED) break;
+  delete INTERNED[s];
+  return key;
+};
+const INTERNED: Record<string, number> = Object.create(null);
 
 /** Where the fields of one record are: field k is values[k] (quoted records) or text[starts[k], ends[k]). */
 interface Fields {
@@ -163,6 +172,9 @@ export class ScenarioParser {
   private readonly queues = new Map<string, QueueSlot>();
   private previousAt = '';
   private previousAtMs = Number.NaN;
+  // The previous timestamp's bytes, compared in place with each line's (length -1: none to compare).
+  private readonly previousAtBytes = Buffer.alloc(40);
+  private previousAtLength = -1;
   // The queue of the previous line, and the queue that came after it the last time.
   private lastQueue: QueueSlot | undefined;
   private expectedQueue: QueueSlot | undefined;
@@ -272,13 +284,13 @@ export class ScenarioParser {
   private plainBytes(b: Buffer, start: number, sink: ObservationSink): number {
     const n = b.length;
     // observedAt: most lines repeat the previous line's timestamp (all queues of one tick).
-    const previous = this.previousAt;
-    const length = previous.length;
+    const previous = this.previousAtBytes;
+    const length = this.previousAtLength;
     let atEnd = start;
     let sameAt = false;
     if (length > 0 && start + length < n && b[start + length] === COMMA) {
       let k = 0;
-      while (k < length && b[start + k] === previous.charCodeAt(k)) k++;
+      while (k < length && b[start + k] === previous[k]) k++;
       sameAt = k === length;
     }
     if (sameAt) atEnd = start + length;
@@ -320,14 +332,13 @@ export class ScenarioParser {
     if (b[i] === CR) i++;
     if (b[i] !== LF) return -1; // also past the end: the last line without a line break goes to `feed`
 
-    let observedAt = previous;
+    let observedAt = this.previousAt;
     if (!sameAt) {
-      const text = b.toString('latin1', start, atEnd);
-      const ms = parseIsoUtc(text);
+      // A string of its own (not a view on the chunk), so it pins no chunk in memory.
+      observedAt = b.toString('latin1', start, atEnd);
+      const ms = parseIsoUtc(observedAt);
       if (Number.isNaN(ms)) return -1;
-      observedAt = detached(text);
-      this.previousAt = observedAt;
-      this.previousAtMs = ms;
+      this.rememberAt(observedAt, ms);
     }
     let queue = this.expectedQueue;
     if (queue === undefined || !sameBytes(b, queueStart, queueEnd, queue.bytes)) {
@@ -348,6 +359,16 @@ export class ScenarioParser {
       agentsEnd === agentsStart ? null : agents,
     );
     return i + 1;
+  }
+
+  /** The timestamp the next line is compared with first (a valid timestamp is ASCII: one byte per character). */
+  private rememberAt(observedAt: string, ms: number): void {
+    this.previousAt = observedAt;
+    this.previousAtMs = ms;
+    this.previousAtLength =
+      observedAt.length <= this.previousAtBytes.length
+        ? this.previousAtBytes.write(observedAt, 'latin1')
+        : -1;
   }
 
   /** The slot of queue id `id`, numbered in order of first appearance. */
@@ -549,8 +570,7 @@ export class ScenarioParser {
         );
       }
       observedAt = detached(observedAt);
-      this.previousAt = observedAt;
-      this.previousAtMs = ms;
+      this.rememberAt(observedAt, ms);
     }
 
     from = starts[queueField] as number;
