@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readChunks } from '../bin/cli/io';
 import { ScenarioReplay } from '../drill/replay';
-import { streamScenario } from '../drill/scenario';
+import { streamObservations } from '../drill/scenario';
 import { DEFAULT_CONFIG } from '../lambdas/core/config';
 import { writeTrace } from './support/trace';
 
@@ -36,11 +36,11 @@ async function throughput(dir: string): Promise<void> {
   let transitions = 0;
   for (let r = 0; r < RUNS; r++) {
     const p0 = cpuMs();
-    await streamScenario(readChunks(file), file, () => {});
+    await streamObservations(readChunks(file), file, { observe() {} });
     parseCpu.push(cpuMs() - p0);
     const [w0, c0] = [performance.now(), cpuMs()];
     const run = new ScenarioReplay(DEFAULT_CONFIG);
-    await streamScenario(readChunks(file), file, (line) => run.push(line));
+    await streamObservations(readChunks(file), file, run);
     wall.push(performance.now() - w0);
     cpu.push(cpuMs() - c0);
     transitions = run.report.transitions.length;

@@ -436,12 +436,7 @@ export class ScenarioParser {
    * An RFC 4180 record starting at `start`: returns the offset after its line break, or INCOMPLETE
    * when a quoted field is still open at the end of a non-final text.
    */
-  private quotedRecord(
-    text: string,
-    start: number,
-    final: boolean,
-    sink: ObservationSink,
-  ): number {
+  private quotedRecord(text: string, start: number, final: boolean, sink: ObservationSink): number {
     const n = text.length;
     const firstLine = this.lineNo + 1;
     let lines = 1;
@@ -683,7 +678,11 @@ function isSkippable(text: string, start: number, end: number): boolean {
 export function parseScenario(text: string, source: string): ScenarioLine[] {
   const out: ScenarioLine[] = [];
   const parser = new ScenarioParser(source);
-  parser.feed(withoutBom(text), true, linesTo((line) => out.push(line)));
+  parser.feed(
+    withoutBom(text),
+    true,
+    linesTo((line) => out.push(line)),
+  );
   parser.finish();
   return out;
 }
