@@ -7,9 +7,12 @@ import {
   evaluateObservation,
   evaluateObservations,
 } from '../app/evaluate-observation';
+import { chunkLogLine, EvaluationLogMessage, isQuiet, queueLogLine } from '../app/evaluation-log';
 import type { ReconcileResult } from '../app/reconcile';
 import type { Telemetry } from '../app/telemetry';
+import { TIER_KEYS } from '../core/config';
 import { SurgeError } from '../core/errors';
+import { Reason } from '../core/reasons';
 import { parseEvaluateEvent } from './events';
 
 /**
@@ -43,7 +46,7 @@ export function createEvaluateHandler(getDeps: () => ControllerDeps, telemetry: 
       }
       if (input.kind === 'observations') {
         const chunk = await evaluateObservations(deps, input.observations, { deadline });
-        for (const r of chunk.results) recordEvaluation(telemetry, deps, r, { chunk: true });
+        recordEvaluations(telemetry, deps, chunk.results);
         recordActuations(telemetry, deps, chunk.actuations);
         const problems = [
           ...input.invalid,
@@ -59,7 +62,8 @@ export function createEvaluateHandler(getDeps: () => ControllerDeps, telemetry: 
         return { kind: 'observations', ...chunk };
       }
       const result = await evaluateObservation(deps, input.observation, { deadline });
-      recordEvaluation(telemetry, deps, result);
+      recordEvaluations(telemetry, deps, [result]);
+      recordActuations(telemetry, deps, result.actuations);
       return { kind: 'observation', outcome: result.decision.outcome, result };
     } catch (error) {
       telemetry.error('evaluation failed', { error: error instanceof Error ? error.message : String(error) });
@@ -71,44 +75,48 @@ export function createEvaluateHandler(getDeps: () => ControllerDeps, telemetry: 
 }
 
 /**
- * One evaluation's telemetry. A single-queue invocation puts its queue's values on its EMF blob; in a
- * chunk they would overwrite each other there, so each queue gets one log line with the same fields
- * (the dashboard's Logs Insights query reads either: `fields queueId, waiting, …`).
+ * One invocation's evaluations, as telemetry (docs/cost.md#logs). Logs: one line per queue that is not
+ * quiet (app/evaluation-log.ts), one `observation ignored` line per out-of-order or future-dated
+ * observation, one line per transition, and one summary line for the chunk. Metrics: one value each
+ * per invocation (counts over its queues), so the invocation's EMF blob has the same size whatever the
+ * chunk's size; per-queue values never become dimensions.
  */
-function recordEvaluation(
-  t: Telemetry,
-  deps: ControllerDeps,
-  r: EvaluationResult,
-  { chunk = false }: { chunk?: boolean } = {},
-): void {
-  const { observation: o, decision: d } = r;
-  if (d.outcome === 'ignored') {
-    t.metric(MetricName.ObservationsIgnored, 'Count', 1);
-    if (!chunk) t.property('queueId', o.queueId);
-    t.info('observation ignored', { queueId: o.queueId, observedAt: o.observedAt, reason: d.ignoredReason });
-    return;
+function recordEvaluations(t: Telemetry, deps: ControllerDeps, results: readonly EvaluationResult[]): void {
+  let accepted = 0;
+  let quiet = 0;
+  const active = { tier1: 0, tier2: 0, tier3: 0 };
+  const transitions = new Map<number, number>();
+  for (const r of results) {
+    const { observation: o, decision: d } = r;
+    if (d.outcome === 'ignored') {
+      if (d.ignoredReason !== Reason.DUPLICATE) {
+        t.info(EvaluationLogMessage.Ignored, {
+          queueId: o.queueId,
+          observedAt: o.observedAt,
+          reason: d.ignoredReason,
+        });
+      }
+      continue;
+    }
+    accepted++;
+    for (const key of TIER_KEYS) if (d.effective[key]) active[key]++;
+    if (isQuiet(r, deps.config)) quiet++;
+    else t.info(EvaluationLogMessage.Queue, { ...queueLogLine(r, deps.config) });
+    for (const tr of d.transitions) {
+      transitions.set(tr.tier, (transitions.get(tr.tier) ?? 0) + 1);
+      t.info('tier transition', { ...tr });
+    }
   }
-  t.metric(MetricName.Observations, 'Count', 1);
-  // Per-queue values are EMF properties of this invocation's blob (or log fields), not dimensions: the
-  // metric count stays constant however many queues there are (docs/deploy.md: the dashboard's Logs
-  // Insights widgets).
-  const values = {
-    queueId: o.queueId,
-    observedAt: o.observedAt,
-    waiting: o.waiting,
-    agentsAvailable: o.agentsAvailable,
-    ...d.effective,
-  };
-  if (chunk) t.info('queue evaluated', values);
-  else for (const [key, value] of Object.entries(values)) t.property(key, value);
-  for (const [key, active] of Object.entries(d.effective)) {
-    t.metric(TIER_ACTIVE_METRIC[key as keyof typeof TIER_ACTIVE_METRIC], 'Count', active ? 1 : 0);
+  const ignored = results.length - accepted;
+  if (accepted > 0) t.metric(MetricName.Observations, 'Count', accepted);
+  if (ignored > 0) t.metric(MetricName.ObservationsIgnored, 'Count', ignored);
+  if (accepted > 0) {
+    for (const key of TIER_KEYS) t.metric(TIER_ACTIVE_METRIC[key], 'Count', active[key]);
   }
-  for (const tr of d.transitions) {
-    t.metric(MetricName.Transitions, 'Count', 1, { [MetricDimension.Tier]: String(tr.tier) });
-    t.info('tier transition', { ...tr });
+  for (const [tier, n] of transitions) {
+    t.metric(MetricName.Transitions, 'Count', n, { [MetricDimension.Tier]: String(tier) });
   }
-  if (!chunk) recordActuations(t, deps, r.actuations);
+  t.info(EvaluationLogMessage.Chunk, { ...chunkLogLine(results, quiet) });
 }
 
 /** Switch latency, failures and break-glass use of the actuations one invocation made. */
