@@ -26,15 +26,16 @@ export interface QueueLogLine {
   readonly queueId: string;
   readonly observedAt: string;
   readonly waiting: number;
-  readonly agentsAvailable: number | null;
+  /** `unknown` when Genesys did not say (Powertools drops null and empty fields from its lines). */
+  readonly agentsAvailable: number | 'unknown';
   /** Effective (actuators should be on) per tier. */
   readonly tier1: boolean;
   readonly tier2: boolean;
   readonly tier3: boolean;
-  /** The decision's reasons, comma-separated, when there is more to say than `steady`. */
-  readonly reasons?: string;
-  /** Activation streaks running on inactive tiers, e.g. `tier1 3/10, tier2 1/3`. */
-  readonly activating?: string;
+  /** The decision's reasons, comma-separated (`steady` when nothing else applies). */
+  readonly reasons: string;
+  /** Activation streaks running on inactive tiers, e.g. `tier1 3/10, tier2 1/3`; `-` when none. */
+  readonly activating: string;
 }
 
 /** The chunk line's fields. */
@@ -96,17 +97,17 @@ export function queueLogLine(result: EvaluationResult, config: SurgeConfig): Que
     if (!state || state.status === 'active' || state.activateStreak === 0) return [];
     return [`${key} ${state.activateStreak}/${tiers[key].activate.forObservations}`];
   }).join(', ');
-  const steadyOnly = d.reasons.length === 1 && d.reasons[0] === Reason.STEADY;
+  // Every field on every line: Logs Insights' latest(f) then always reads this line's value.
   return {
     queueId: o.queueId,
     observedAt: o.observedAt,
     waiting: o.waiting,
-    agentsAvailable: o.agentsAvailable,
+    agentsAvailable: o.agentsAvailable ?? 'unknown',
     tier1: d.effective.tier1,
     tier2: d.effective.tier2,
     tier3: d.effective.tier3,
-    ...(steadyOnly ? {} : { reasons: d.reasons.join(',') }),
-    ...(activating ? { activating } : {}),
+    reasons: d.reasons.join(','),
+    activating: activating || '-',
   };
 }
 

@@ -33,6 +33,7 @@ import {
   SurgeController,
   type SurgeControllerProps,
 } from '../../lib/surge-controller';
+import { CHUNKS_PER_MINUTE_QUERY, QUEUES_NOT_QUIET_QUERY } from '../../lib/surge-monitoring';
 import {
   ACCOUNT,
   acknowledgementsIn,
@@ -427,6 +428,23 @@ describe('SurgeController with a config naming queues and a break-glass secret',
     // No metric per queue: the dashboard names no queue and no QueueId dimension.
     expect(body).not.toContain('q-sales');
     expect(body).not.toContain('QueueId');
+  });
+
+  it("runs the dashboard's Logs Insights queries over evaluate's log group only, as written", () => {
+    // The body is a Fn::Join around the log group's Ref: join it with a marker and read the widgets.
+    const dashboard = Object.values(s.template.findResources('AWS::CloudWatch::Dashboard'))[0];
+    const parts = dashboard?.Properties.DashboardBody['Fn::Join'][1] as unknown[];
+    const body = parts.map((p) => (typeof p === 'string' ? p : '<ref>')).join('');
+    const queries = (
+      JSON.parse(body) as { widgets: { type: string; properties: { query?: string } }[] }
+    ).widgets.flatMap((w) => (w.type === 'log' && w.properties.query ? [w.properties.query] : []));
+    expect(queries).toEqual([
+      `SOURCE '<ref>' | ${QUEUES_NOT_QUIET_QUERY.join('\n| ')}`,
+      `SOURCE '<ref>' | ${CHUNKS_PER_MINUTE_QUERY.join('\n| ')}`,
+    ]);
+    const refs = parts.filter((p) => typeof p !== 'string').map((p) => JSON.stringify(p));
+    expect(refs.filter((r) => r === JSON.stringify({ Ref: evaluate.logs }))).toHaveLength(2);
+    expect(refs).not.toContain(JSON.stringify({ Ref: poller.logs }));
   });
 
   it('references the Genesys secrets by name without creating them', () => {
