@@ -64,7 +64,8 @@ export class SurgeMonitoring extends Construct {
     const tick = Duration.seconds(Math.max(60, config.intervalSeconds));
 
     const evaluateErrors = props.evaluator.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' });
-    const switchFailures = sumOfSwitchFailures(Duration.minutes(1));
+    // One metric for every actuator type: an alarm over a sum of per-type metrics is billed per metric.
+    const switchFailures = controllerMetric(MetricName.SwitchFailures, {}, 'Sum', Duration.minutes(1));
     const staleQueues = controllerMetric(MetricName.StaleQueues, {}, 'Maximum', tick);
 
     this.alarms = {
@@ -141,27 +142,12 @@ export class SurgeMonitoring extends Construct {
             view: cloudwatch.LogQueryVisualizationType.LINE,
             queryLines: [...CHUNKS_PER_MINUTE_QUERY],
           }),
-          new cloudwatch.GraphWidget({
-            title: 'Tier state: queues with the tier on (left), share of queues (right)',
+          new cloudwatch.LogQueryWidget({
+            title: 'Queues with each tier on, per minute (chunk lines)',
             width: 12,
-            left: TIER_ACTIVE_METRICS.map((name, i) =>
-              controllerMetric(name, {}, 'Sum', tick, `tier ${i + 1} queues`),
-            ),
-            right: TIER_ACTIVE_METRICS.map(
-              (name, i) =>
-                new cloudwatch.MathExpression({
-                  // Ids are per graph: each tier's expression needs its own.
-                  expression: `active${i + 1} / evaluated`,
-                  usingMetrics: {
-                    [`active${i + 1}`]: controllerMetric(name, {}, 'Sum', tick),
-                    evaluated: controllerMetric(MetricName.Observations, {}, 'Sum', tick),
-                  },
-                  period: tick,
-                  label: `tier ${i + 1} share`,
-                }),
-            ),
-            leftYAxis: { min: 0 },
-            rightYAxis: { min: 0, max: 1 },
+            logGroupNames: [props.evaluatorLogGroupName],
+            view: cloudwatch.LogQueryVisualizationType.LINE,
+            queryLines: [...TIERS_PER_MINUTE_QUERY],
           }),
         ],
         [
@@ -191,7 +177,7 @@ export class SurgeMonitoring extends Construct {
             title: 'Failures',
             width: 12,
             left: [
-              switchFailures.with({ label: 'switch failures' }),
+              switchFailures.with({ label: 'switch failures (all actuator types)' }),
               evaluateErrors.with({ label: 'evaluate errors' }),
               props.poller.metricErrors({
                 period: Duration.minutes(1),
@@ -253,24 +239,6 @@ function controllerMetric(
   });
 }
 
-/** Failures of all switching actuator types as one series (alarms cannot use SEARCH). */
-function sumOfSwitchFailures(period: Duration): cloudwatch.MathExpression {
-  const usingMetrics = Object.fromEntries(
-    SWITCHING_ACTUATOR_TYPES.map((type, i) => [
-      `f${i}`,
-      controllerMetric(MetricName.SwitchFailures, { [MetricDimension.ActuatorType]: type }, 'Sum', period),
-    ]),
-  );
-  return new cloudwatch.MathExpression({
-    expression: Object.keys(usingMetrics)
-      .map((k) => `FILL(${k}, 0)`)
-      .join(' + '),
-    usingMetrics,
-    period,
-    label: 'switch failures (all actuator types)',
-  });
-}
-
 /**
  * The dashboard's per-queue table: the latest `queue evaluated` line of each queue (lambdas/app/
  * evaluation-log.ts writes one while something happens to a queue and on its first quiet minute).
@@ -282,10 +250,14 @@ export const QUEUES_NOT_QUIET_QUERY = [
   'limit 50',
 ] as const;
 
+/** Queues with each tier effective, from the chunk lines (extra partner-triggered polls count twice). */
+export const TIERS_PER_MINUTE_QUERY = [
+  `filter message = "${EvaluationLogMessage.Chunk}"`,
+  'stats sum(tier1) as tier1, sum(tier2) as tier2, sum(tier3) as tier3 by bin(1m)',
+] as const;
+
 /** Every queue, quiet or not, from the one summary line per chunk: how many, how many quiet, the deepest. */
 export const CHUNKS_PER_MINUTE_QUERY = [
   `filter message = "${EvaluationLogMessage.Chunk}"`,
   'stats sum(queues) as evaluated, sum(quiet) as quiet, max(deepestWaiting) as deepest by bin(1m)',
 ] as const;
-
-const TIER_ACTIVE_METRICS = [MetricName.Tier1Active, MetricName.Tier2Active, MetricName.Tier3Active];

@@ -1,4 +1,4 @@
-import { MetricDimension, MetricName, TIER_ACTIVE_METRIC } from '../adapters/telemetry-names';
+import { MetricDimension, MetricName } from '../adapters/telemetry-names';
 import { type ControllerDeps, invocationDeadline } from '../app/deps';
 import { handleEdgeAlarm } from '../app/edge-alarm';
 import {
@@ -10,7 +10,6 @@ import {
 import { chunkLogLine, EvaluationLogMessage, isQuiet, queueLogLine } from '../app/evaluation-log';
 import type { ReconcileResult } from '../app/reconcile';
 import type { Telemetry } from '../app/telemetry';
-import { TIER_KEYS } from '../core/config';
 import { SurgeError } from '../core/errors';
 import { Reason } from '../core/reasons';
 import { parseEvaluateEvent } from './events';
@@ -77,14 +76,14 @@ export function createEvaluateHandler(getDeps: () => ControllerDeps, telemetry: 
 /**
  * One invocation's evaluations, as telemetry (docs/cost.md#logs). Logs: one line per queue that is not
  * quiet (app/evaluation-log.ts), one `observation ignored` line per out-of-order or future-dated
- * observation, one line per transition, and one summary line for the chunk. Metrics: one value each
- * per invocation (counts over its queues), so the invocation's EMF blob has the same size whatever the
- * chunk's size; per-queue values never become dimensions.
+ * observation, one line per transition, and one summary line for the chunk (its queues, how many
+ * quiet, tiers on, the deepest). Metrics only where something happened (ignored observations,
+ * transitions per tier), one value each per invocation: a quiet chunk emits none, and the dashboard
+ * charts tier state from the summary lines (docs/cost.md#metrics).
  */
 function recordEvaluations(t: Telemetry, deps: ControllerDeps, results: readonly EvaluationResult[]): void {
   let accepted = 0;
   let quiet = 0;
-  const active = { tier1: 0, tier2: 0, tier3: 0 };
   const transitions = new Map<number, number>();
   for (const r of results) {
     const { observation: o, decision: d } = r;
@@ -99,7 +98,6 @@ function recordEvaluations(t: Telemetry, deps: ControllerDeps, results: readonly
       continue;
     }
     accepted++;
-    for (const key of TIER_KEYS) if (d.effective[key]) active[key]++;
     if (isQuiet(r, deps.config)) quiet++;
     else t.info(EvaluationLogMessage.Queue, { ...queueLogLine(r, deps.config) });
     for (const tr of d.transitions) {
@@ -108,11 +106,7 @@ function recordEvaluations(t: Telemetry, deps: ControllerDeps, results: readonly
     }
   }
   const ignored = results.length - accepted;
-  if (accepted > 0) t.metric(MetricName.Observations, 'Count', accepted);
   if (ignored > 0) t.metric(MetricName.ObservationsIgnored, 'Count', ignored);
-  if (accepted > 0) {
-    for (const key of TIER_KEYS) t.metric(TIER_ACTIVE_METRIC[key], 'Count', active[key]);
-  }
   for (const [tier, n] of transitions) {
     t.metric(MetricName.Transitions, 'Count', n, { [MetricDimension.Tier]: String(tier) });
   }
@@ -133,6 +127,8 @@ export function recordActuations(
       t.info('actuator applied', { ...a });
     } else if (a.result === 'failed') {
       t.metric(MetricName.SwitchFailures, 'Count', 1, { [MetricDimension.ActuatorType]: type });
+      // And once without the type: the alarm reads this one metric (one alarm metric, not one per type).
+      t.metric(MetricName.SwitchFailures, 'Count', 1);
     }
   }
 }

@@ -11,7 +11,11 @@ import { actuatorsForDrill } from '../../../lambdas/core/actuator-plan';
 import { parseConfig } from '../../../lambdas/core/config';
 import { createEvaluateHandler } from '../../../lambdas/handlers/evaluate-handler';
 import { createPollHandler } from '../../../lambdas/handlers/poll-handler';
-import { CHUNKS_PER_MINUTE_QUERY, QUEUES_NOT_QUIET_QUERY } from '../../../lib/surge-monitoring';
+import {
+  CHUNKS_PER_MINUTE_QUERY,
+  QUEUES_NOT_QUIET_QUERY,
+  TIERS_PER_MINUTE_QUERY,
+} from '../../../lib/surge-monitoring';
 import { captureStdout, type LogEvent, runQuery } from '../../support/logs-insights';
 import { T0 } from './harness';
 
@@ -100,7 +104,7 @@ describe('evaluate logs', () => {
     ]);
   });
 
-  it('puts one summary line and one EMF blob per chunk, whatever the number of quiet queues', async () => {
+  it('puts one summary line per chunk and no EMF blob when nothing happened, whatever the number of quiet queues', async () => {
     const { byMinute, bytes } = await runScript();
     const last = byMinute.at(-1) as LogEvent[];
     const chunk = last.filter((e) => e.message === EvaluationLogMessage.Chunk);
@@ -115,13 +119,17 @@ describe('evaluate logs', () => {
       deepestWaiting: 90,
       worst: 'surging 90/6, calming 10/6, quiet-c 9/6',
     });
-    const blobs = last.filter((e) => '_aws' in e);
-    expect(blobs).toHaveLength(1);
-    // One value per metric for the whole chunk (counts), not one per queue.
-    expect(blobs[0]).toMatchObject({ Observations: 5, Tier1Active: 1, Tier2Active: 0, Tier3Active: 0 });
-    // A quiet minute's whole output: summary line + blob + the busy queue's line.
-    expect(last).toHaveLength(3);
-    expect(bytes.at(-1)).toBeLessThan(1500);
+    // No EMF blob when nothing happened (no transition, nothing ignored): tier state is in the chunk line.
+    expect(last.filter((e) => '_aws' in e)).toEqual([]);
+    // The minute's whole output: the summary line and the busy queue's line.
+    expect(last).toHaveLength(2);
+    expect(bytes.at(-1)).toBeLessThan(1000);
+    // The minute tier 1 went on: one Transitions value for the tier (and the actuator's SwitchLatency).
+    const blobs = (byMinute[2] as LogEvent[]).filter((e) => '_aws' in e);
+    expect(blobs.filter((b) => 'Transitions' in b)).toEqual([
+      expect.objectContaining({ Tier: '1', Transitions: 1 }),
+    ]);
+    expect(blobs.filter((b) => !('Transitions' in b) && !('SwitchLatency' in b))).toEqual([]);
   });
 
   it("feeds the dashboard's per-queue table: busy queues first, a calmed queue at its first quiet minute", async () => {
@@ -146,10 +154,11 @@ describe('evaluate logs', () => {
     expect(minute1.find((r) => r.queueId === 'surging')).toMatchObject({ activating: 'tier1 1/2' });
   });
 
-  it("feeds the dashboard's per-minute chart from the summary lines: every queue counted, quiet or not", async () => {
+  it("feeds the dashboard's per-minute charts from the summary lines: every queue counted, tiers on", async () => {
     const { all } = await runScript();
 
     const rows = runQuery(CHUNKS_PER_MINUTE_QUERY, all);
+    const tiers = runQuery(TIERS_PER_MINUTE_QUERY, all);
 
     expect(rows.map((r) => [r.evaluated, r.quiet, r.deepest])).toEqual([
       [5, 0, 30],
@@ -157,6 +166,13 @@ describe('evaluate logs', () => {
       [5, 3, 70],
       [5, 4, 80],
       [5, 4, 90],
+    ]);
+    expect(tiers.map((r) => [r.tier1, r.tier2, r.tier3])).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+      [1, 0, 0],
+      [1, 0, 0],
+      [1, 0, 0],
     ]);
   });
 });
