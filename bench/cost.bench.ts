@@ -23,6 +23,7 @@ import { SurgeController } from '../lib/surge-controller';
 import {
   type FixedUsage,
   MINUTES_PER_MONTH,
+  type MonthlyBill,
   monthlyBill,
   US_EAST_1_PRICES,
   type UsagePerTick,
@@ -297,13 +298,13 @@ export async function run(): Promise<void> {
     `AWS bill per month, us-east-1 list prices of ${US_EAST_1_PRICES.checkedOn} (no free tier), one poll a minute ` +
       `(${MINUTES_PER_MONTH.toLocaleString('en')} a month), quiet minutes counted on the stand-ins (${ticks} ticks after the first)`,
   );
-  const bills: { queues: number; total: number; free: number }[] = [];
+  const bills: { queues: number; total: number; free: number; lines: MonthlyBill['lines'] }[] = [];
   for (const queues of sizes) {
     const m = await measure(queues, ticks);
     const fixed = fixedFromTemplate(queues, m.metrics.size);
     const bill = monthlyBill(m.tick, fixed);
     const withFree = monthlyBill(m.tick, fixed, US_EAST_1_PRICES, { alwaysFree: true });
-    bills.push({ queues, total: bill.totalUsd, free: withFree.totalUsd });
+    bills.push({ queues, total: bill.totalUsd, free: withFree.totalUsd, lines: bill.lines });
     const t = m.tick;
     console.log(
       `\n${queues.toLocaleString('en')} queues: ${usd(bill.totalUsd)} a month at list prices ` +
@@ -326,6 +327,22 @@ export async function run(): Promise<void> {
       console.log(`    ${`${l.service} ${l.item}`.padEnd(36)} ${usd(l.usd).padStart(9)}`);
     }
   }
+  // The per-service breakdown side by side (list prices, a month).
+  const services = [...new Set(bills.flatMap((b) => b.lines.map((l) => l.service)))];
+  console.log(
+    `\n${'per service, a month'.padEnd(22)}${bills.map((b) => `${b.queues.toLocaleString('en')} q`.padStart(11)).join('')}`,
+  );
+  for (const service of services) {
+    const cells = bills.map((b) =>
+      usd(b.lines.filter((l) => l.service === service).reduce((a, l) => a + l.usd, 0)).padStart(11),
+    );
+    console.log(`${service.padEnd(22)}${cells.join('')}`);
+  }
+  console.log(`${'total'.padEnd(22)}${bills.map((b) => usd(b.total).padStart(11)).join('')}`);
+  console.log(
+    '(Lambda GB-seconds are wall time on the stand-ins × 0.5 GB: dynalite and the emulator run in the same ' +
+      'process on a shared machine, so this line is an upper bound; docs/cost.md#lambda)',
+  );
   const at500 = bills.find((b) => b.queues === 500);
   if (at500) {
     console.log(
