@@ -108,28 +108,41 @@ function sort(args: string, rows: Row[]): Row[] {
 
 /**
  * Captures what the process writes to stdout (Powertools' log lines and EMF blobs) as log events,
- * stamped with `now()` (the simulated clock) as CloudWatch would stamp them on arrival.
+ * stamped with `now()` (the simulated clock) as CloudWatch would stamp them on arrival, and what it
+ * writes to stderr (also in the function's log group) as plain lines.
  */
 export function captureStdout(now: () => number): {
   readonly events: LogEvent[];
   readonly lines: string[];
+  readonly stderr: string[];
   restore(): void;
 } {
   const write = process.stdout.write.bind(process.stdout);
-  const captured = { events: [] as LogEvent[], lines: [] as string[] };
+  const writeErr = process.stderr.write.bind(process.stderr);
+  const captured = { events: [] as LogEvent[], lines: [] as string[], stderr: [] as string[] };
+  const text = (chunk: string | Uint8Array) =>
+    typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
   process.stdout.write = ((chunk: string | Uint8Array): boolean => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    for (const line of text.split('\n')) {
+    for (const line of text(chunk).split('\n')) {
       if (!line.trim()) continue;
       captured.lines.push(line);
       captured.events.push({ ...(JSON.parse(line) as Record<string, unknown>), '@timestamp': now() });
     }
     return true;
   }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array): boolean => {
+    captured.stderr.push(
+      ...text(chunk)
+        .split('\n')
+        .filter((l) => l.trim()),
+    );
+    return true;
+  }) as typeof process.stderr.write;
   return {
     ...captured,
     restore: () => {
       process.stdout.write = write;
+      process.stderr.write = writeErr;
     },
   };
 }

@@ -48,7 +48,12 @@ afterEach(async () => {
   standIns = undefined;
 });
 
-async function runScript(): Promise<{ byMinute: LogEvent[][]; all: LogEvent[]; bytes: number[] }> {
+async function runScript(): Promise<{
+  byMinute: LogEvent[][];
+  all: LogEvent[];
+  bytes: number[];
+  stderr: string[][];
+}> {
   const config = parseConfig(CONFIG);
   const clock = new SimulatedClock(T0);
   const telemetry = new PowertoolsTelemetry();
@@ -63,6 +68,7 @@ async function runScript(): Promise<{ byMinute: LogEvent[][]; all: LogEvent[]; b
   const evaluate = createEvaluateHandler(() => s.deps, telemetry);
   const byMinute: LogEvent[][] = [];
   const bytes: number[] = [];
+  const stderr: string[][] = [];
   for (let minute = 0; minute < MINUTES; minute++) {
     for (const [queueId, waiting] of Object.entries(SCRIPT)) {
       s.emulator.setObservation(queueId, { waiting: waiting[minute] as number, agentsAvailable: 6 });
@@ -79,10 +85,11 @@ async function runScript(): Promise<{ byMinute: LogEvent[][]; all: LogEvent[]; b
       restore = undefined;
     }
     byMinute.push(out.events);
+    stderr.push(out.stderr);
     bytes.push(out.lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0));
     clock.advance(60_000);
   }
-  return { byMinute, all: byMinute.flat(), bytes };
+  return { byMinute, all: byMinute.flat(), bytes, stderr };
 }
 
 const queueLines = (events: readonly LogEvent[]) =>
@@ -105,7 +112,7 @@ describe('evaluate logs', () => {
   });
 
   it('puts one summary line per chunk and no EMF blob when nothing happened, whatever the number of quiet queues', async () => {
-    const { byMinute, bytes } = await runScript();
+    const { byMinute, bytes, stderr } = await runScript();
     const last = byMinute.at(-1) as LogEvent[];
     const chunk = last.filter((e) => e.message === EvaluationLogMessage.Chunk);
     expect(chunk).toHaveLength(1);
@@ -121,8 +128,10 @@ describe('evaluate logs', () => {
     });
     // No EMF blob when nothing happened (no transition, nothing ignored): tier state is in the chunk line.
     expect(last.filter((e) => '_aws' in e)).toEqual([]);
-    // The minute's whole output: the summary line and the busy queue's line.
+    // The minute's whole output: the summary line and the busy queue's line (no warning on stderr
+    // either, such as Powertools' "No application metrics to publish").
     expect(last).toHaveLength(2);
+    expect(stderr.flat()).toEqual([]);
     expect(bytes.at(-1)).toBeLessThan(1000);
     // The minute tier 1 went on: one Transitions value for the tier (and the actuator's SwitchLatency).
     const blobs = (byMinute[2] as LogEvent[]).filter((e) => '_aws' in e);
