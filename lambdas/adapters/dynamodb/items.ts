@@ -124,6 +124,7 @@ const ActuatorItemSchema = z.object({
   leaseOwner: nonEmpty.optional(),
   leaseExpiresAt: epochMs.optional(),
   episode: EpisodeSchema.optional(),
+  stagedEpisode: EpisodeSchema.optional(),
   lastError: z.object({ message: z.string(), at: epochMs }).optional(),
   consecutiveFailures: z.number().int().nonnegative().optional(),
   updatedAt: epochMs,
@@ -145,6 +146,7 @@ export function parseActuatorItem(item: Record<string, unknown>) {
       ? { lease: { owner: a.leaseOwner, expiresAt: a.leaseExpiresAt } }
       : {}),
     ...(a.episode ? { episode: a.episode } : {}),
+    ...(a.stagedEpisode ? { stagedEpisode: a.stagedEpisode } : {}),
     ...(a.lastError ? { lastError: a.lastError } : {}),
     consecutiveFailures: a.consecutiveFailures ?? 0,
     updatedAt: a.updatedAt,
