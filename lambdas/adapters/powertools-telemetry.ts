@@ -37,6 +37,8 @@ export class PowertoolsTelemetry implements Telemetry {
     this.metrics.addMetadata(key, value === null ? 'null' : String(value));
   }
   flush(): void {
-    this.metrics.publishStoredMetrics();
+    // A quiet invocation records no metric (docs/cost.md#metrics): publishing nothing would only log
+    // Powertools' "No application metrics to publish" warning, a line per invocation.
+    if (this.metrics.hasStoredMetrics()) this.metrics.publishStoredMetrics();
   }
 }
