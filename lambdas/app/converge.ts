@@ -132,8 +132,13 @@ export async function convergeActuators(
     });
   }
 
-  // Re-read what the repairs changed, then serve the due levers in order of urgency.
-  const fresh = applied.length > 0 ? await deps.actuatorStore.list() : records;
+  // A configured lever nobody ever demanded has no item, so nothing would ever read it back: one
+  // switched on by hand would stay on. It is adopted as off, unverified, and the sample reads it first.
+  const unseen = actuators.filter((a) => !recordById.has(a.id));
+  for (const a of unseen) await deps.actuatorStore.adopt(a.id, now);
+
+  // Re-read what the repairs and adoptions changed, then serve the due levers in order of urgency.
+  const fresh = applied.length > 0 || unseen.length > 0 ? await deps.actuatorStore.list() : records;
   const inScope = new Set(actuators.map((a) => a.id));
   const due = dueActuators(
     fresh.filter((r) => inScope.has(r.actuatorId)),
@@ -144,7 +149,6 @@ export async function convergeActuators(
       sampleAfterMs: SAMPLE_INACTIVE_AFTER_MS,
     },
   );
-  // Configured actuators with no item yet (never demanded): nothing to do until they are.
   const verify = options.verify ?? true;
   const appliedOf = new Map(fresh.map((r) => [r.actuatorId, r.applied]));
   // Active and recently switched levers are read without the lease when the switch can read (one GET);

@@ -261,6 +261,11 @@ export interface ActuatorStore {
   /** Frees the lease if this lease still holds it. Returns false if it had already been superseded. */
   releaseLease(lease: Lease): Promise<boolean>;
   /**
+   * Creates the item of a configured actuator that has none (never demanded) as `applied: inactive`,
+   * not verified (no verifiedAt), so the convergence sample reads it back first. No-op if it exists.
+   */
+  adopt(actuatorId: string, now: number): Promise<void>;
+  /**
    * Records the episode whose trigger the holder is about to stage (`stagedEpisode`), before staging
    * it. Same conditions as recordApplied (current token, unexpired lease); keeps the lease.
    */

@@ -181,6 +181,24 @@ export class DynamoActuatorStore implements ActuatorStore {
     });
   }
 
+  async adopt(actuatorId: string, now: number): Promise<void> {
+    requireNonEmpty('actuatorId', actuatorId);
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: actuatorKey(actuatorId),
+          UpdateExpression: 'SET #applied = :inactive, #updatedAt = :now',
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ExpressionAttributeNames: names('#applied', '#updatedAt'),
+          ExpressionAttributeValues: { ':inactive': 'inactive', ':now': now },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error; // created meanwhile (demanded, or adopted by another tick)
+    }
+  }
+
   async recordStagedEpisode(
     actuatorId: string,
     episode: ActuatorEpisode,

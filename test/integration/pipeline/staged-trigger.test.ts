@@ -156,3 +156,32 @@ describe('a switch that fails one way and then succeeds the other way', () => {
     });
   });
 });
+
+describe('a lever nobody ever demanded', () => {
+  it('is read back and put off when switched on by hand, with its pages paired', async () => {
+    const p = await open();
+    p.emulator.seedRow('surge-control', { key: 'tier1', SurgeActive: true });
+    await quietTicks(p, T0, 2);
+
+    expect(tier1Row(p)).toBe(false);
+    // Delivered by priority (triggers first); each trigger with its resolve.
+    expect(p.pagesSent().sort()).toEqual([
+      'actuator-episode resolve actuator:tier1-datatable:1',
+      'actuator-episode trigger actuator:tier1-datatable:1',
+      'drift resolve drift:tier1-datatable:0:inactive',
+      'drift trigger drift:tier1-datatable:0:inactive',
+    ]);
+    expect(await invariantViolations(p)).toEqual({ levers: [], pages: [] });
+  });
+
+  it('is adopted once and then costs nothing while it reads back off', async () => {
+    const p = await open();
+    await quietTicks(p, T0, 3);
+    expect(await p.deps.actuatorStore.get('tier1-datatable')).toMatchObject({
+      applied: 'inactive',
+      demandedBy: [],
+    });
+    expect(p.switchCalls()).toEqual([]);
+    expect(p.pagesSent()).toEqual([]);
+  });
+});
