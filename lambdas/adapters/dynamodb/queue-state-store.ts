@@ -1,6 +1,7 @@
 import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { StateConflictError, StoredItemError } from '../../core/errors';
+import { lazySchema } from '../../core/lazy-schema';
 import type {
   BatchEvaluationSnapshot,
   EvaluationSnapshot,
@@ -37,7 +38,7 @@ export interface QueueStateStoreOptions {
   readonly random?: () => number;
 }
 
-const StaleMarksSchema = z.record(z.string(), z.array(z.string().min(1)));
+const StaleMarksSchema = lazySchema(() => z.record(z.string(), z.array(z.string().min(1))));
 
 function requireId(queueId: string): void {
   if (typeof queueId !== 'string' || queueId.length === 0) {
@@ -142,7 +143,7 @@ export class DynamoQueueStateStore implements QueueStateStore {
       throw new StoredItemError(where, 'since', 'is not valid JSON', { cause });
     }
     const since = parseWith(
-      StaleMarksSchema,
+      StaleMarksSchema(),
       json,
       (field, detail) => new StoredItemError(where, `since.${field}`, detail),
     );
