@@ -94,11 +94,20 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   format: 'cjs',
   target: BUNDLE_TARGET,
   minify: true,
+  // As BASE_BUNDLING: a linked source map without the sources (Node reads it at load under LAMBDA_NODE_OPTIONS).
+  sourcemap: true,
+  sourcesContent: false,
   external: [...RUNTIME_PROVIDED_SDK],
   alias: { ...BUNDLE_ALIASES },
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'silent',
 } as const satisfies BuildOptions;
+
+/**
+ * NODE_OPTIONS of every function: stack traces in logs point at lambdas/**.ts lines (the bundle ships its
+ * source map). Node then reads and parses the map when it loads the bundle, so this is part of the cold load.
+ */
+export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
 
 /** DynamoDB actions the handlers use on the state table (queue state, actuators, leases, pages). */
 export const STATE_TABLE_ACTIONS = [
@@ -192,8 +201,7 @@ export class ControllerFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
-        // Stack traces in logs point at lambdas/**.ts lines (the bundle ships its source map).
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
       },
       bundling: {
         ...BASE_BUNDLING,
