@@ -73,7 +73,11 @@ describe('loading the evaluate bundle', () => {
     // The first invocation builds what it uses (so the probe does see schemas and settings)...
     expect(probe.afterFirstInvocation.schemas).toBeGreaterThan(0);
     expect(probe.afterFirstInvocation.powertoolsSettings).toEqual(
-      expect.arrayContaining(['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']),
+      expect.arrayContaining([
+        'POWERTOOLS_LOG_LEVEL',
+        'POWERTOOLS_METRICS_NAMESPACE',
+        'POWERTOOLS_SERVICE_NAME',
+      ]),
     );
     // ...and a bad event still fails with the field named.
     expect(probe.afterFirstInvocation.error).toBe(
