@@ -2,7 +2,7 @@ import type { Actuator } from '../core/config';
 import { leverKey } from '../core/convergence';
 import { CircuitOpenError, LeaseHeldError, StaleFencingTokenError } from '../core/errors';
 import { actuatorEpisodePage, breakGlassPage, driftPage, switchFailingPage } from '../core/pages';
-import { type ActuatorRecord, closeEpisode, type Lease, openEpisode } from '../core/persistence';
+import { type ActuatorRecord, closeEpisode, type Lease, openEpisode, owedEpisode } from '../core/persistence';
 import type { ActuatorState, SwitchOutcome } from '../core/ports';
 import { Reason } from '../core/reasons';
 import {
@@ -128,7 +128,7 @@ export async function reconcileActuator(
     throw e;
   }
   const record = lease.record;
-  if (record.desired === record.applied && !options.verify) {
+  if (record.desired === record.applied && !options.verify && !owedEpisode(record)) {
     await deps.actuatorStore.releaseLease(lease);
     return { actuatorId, result: Reason.ALREADY_APPLIED };
   }
@@ -178,20 +178,27 @@ async function switchUnderLease(
     // propagate: the next tick converges without switching again.
     const error = errorMessage(e);
     const now = clock.now();
-    const facts = wanted === 'active' ? pages.factsOf(record.demandedBy) : pages.factsCovering(actuator);
-    await pages.stage(switchFailingPage(actuator, wanted, episodeNumber, 'trigger', error, now, facts));
+    deps.log.error('switch failed; retried on the next tick', { actuatorId: actuator.id, wanted, error });
+    // The failure is recorded before its page is staged: the count it raises is what makes the next
+    // successful switch stage the resolve. A superseded holder's failure is not paged (the newer holder
+    // has the lever); a crash in between loses this trigger, not a resolve (docs/architecture.md,
+    // "Invariants").
     try {
       await actuatorStore.recordFailure(actuator.id, { message: error, at: now }, lease, { release: true });
     } catch (recordError) {
       if (!(recordError instanceof StaleFencingTokenError)) throw recordError;
+      return { actuatorId: actuator.id, result: 'failed', wanted, error };
     }
-    deps.log.error('switch failed; retried on the next tick', { actuatorId: actuator.id, wanted, error });
+    const facts = wanted === 'active' ? pages.factsOf(record.demandedBy) : pages.factsCovering(actuator);
+    await pages.stage(switchFailingPage(actuator, wanted, episodeNumber, 'trigger', error, now, facts));
     return { actuatorId: actuator.id, result: 'failed', wanted, error };
   }
 
   const now = clock.now();
   const drift = verifying && outcome.changed;
-  if (verifying && !outcome.changed) {
+  // A trigger staged by a holder that never recorded its switch on: owed a resolve if the lever is off.
+  const owed = owedEpisode(record);
+  if (verifying && !outcome.changed && !(owed && outcome.state === 'inactive')) {
     // Read back as recorded: refresh verifiedAt (and release) without touching the episode.
     try {
       await actuatorStore.recordApplied(actuator.id, outcome.state, lease, now);
@@ -202,11 +209,12 @@ async function switchUnderLease(
     return { actuatorId: actuator.id, result: 'verified' };
   }
 
-  // Found on while recorded off: a holder that crashed or lost its lease after switching on may have
-  // staged the trigger of the next episode before it could record it. That on-period is an episode:
-  // its trigger is staged here (a no-op if that holder's is in the outbox) and the put-back resolves it,
-  // so no trigger is left without its resolve (docs/architecture.md, "Invariants").
-  const orphan = drift && outcome.state === 'inactive' ? openEpisode(record, now) : undefined;
+  // An on-period nobody recorded is an episode of its own, resolved now that the lever is off: the
+  // episode a dead holder recorded as staged (whoever turned the lever off since), or the one a lever
+  // found on while recorded off stands for. Its trigger is staged again (a no-op if that holder's is in
+  // the outbox), so no trigger is left without its resolve (docs/architecture.md, "Invariants").
+  const orphan =
+    outcome.state === 'inactive' ? (owed ?? (drift ? openEpisode(record, now) : undefined)) : undefined;
   const episode = orphan
     ? closeEpisode({ episode: orphan }, now)
     : outcome.state === 'active'
@@ -222,14 +230,17 @@ async function switchUnderLease(
       found,
       wanted,
     });
+    // Trigger and resolve together: the lever is already back, and a holder fenced out below must not
+    // leave the trigger alone (the next holder finds the lever as recorded and pages nothing).
     await pages.stage(driftPage(actuator, found, wanted, episodeNumber, 'trigger', now));
-    if (orphan) {
-      await pages.stage(
-        actuatorEpisodePage(actuator, 'active', orphan.dedupKey, record.demandedBy, now, {
-          facts: pages.factsCovering(actuator),
-        }),
-      );
-    }
+    await pages.stage(driftPage(actuator, found, wanted, episodeNumber, 'resolve', now));
+  }
+  if (orphan) {
+    await pages.stage(
+      actuatorEpisodePage(actuator, 'active', orphan.dedupKey, record.demandedBy, orphan.openedAt, {
+        facts: pages.factsCovering(actuator),
+      }),
+    );
   }
   // The numbers behind it: the demanding queues on, the queues whose readings released it off.
   const facts = outcome.state === 'active' ? pages.factsOf(record.demandedBy) : pages.factsCovering(actuator);
@@ -239,6 +250,20 @@ async function switchUnderLease(
       facts,
       ...(outcome.state === 'inactive' ? { openedAt: episode.openedAt } : {}),
     });
+  const opening = episode !== undefined && episode.number > (record.episode?.number ?? 0) && !orphan;
+  if (opening && owed?.number !== episode.number) {
+    // Recorded before the trigger is staged, so a holder that dies before recordApplied leaves a record
+    // of the trigger it may have staged, and the next holder owes it a resolve (owedEpisode).
+    try {
+      await actuatorStore.recordStagedEpisode(actuator.id, episode, lease, now);
+    } catch (e) {
+      if (!(e instanceof StaleFencingTokenError)) throw e;
+      deps.log.warn('lease lost while switching; the newer holder records the result', {
+        actuatorId: actuator.id,
+      });
+      return { actuatorId: actuator.id, result: 'fenced-out' };
+    }
+  }
   if (page) await pages.stage(page);
   if (record.consecutiveFailures > 0) {
     await pages.stage(switchFailingPage(actuator, wanted, episodeNumber, 'resolve', undefined, now, facts));
@@ -257,7 +282,6 @@ async function switchUnderLease(
     });
     return { actuatorId: actuator.id, result: 'fenced-out' };
   }
-  if (drift) await pages.stage(driftPage(actuator, found, wanted, episodeNumber, 'resolve', now));
   if (outcome.state !== wanted) {
     deps.log.warn('target settled in another state than wanted; next tick retries', {
       actuatorId: actuator.id,

@@ -2,7 +2,7 @@ import { planActuators } from './actuator-plan';
 import { type Actuator, actuatorCovers, type SurgeConfig, type TierKey } from './config';
 import { effectiveTiers, type QueueState } from './decide';
 import type { Override } from './override';
-import { EDGE_DEMANDER } from './persistence';
+import { EDGE_DEMANDER, owedEpisode } from './persistence';
 
 // Level-triggered convergence (docs/architecture.md, "Invariants"): what every actuator's demander
 // set must be, computed from the truth — the stored queue states and the overrides in force at `now` —
@@ -114,6 +114,9 @@ export interface DueInput {
   readonly verifiedAt?: number;
   /** Epoch ms `applied` last changed. */
   readonly appliedChangedAt?: number;
+  /** The open/last episode and the one a holder staged a trigger for (owedEpisode). */
+  readonly episode?: { readonly number: number };
+  readonly stagedEpisode?: { readonly number: number };
 }
 
 export interface DueOptions {
@@ -128,7 +131,7 @@ export interface DueOptions {
 /**
  * Which actuators to reconcile or read back now, most urgent first — the known order in which a tick
  * that runs out of time leaves the rest to the next one:
- *   1. pending — desired ≠ applied (a switch is owed);
+ *   1. pending — desired ≠ applied, or a staged trigger is owed its resolve (a switch is owed);
  *   2. active — applied and desired active: read back every tick (a surge lever must stay on);
  *   3. recent — switched within `recentMs`: a superseded holder's late write may still land;
  *   4. sample — a few settled inactive levers not verified for `sampleAfterMs`, least recently
@@ -140,7 +143,8 @@ export function dueActuators(records: readonly DueInput[], now: number, options:
   const recent: DueActuator[] = [];
   const rest: DueInput[] = [];
   for (const r of records) {
-    if (r.desired !== r.applied) pending.push({ actuatorId: r.actuatorId, why: 'pending' });
+    // A trigger staged by a holder that never recorded its switch is owed its resolve: a switch is owed.
+    if (r.desired !== r.applied || owedEpisode(r)) pending.push({ actuatorId: r.actuatorId, why: 'pending' });
     else if (r.applied === 'active') active.push({ actuatorId: r.actuatorId, why: 'active' });
     else if (r.appliedChangedAt !== undefined && now - r.appliedChangedAt < options.recentMs)
       recent.push({ actuatorId: r.actuatorId, why: 'recent' });

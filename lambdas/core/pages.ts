@@ -272,7 +272,9 @@ export function switchFailingPage(
   const queues = facts.length > 0 ? `${describeQueues(facts)}; ` : '';
   return {
     kind: 'switch-failing',
-    dedupKey: boundedDedupKey(`switch-failing:${actuator.id}:${episodeNumber}:${wanted}`),
+    // One incident per lever and episode whichever way it failed: the switch that finally succeeds (maybe
+    // the other way, if the demand changed meanwhile) resolves it.
+    dedupKey: boundedDedupKey(`switch-failing:${actuator.id}:${episodeNumber}`),
     action,
     severity: 'critical',
     summary:

@@ -119,6 +119,12 @@ export interface ActuatorRecord {
   /** Present while a lease is recorded (it may have expired: compare `expiresAt` with now). */
   readonly lease?: { readonly owner: string; readonly expiresAt: number };
   readonly episode?: ActuatorEpisode;
+  /**
+   * The episode a holder was opening when it staged its trigger, recorded (fenced) BEFORE the trigger
+   * is staged. A holder that dies or loses its lease before recording the switch leaves it ahead of
+   * `episode`: that trigger is then owed a resolve (see owedEpisode).
+   */
+  readonly stagedEpisode?: ActuatorEpisode;
   readonly lastError?: ActuatorFailure;
   /** Failures recorded since the last successful recordApplied. */
   readonly consecutiveFailures: number;
@@ -186,6 +192,16 @@ export interface ActuatorStore {
   ): Promise<ActuatorRecord>;
   /** Frees the lease if this lease still holds it. Returns false if it had already been superseded. */
   releaseLease(lease: Lease): Promise<boolean>;
+  /**
+   * Records the episode whose trigger the holder is about to stage (`stagedEpisode`), before staging
+   * it. Same conditions as recordApplied (current token, unexpired lease); keeps the lease.
+   */
+  recordStagedEpisode(
+    actuatorId: string,
+    episode: ActuatorEpisode,
+    lease: Lease,
+    now: number,
+  ): Promise<ActuatorRecord>;
 }
 
 /** The dedup key of an actuator's paging episode number `n`. */
@@ -201,6 +217,18 @@ export function openEpisode(
   if (current && current.closedAt === undefined) return current;
   const number = (current?.number ?? 0) + 1;
   return { number, dedupKey: actuatorEpisodeKey(record.actuatorId, number), openedAt: now };
+}
+
+/**
+ * The episode whose trigger was staged but never recorded as opened (its holder died or lost its lease
+ * between staging and recording): it must be resolved unless the lever is now recorded on in it.
+ */
+export function owedEpisode<E extends { readonly number: number }>(record: {
+  readonly episode?: { readonly number: number };
+  readonly stagedEpisode?: E;
+}): E | undefined {
+  const staged = record.stagedEpisode;
+  return staged && staged.number > (record.episode?.number ?? 0) ? staged : undefined;
 }
 
 /** The episode to store when `record` is switched off (undefined if none was open). */

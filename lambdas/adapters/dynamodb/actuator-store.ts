@@ -1,6 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LeaseHeldError, StaleFencingTokenError } from '../../core/errors';
 import type {
+  ActuatorEpisode,
   ActuatorFailure,
   ActuatorRecord,
   ActuatorStore,
@@ -39,6 +40,7 @@ const NAMES = {
   '#leaseOwner': 'leaseOwner',
   '#leaseExpiresAt': 'leaseExpiresAt',
   '#episode': 'episode',
+  '#stagedEpisode': 'stagedEpisode',
   '#lastError': 'lastError',
   '#consecutiveFailures': 'consecutiveFailures',
   '#updatedAt': 'updatedAt',
@@ -176,6 +178,21 @@ export class DynamoActuatorStore implements ActuatorStore {
         ':token': lease.token,
         ...(options.episode ? { ':episode': options.episode } : {}),
       },
+    });
+  }
+
+  async recordStagedEpisode(
+    actuatorId: string,
+    episode: ActuatorEpisode,
+    lease: Lease,
+    now: number,
+  ): Promise<ActuatorRecord> {
+    // The same conditions as recordApplied: a superseded or expired holder must not stage a trigger.
+    return this.fencedUpdate(actuatorId, lease, now, {
+      UpdateExpression: 'SET #stagedEpisode = :episode, #updatedAt = :now',
+      ConditionExpression: '#fencingToken = :token AND #leaseExpiresAt > :now',
+      ExpressionAttributeNames: names('#stagedEpisode', '#updatedAt', '#fencingToken', '#leaseExpiresAt'),
+      ExpressionAttributeValues: { ':episode': episode, ':now': now, ':token': lease.token },
     });
   }
 

@@ -132,6 +132,7 @@ const ActuatorItemSchema = lazySchema(() => {
     leaseOwner: id.optional(),
     leaseExpiresAt: ms.optional(),
     episode: EpisodeSchema.optional(),
+    stagedEpisode: EpisodeSchema.optional(),
     lastError: z.object({ message: z.string(), at: ms }).optional(),
     consecutiveFailures: z.number().int().nonnegative().optional(),
     updatedAt: ms,
@@ -154,6 +155,7 @@ export function parseActuatorItem(item: Record<string, unknown>) {
       ? { lease: { owner: a.leaseOwner, expiresAt: a.leaseExpiresAt } }
       : {}),
     ...(a.episode ? { episode: a.episode } : {}),
+    ...(a.stagedEpisode ? { stagedEpisode: a.stagedEpisode } : {}),
     ...(a.lastError ? { lastError: a.lastError } : {}),
     consecutiveFailures: a.consecutiveFailures ?? 0,
     updatedAt: a.updatedAt,

@@ -129,9 +129,12 @@ describe('Tier 4 fallback page in the browser', () => {
 
     const response = await page.goto(`${edge.url}/products/42`);
 
-    await page.waitForFunction(
-      "document.getElementById('status').textContent.startsWith('Checkout is down')",
-    );
+    // A locator wait, not waitForFunction: a string predicate is evaluated in the page, and the fallback
+    // page's CSP (script-src 'self') refused that once under load (EvalError).
+    await page
+      .locator('#status')
+      .filter({ hasText: /^Checkout is down/ })
+      .waitFor();
     expect(response?.status()).toBe(503);
     expect(await page.locator('h1').textContent()).toBe('Our website is having problems');
     expect(await page.locator('#updated').textContent()).toBe('Last updated 2025-11-28 10:05 UTC');

@@ -7,7 +7,7 @@ import { scheduledPorts } from './scheduled-ports';
 
 // Model checking, the fast-check way: random interleavings (fc.scheduler) of concurrent evaluations,
 // EventBridge retries, crashes between any two steps, lease expiries (the clock jumps while a switch
-// is in flight), late writes at the emulator and overrides — on dynalite and the emulator with the
+// is in flight), late writes and hand edits at the emulator, and overrides — on dynalite and the emulator with the
 // real handlers. Then the poller ticks quietly, and the invariant must hold at the emulator:
 // every lever where the queue states and overrides say, every trigger page resolved.
 
@@ -45,6 +45,10 @@ const scenarioArb = fc.record({
   // Minutes with a poller tick racing the evaluations; a stall moves the clock past the lease first.
   ticksAt: fc.uniqueArray(fc.integer({ min: 0, max: 5 }), { maxLength: 3 }),
   stallAt: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
+  // Somebody sets the lever by hand (or a write from outside the controller lands) in that minute.
+  handEdit: fc.option(fc.record({ atMinute: fc.integer({ min: 0, max: 5 }), on: fc.boolean() }), {
+    nil: undefined,
+  }),
   override: fc.option(
     fc.record({
       atMinute: fc.integer({ min: 0, max: 5 }),
@@ -141,6 +145,14 @@ async function runScenario(
       );
     }
     if (scenario.landAt === minute) tasks.push(later('late writes land', () => p.emulator.landLateWrites()));
+    const hand = scenario.handEdit;
+    if (hand && hand.atMinute === minute) {
+      tasks.push(
+        later('hand edit', async () =>
+          p.emulator.seedRow('surge-control', { key: 'tier1', SurgeActive: hand.on }),
+        ),
+      );
+    }
     await s.waitFor(Promise.all(tasks));
   }
   // Whatever the emulator still holds lands now, after every sender gave up.

@@ -1,7 +1,8 @@
 // The first invariant, checked against the real world (the emulator's levers and the pages the
 // transport delivered), not against the controller's own bookkeeping:
 //   every lever is where the stored queue states and the overrides in force say, and
-//   every trigger page has its resolve (except the open episode of a lever that is on).
+//   every trigger page has its resolve (except the open episode of a lever that is on, and the
+//   switch-failing incident of a lever that still cannot be switched).
 import { hydrateQueueState } from '../../../lambdas/core/decide';
 import { overrideInForce } from '../../../lambdas/core/override';
 import type { Pipeline } from './harness';
@@ -80,6 +81,20 @@ export async function invariantViolations(p: Pipeline): Promise<InvariantReport>
       if (!delivered.slice(0, i).some((d) => d.action === 'trigger' && d.dedupKey === r.dedupKey))
         pages.push(`${kind} ${r.dedupKey}: resolve without an earlier trigger`);
     }
+  }
+  // A lever that still cannot be switched keeps its switch-failing incident open; any other has its
+  // resolve. (A resolve alone is allowed: a holder that died between recording a failure and paging it.)
+  const failing = new Set(
+    records
+      .filter((r) => r.consecutiveFailures > 0)
+      .map((r) => `switch-failing:${r.actuatorId}:${r.episode?.number ?? 0}`),
+  );
+  for (const t of delivered.filter((d) => d.kind === 'switch-failing' && d.action === 'trigger')) {
+    const resolved = delivered.some(
+      (d) => d.kind === 'switch-failing' && d.action === 'resolve' && d.dedupKey === t.dedupKey,
+    );
+    if (!resolved && !failing.has(t.dedupKey))
+      pages.push(`switch-failing ${t.dedupKey}: trigger never resolved`);
   }
   for (const key of openKeys) {
     if (!delivered.some((d) => d.kind === 'actuator-episode' && d.action === 'trigger' && d.dedupKey === key))

@@ -109,8 +109,8 @@ describe('evaluate pipeline under Genesys faults', () => {
     ]);
     const failing = p.pagesSent().filter((x) => x.startsWith('switch-failing'));
     expect(failing).toEqual([
-      'switch-failing trigger switch-failing:tier1-datatable:0:active',
-      'switch-failing resolve switch-failing:tier1-datatable:0:active',
+      'switch-failing trigger switch-failing:tier1-datatable:0',
+      'switch-failing resolve switch-failing:tier1-datatable:0',
     ]);
   });
 
