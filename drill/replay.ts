@@ -1,6 +1,12 @@
 import { actuatorsForDrill, desiredState, planActuators, withDemand } from '../lambdas/core/actuator-plan';
-import { type Actuator, type SurgeConfig, tierKey, tierNumber } from '../lambdas/core/config';
-import { type AcceptedDecision, decide } from '../lambdas/core/decide';
+import { type Actuator, type SurgeConfig, type TierKey, tierNumber } from '../lambdas/core/config';
+import {
+  decideInPlace,
+  newWorkingDecision,
+  type TimedObservation,
+  type WorkingQueueState,
+  workingStateOf,
+} from '../lambdas/core/decide-in-place';
 import {
   actuatorEpisodePage,
   flappingPage,
@@ -9,10 +15,9 @@ import {
 } from '../lambdas/core/pages';
 import { actuatorEpisodeKey } from '../lambdas/core/persistence';
 import { Reason } from '../lambdas/core/reasons';
-import type { QueueState } from '../lambdas/core/state';
 import { isoToMs } from '../lambdas/core/time';
 import { type RunReport, toReportPage, toReportTransition } from './report';
-import type { ScenarioLine } from './scenario';
+import type { ObservationSink, ScenarioLine } from './scenario';
 
 // `cx-surge replay`: the scenario through the pure core, on simulated time (each line's `observedAt` is
 // "now"). Every queue in the scenario is evaluated, listed in the config or not. Actuations come from
@@ -27,13 +32,28 @@ export interface ReplayResult extends RunReport {
 }
 
 /**
- * The replay as a stream: push scenario lines in file order, read the report at the end. It keeps one
+ * The replay as a stream: hand it the scenario's observations in file order (as a parser's sink, or
+ * `push` line objects: one or the other for a whole run), read the report at the end. It keeps one
  * state per queue and the report's lists (transitions, actuations, ignored lines, pages), which grow
  * with what happened, not with the number of lines — so a streamed file replays in flat memory.
+ *
+ * Each queue's state is a working state decided in place (`decideInPlace`, which decides as `decide`
+ * does): a quiet observation allocates nothing.
  */
-export class ScenarioReplay {
+export class ScenarioReplay implements ObservationSink {
   private readonly actuators: readonly Actuator[];
-  private readonly states = new Map<string, QueueState>();
+  /** Per queue number (order of first appearance). */
+  private readonly states: WorkingQueueState[] = [];
+  /** Queue numbers for `push`. */
+  private readonly queueNumbers = new Map<string, number>();
+  private readonly observation: Mutable<TimedObservation> = {
+    queueId: '',
+    observedAt: '',
+    observedAtMs: 0,
+    waiting: 0,
+    agentsAvailable: null,
+  };
+  private readonly decision = newWorkingDecision();
   private readonly demandedBy: Map<string, string[]>;
   private readonly episodes = new Map<string, number>(); // dedup-key counters, per actuator / recommendation
   private readonly staleMs: number;
@@ -53,42 +73,87 @@ export class ScenarioReplay {
   }
 
   push({ line, observation }: ScenarioLine): void {
-    const { config, report } = this;
     const { queueId, observedAt } = observation;
-    const state = this.states.get(queueId);
-    if (!state) report.queues.push(queueId);
-    const now = isoToMs(observedAt);
-    const decision = decide(state, observation, config, now);
+    let queue = this.queueNumbers.get(queueId);
+    if (queue === undefined) {
+      queue = this.queueNumbers.size;
+      this.queueNumbers.set(queueId, queue);
+    }
+    this.observe(
+      line,
+      queue,
+      queueId,
+      observedAt,
+      isoToMs(observedAt),
+      observation.waiting,
+      observation.agentsAvailable,
+    );
+  }
+
+  observe(
+    line: number,
+    queue: number,
+    queueId: string,
+    observedAt: string,
+    observedAtMs: number,
+    waiting: number,
+    agentsAvailable: number | null,
+  ): void {
+    const { config, report, decision } = this;
+    let state = this.states[queue];
+    if (state === undefined) {
+      state = workingStateOf(undefined, queueId);
+      this.states[queue] = state;
+    }
+    const before = state.accepted;
+    if (!before) report.queues.push(queueId);
+    const lastObservedAt = state.lastObservedAt;
+    const lastObservedAtMs = state.lastObservedAtMs;
+    const o = this.observation;
+    o.queueId = queueId;
+    o.observedAt = observedAt;
+    o.observedAtMs = observedAtMs;
+    o.waiting = waiting;
+    o.agentsAvailable = agentsAvailable;
+    const now = observedAtMs;
+    decideInPlace(state, o, config, now, undefined, decision);
     report.observations++;
 
     if (decision.outcome === 'ignored') {
       report.ignored.push({ line, queueId, reason: decision.ignoredReason ?? Reason.DUPLICATE });
       return;
     }
-    this.states.set(queueId, decision.next);
 
-    if (state && now - isoToMs(state.lastObservedAt) >= this.staleMs) {
+    if (before && now - lastObservedAtMs >= this.staleMs) {
       // The live poller notices the silence on its first tick past staleAfterSeconds; replay has no
       // ticks, so the trigger is stamped at the moment the queue became stale.
-      const staleAt = isoToMs(state.lastObservedAt) + this.staleMs;
-      report.pages.push(
-        toReportPage(staleObservationsPage(queueId, state.lastObservedAt, 'trigger', staleAt)),
-      );
-      report.pages.push(toReportPage(staleObservationsPage(queueId, state.lastObservedAt, 'resolve', now)));
+      const staleAt = lastObservedAtMs + this.staleMs;
+      report.pages.push(toReportPage(staleObservationsPage(queueId, lastObservedAt, 'trigger', staleAt)));
+      report.pages.push(toReportPage(staleObservationsPage(queueId, lastObservedAt, 'resolve', now)));
     }
-    for (const t of decision.transitions) {
+    const { transitions } = decision;
+    for (let i = 0; i < transitions.length; i++) {
+      const t = transitions[i] as (typeof transitions)[number];
       report.transitions.push(toReportTransition(t));
       if (t.mode === 'recommend') {
-        const before = state?.tiers[tierKey(t.tier)];
-        const activatedAt = t.action === 'restore' && before?.status === 'active' ? before.activatedAt : t.at;
-        report.pages.push(toReportPage(recommendationPage(t, activatedAt)));
+        report.pages.push(toReportPage(recommendationPage(t, decision.episodeStarts[i] as string)));
       }
     }
-    for (const key of decision.flapping) {
+    const { flapping } = decision;
+    for (let i = 0; i < flapping.length; i++) {
+      const key = flapping[i] as (typeof flapping)[number];
       report.pages.push(toReportPage(flappingPage(queueId, tierNumber(key), observedAt)));
     }
     if (decision.effectiveChanged.length > 0) {
-      planned(report, decision, this.actuators, this.demandedBy, this.episodes, observedAt);
+      planned(
+        report,
+        queueId,
+        decision.effective,
+        this.actuators,
+        this.demandedBy,
+        this.episodes,
+        observedAt,
+      );
     }
   }
 }
@@ -103,15 +168,15 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function planned(
   report: RunReport,
-  decision: AcceptedDecision,
+  queueId: string,
+  effective: Readonly<Record<TierKey, boolean>>,
   actuators: readonly Actuator[],
   demandedBy: Map<string, string[]>,
   episodes: Map<string, number>,
   at: string,
 ): void {
-  const queueId = decision.next.queueId;
   const now = Date.parse(at);
-  for (const demand of planActuators(actuators, queueId, decision.effective)) {
+  for (const demand of planActuators(actuators, queueId, effective)) {
     const before = demandedBy.get(demand.actuatorId) ?? [];
     const after = withDemand(before, queueId, demand.demanding);
     demandedBy.set(demand.actuatorId, after);

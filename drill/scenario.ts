@@ -22,6 +22,31 @@ export interface ScenarioLine {
   readonly observation: QueueObservation;
 }
 
+/**
+ * Where the parser delivers observations, one call per line in file order, as plain values: a replay
+ * of millions of lines allocates no object per line. `queue` numbers the queues 0, 1, 2… in order of
+ * first appearance (the same number for the same id), so a consumer can keep per-queue data in an array.
+ */
+export interface ObservationSink {
+  observe(
+    line: number,
+    queue: number,
+    queueId: string,
+    observedAt: string,
+    /** `observedAt` in epoch ms (already parsed to validate it). */
+    observedAtMs: number,
+    waiting: number,
+    agentsAvailable: number | null,
+  ): void;
+}
+
+/** A sink that hands each observation on as a ScenarioLine object. */
+const linesTo = (onLine: (line: ScenarioLine) => void): ObservationSink => ({
+  observe(line, _queue, queueId, observedAt, _observedAtMs, waiting, agentsAvailable) {
+    onLine({ line, observation: { queueId, observedAt, waiting, agentsAvailable } });
+  },
+});
+
 /** A scenario file is malformed. The message is one line: `file:line: field: what is wrong`. */
 export class ScenarioError extends SurgeError {
   constructor(
@@ -88,7 +113,16 @@ function cellIn(text: string, start: number, end: number): string {
  * compare unequal without reading their characters — the decide loop compares each observation's
  * timestamp with the previous one several times. A property key is always internalized.
  */
-const detached = (s: string): string => Object.keys({ [s]: 0 })[0] as string;
+const detached = (s: string): string => {
+  // One key at a time in a dictionary-mode object: `Object.keys({ [s]: 0 })` gave every new key its
+  // own hidden class (a new timestamp every tick: thousands of them) and was 4× slower.
+  INTERNED[s] = 0;
+  let key = s;
+  for (key in INTERNED) break;
+  delete INTERNED[s];
+  return key;
+};
+const INTERNED: Record<string, number> = Object.create(null);
 
 /** Where the fields of one record are: field k is values[k] (quoted records) or text[starts[k], ends[k]). */
 interface Fields {
@@ -100,10 +134,28 @@ interface Fields {
 /** A record that runs past the end of the text read so far (a quoted field still open). */
 const INCOMPLETE = -1;
 
+/** One queue id of the file: its number, its UTF-8 bytes (compared in place) and the queue that followed it last. */
+interface QueueSlot {
+  readonly id: string;
+  readonly index: number;
+  readonly bytes: Buffer;
+  next: QueueSlot | undefined;
+}
+
+/** Is bytes[from, to) exactly `expected`? */
+function sameBytes(bytes: Buffer, from: number, to: number, expected: Buffer): boolean {
+  if (to - from !== expected.length) return false;
+  for (let k = 0; k < expected.length; k++) if (bytes[from + k] !== expected[k]) return false;
+  return true;
+}
+
+/** The digit value of byte `c`, or -1. */
+const digitOf = (c: number | undefined): number => (c !== undefined && c >= 48 && c <= 57 ? c - 48 : -1);
+
 /**
- * Incremental scenario CSV parser: feed it the file's text in chunks of any size, in order, and it
- * calls `onLine` for each observation. It keeps only the header, the line count, one string per queue
- * id and the last timestamp, so memory does not grow with the file.
+ * Incremental scenario CSV parser: feed it the file's bytes (or text) in chunks of any size, in order,
+ * and it calls its sink for each observation. It keeps only the header, the line count, one entry per
+ * queue id and the last timestamp, so memory does not grow with the file.
  *
  * Quoting is RFC 4180, as spreadsheets and Genesys exports write it: a field in double quotes may hold
  * commas, doubled quotes (`""` → `"`) and line breaks; blanks around the quotes are allowed and the
@@ -111,16 +163,21 @@ const INCOMPLETE = -1;
  */
 export class ScenarioParser {
   private columns: [number, number, number, number] | undefined;
+  /** The header is observedAt,queueId,waiting,agentsAvailable in that order: the byte path may read lines. */
+  private columnsInOrder = false;
   private lineNo = 0;
   private observations = 0;
   // Equal strings are shared: one queue id object per queue, and consecutive lines with the same
   // timestamp (many queues observed in one tick) reuse it, which also skips re-validating it.
-  private readonly queueIds = new Map<string, string>();
+  private readonly queues = new Map<string, QueueSlot>();
   private previousAt = '';
-  // The queue of the previous line, and the queue that came after it the last time (one entry per queue).
-  private lastQueue: string | undefined;
-  private expectedQueue: string | undefined;
-  private readonly following = new Map<string, string>();
+  private previousAtMs = Number.NaN;
+  // The previous timestamp's bytes, compared in place with each line's (length -1: none to compare).
+  private readonly previousAtBytes = Buffer.alloc(40);
+  private previousAtLength = -1;
+  // The queue of the previous line, and the queue that came after it the last time.
+  private lastQueue: QueueSlot | undefined;
+  private expectedQueue: QueueSlot | undefined;
   private readonly fields: Fields = { text: '', starts: [0, 0, 0, 0], ends: [0, 0, 0, 0] };
 
   constructor(readonly source: string) {}
@@ -130,7 +187,7 @@ export class ScenarioParser {
    * the caller prepends text[offset…] to the next chunk. With `final`, the whole text is parsed.
    * Throws ScenarioError at the first bad record.
    */
-  feed(text: string, final: boolean, onLine: (line: ScenarioLine) => void): number {
+  feed(text: string, final: boolean, sink: ObservationSink): number {
     const n = text.length;
     // Where the next double quote is (-2: not looked for yet, -1: none left). Looked up lazily, once per
     // quote: an eager text.indexOf('"') with no start position ran ~100× slower under source maps
@@ -155,16 +212,174 @@ export class ScenarioParser {
       if (nextQuote === -2 || (nextQuote >= 0 && nextQuote < start)) nextQuote = text.indexOf('"', start);
       if (nextQuote >= 0 && nextQuote < end) {
         // Quoted fields: the slow path, which may also span lines.
-        const next = this.quotedRecord(text, start, final, onLine);
+        const next = this.quotedRecord(text, start, final, sink);
         if (next === INCOMPLETE) return start;
         start = next;
         continue;
       }
       this.lineNo++;
-      this.plainRecord(text, start, end, onLine);
+      this.plainRecord(text, start, end, sink);
       start = newline + 1;
     }
     return n;
+  }
+
+  /**
+   * Like `feed`, from UTF-8 bytes: parses every complete record of bytes[start…] and returns the offset
+   * of the first unparsed byte. Ordinary lines (`2026-11-27T09:00:00Z,sales,12,8`) are read straight
+   * from the bytes, without a string per line; any other line (the header, comments with blanks before
+   * them, quotes, blanks to trim, a bad field, a last line without a line break) is decoded and parsed
+   * by `feed`, so what it accepts and the errors it gives are exactly the string parser's.
+   */
+  feedBytes(bytes: Buffer, start: number, final: boolean, sink: ObservationSink): number {
+    const n = bytes.length;
+    let s = start;
+    while (s < n) {
+      const first = bytes[s];
+      if (first === LF) {
+        this.lineNo++;
+        s++;
+        continue;
+      }
+      if (first === HASH) {
+        const newline = bytes.indexOf(LF, s);
+        if (newline >= 0) {
+          this.lineNo++;
+          s = newline + 1;
+          continue;
+        }
+      } else if (this.columnsInOrder) {
+        const next = this.plainBytes(bytes, s, sink);
+        if (next >= 0) {
+          s = next;
+          continue;
+        }
+      }
+      const newline = bytes.indexOf(LF, s);
+      if (newline < 0 && !final) return s;
+      const lineEnd = newline < 0 ? n : newline + 1;
+      const text = bytes.toString('utf8', s, lineEnd);
+      if (this.feed(text, final && lineEnd === n, sink) === text.length) {
+        s = lineEnd;
+        continue;
+      }
+      // A quoted field still open at the line break: its record goes on in the lines after it.
+      const rest = bytes.toString('utf8', s, n);
+      const used = this.feed(rest, final, sink);
+      if (used === rest.length) return n;
+      // `used` is just after a line break: as many line-break bytes on (one byte per '\n', whatever the text).
+      for (let k = rest.lastIndexOf('\n', used - 1); k >= 0; k = rest.lastIndexOf('\n', k - 1)) {
+        s = bytes.indexOf(LF, s) + 1;
+      }
+      return s;
+    }
+    return n;
+  }
+
+  /**
+   * An ordinary line at bytes[start…]: four unquoted fields without blanks around them, a timestamp in
+   * printable ASCII, counts of 1–15 digits (agents may be empty), LF or CRLF. Emits it and returns the
+   * offset after its line break, or returns -1 having changed nothing: the line is left to `feed`.
+   */
+  private plainBytes(b: Buffer, start: number, sink: ObservationSink): number {
+    const n = b.length;
+    // observedAt: most lines repeat the previous line's timestamp (all queues of one tick).
+    const previous = this.previousAtBytes;
+    const length = this.previousAtLength;
+    let atEnd = start;
+    let sameAt = false;
+    if (length > 0 && start + length < n && b[start + length] === COMMA) {
+      let k = 0;
+      while (k < length && b[start + k] === previous[k]) k++;
+      sameAt = k === length;
+    }
+    if (sameAt) atEnd = start + length;
+    else {
+      for (; atEnd < n; atEnd++) {
+        const c = b[atEnd] as number;
+        if (c === COMMA) break;
+        if (c <= 32 || c >= 127 || c === QUOTE) return -1;
+      }
+      if (atEnd === start || atEnd >= n) return -1;
+    }
+    // queueId: any bytes but a quote or line break, no blank at either end.
+    const queueStart = atEnd + 1;
+    let queueEnd = queueStart;
+    for (; queueEnd < n; queueEnd++) {
+      const c = b[queueEnd];
+      if (c === COMMA) break;
+      if (c === QUOTE || c === LF || c === CR) return -1;
+    }
+    if (
+      queueEnd >= n ||
+      queueEnd === queueStart ||
+      isBlank(b[queueStart] as number) ||
+      isBlank(b[queueEnd - 1] as number)
+    )
+      return -1;
+    // waiting: 1–15 digits, then a comma.
+    let i = queueEnd + 1;
+    const waitingStart = i;
+    let waiting = 0;
+    for (let d = digitOf(b[i]); d >= 0; d = digitOf(b[++i])) waiting = waiting * 10 + d;
+    if (i === waitingStart || i - waitingStart > 15 || b[i] !== COMMA) return -1;
+    // agentsAvailable: 0–15 digits (none: unknown), then the line break.
+    const agentsStart = ++i;
+    let agents = 0;
+    for (let d = digitOf(b[i]); d >= 0; d = digitOf(b[++i])) agents = agents * 10 + d;
+    const agentsEnd = i;
+    if (agentsEnd - agentsStart > 15) return -1;
+    if (b[i] === CR) i++;
+    if (b[i] !== LF) return -1; // also past the end: the last line without a line break goes to `feed`
+
+    let observedAt = this.previousAt;
+    if (!sameAt) {
+      // A string of its own (not a view on the chunk), so it pins no chunk in memory.
+      observedAt = b.toString('latin1', start, atEnd);
+      const ms = parseIsoUtc(observedAt);
+      if (Number.isNaN(ms)) return -1;
+      this.rememberAt(observedAt, ms);
+    }
+    let queue = this.expectedQueue;
+    if (queue === undefined || !sameBytes(b, queueStart, queueEnd, queue.bytes)) {
+      queue = this.slotOf(b.toString('utf8', queueStart, queueEnd));
+      if (this.lastQueue !== undefined) this.lastQueue.next = queue;
+    }
+    this.lastQueue = queue;
+    this.expectedQueue = queue.next;
+    this.lineNo++;
+    this.observations++;
+    sink.observe(
+      this.lineNo,
+      queue.index,
+      queue.id,
+      observedAt,
+      this.previousAtMs,
+      waiting,
+      agentsEnd === agentsStart ? null : agents,
+    );
+    return i + 1;
+  }
+
+  /** The timestamp the next line is compared with first (a valid timestamp is ASCII: one byte per character). */
+  private rememberAt(observedAt: string, ms: number): void {
+    this.previousAt = observedAt;
+    this.previousAtMs = ms;
+    this.previousAtLength =
+      observedAt.length <= this.previousAtBytes.length
+        ? this.previousAtBytes.write(observedAt, 'latin1')
+        : -1;
+  }
+
+  /** The slot of queue id `id`, numbered in order of first appearance. */
+  private slotOf(id: string): QueueSlot {
+    let slot = this.queues.get(id);
+    if (slot === undefined) {
+      const kept = detached(id);
+      slot = { id: kept, index: this.queues.size, bytes: Buffer.from(kept, 'utf8'), next: undefined };
+      this.queues.set(kept, slot);
+    }
+    return slot;
   }
 
   /** Call after the last chunk: a file without a header or without observations is refused. */
@@ -188,7 +403,7 @@ export class ScenarioParser {
   }
 
   /** A line without quotes: field boundaries by hand (no split, no closures), it runs millions of times. */
-  private plainRecord(text: string, start: number, end: number, onLine: (line: ScenarioLine) => void): void {
+  private plainRecord(text: string, start: number, end: number, sink: ObservationSink): void {
     const c1 = commaIn(text, start, end);
     const c2 = c1 < 0 ? -1 : commaIn(text, c1 + 1, end);
     const c3 = c2 < 0 ? -1 : commaIn(text, c2 + 1, end);
@@ -214,19 +429,14 @@ export class ScenarioParser {
     f.ends[2] = c3;
     f.starts[3] = c3 + 1;
     f.ends[3] = end;
-    this.observation(f, false, onLine);
+    this.observation(f, false, sink);
   }
 
   /**
    * An RFC 4180 record starting at `start`: returns the offset after its line break, or INCOMPLETE
    * when a quoted field is still open at the end of a non-final text.
    */
-  private quotedRecord(
-    text: string,
-    start: number,
-    final: boolean,
-    onLine: (line: ScenarioLine) => void,
-  ): number {
+  private quotedRecord(text: string, start: number, final: boolean, sink: ObservationSink): number {
     const n = text.length;
     const firstLine = this.lineNo + 1;
     let lines = 1;
@@ -324,13 +534,13 @@ export class ScenarioParser {
     }
     const lastLine = this.lineNo;
     this.lineNo = firstLine;
-    this.observation(f, true, onLine);
+    this.observation(f, true, sink);
     this.lineNo = lastLine;
     return next;
   }
 
   /** Validates one record's fields (in file order) and emits it. Quoted values are kept verbatim. */
-  private observation(f: Fields, quoted: boolean, onLine: (line: ScenarioLine) => void): void {
+  private observation(f: Fields, quoted: boolean, sink: ObservationSink): void {
     const [atField, queueField, waitingField, agentsField] = this.columns as [number, number, number, number];
     const { text, starts, ends } = f;
     const lineNo = this.lineNo;
@@ -343,9 +553,10 @@ export class ScenarioParser {
     while (from < to && isBlank(text.charCodeAt(from))) from++;
     while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
     let observedAt = this.previousAt;
-    if (!sameAs(text, from, to, observedAt)) {
+    if (from === to || !sameAs(text, from, to, observedAt)) {
       observedAt = text.slice(from, to);
-      if (Number.isNaN(parseIsoUtc(observedAt))) {
+      const ms = parseIsoUtc(observedAt);
+      if (Number.isNaN(ms)) {
         throw new ScenarioError(
           this.source,
           lineNo,
@@ -354,7 +565,7 @@ export class ScenarioParser {
         );
       }
       observedAt = detached(observedAt);
-      this.previousAt = observedAt;
+      this.rememberAt(observedAt, ms);
     }
 
     from = starts[queueField] as number;
@@ -364,18 +575,13 @@ export class ScenarioParser {
       while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
     }
     if (from === to) throw new ScenarioError(this.source, lineNo, 'queueId', 'must not be empty');
-    let queueId = this.expectedQueue;
-    if (queueId === undefined || !sameAs(text, from, to, queueId)) {
-      const queueText = text.slice(from, to);
-      queueId = this.queueIds.get(queueText);
-      if (queueId === undefined) {
-        queueId = detached(queueText);
-        this.queueIds.set(queueId, queueId);
-      }
-      if (this.lastQueue !== undefined) this.following.set(this.lastQueue, queueId);
+    let queue = this.expectedQueue;
+    if (queue === undefined || !sameAs(text, from, to, queue.id)) {
+      queue = this.slotOf(text.slice(from, to));
+      if (this.lastQueue !== undefined) this.lastQueue.next = queue;
     }
-    this.lastQueue = queueId;
-    this.expectedQueue = this.following.get(queueId);
+    this.lastQueue = queue;
+    this.expectedQueue = queue.next;
 
     const waiting = countIn(text, starts[waitingField] as number, ends[waitingField] as number);
     if (waiting < 0) {
@@ -398,10 +604,15 @@ export class ScenarioParser {
       );
     }
     this.observations++;
-    onLine({
-      line: lineNo,
-      observation: { queueId, observedAt, waiting, agentsAvailable: agents === -1 ? null : agents },
-    });
+    sink.observe(
+      lineNo,
+      queue.index,
+      queue.id,
+      observedAt,
+      this.previousAtMs,
+      waiting,
+      agents === -1 ? null : agents,
+    );
   }
 
   private header(names: string[]): [number, number, number, number] {
@@ -431,6 +642,7 @@ export class ScenarioParser {
         );
       }
     }
+    this.columnsInOrder = index.every((field, col) => field === col);
     return index as [number, number, number, number];
   }
 
@@ -466,52 +678,64 @@ function isSkippable(text: string, start: number, end: number): boolean {
 export function parseScenario(text: string, source: string): ScenarioLine[] {
   const out: ScenarioLine[] = [];
   const parser = new ScenarioParser(source);
-  parser.feed(withoutBom(text), true, (line) => out.push(line));
+  parser.feed(
+    withoutBom(text),
+    true,
+    linesTo((line) => out.push(line)),
+  );
   parser.finish();
   return out;
 }
 
 /**
  * Streams a scenario from the bytes of a UTF-8 file, read chunk by chunk: memory stays flat whatever
- * the file size. Calls `onLine` per observation in file order; throws like parseScenario.
+ * the file size. Calls `sink.observe` per observation in file order; throws like parseScenario.
  *
- * Each piece handed to the parser is decoded from whole lines of bytes (a newline byte never occurs
- * inside a multi-byte UTF-8 character), so it is one flat string: concatenating strings instead would
- * give V8 a rope that gets re-flattened — a megabyte copied — on every line.
+ * The bytes are parsed where they lie (`feedBytes`); only the partial line at the end of a chunk is
+ * carried over and joined to the next chunk.
  */
-export async function streamScenario(
+export async function streamObservations(
+  chunks: AsyncIterable<Uint8Array>,
+  source: string,
+  sink: ObservationSink,
+): Promise<void> {
+  const parser = new ScenarioParser(source);
+  let carry: Buffer | undefined;
+  let first = true;
+  for await (const chunk of chunks) {
+    const piece = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes = carry === undefined ? piece : Buffer.concat([carry, piece]);
+    let start = 0;
+    if (first) {
+      if (bytes.length < BOM.length) {
+        carry = bytes;
+        continue;
+      }
+      first = false;
+      if (startsWithBom(bytes)) start = BOM.length;
+    }
+    const used = parser.feedBytes(bytes, start, false, sink);
+    // Copied: a view would keep the whole chunk alive (a quoted record may carry a lot, but rarely).
+    carry = used < bytes.length ? Buffer.from(bytes.subarray(used)) : undefined;
+  }
+  const rest = carry ?? Buffer.alloc(0);
+  parser.feedBytes(rest, first && startsWithBom(rest) ? BOM.length : 0, true, sink);
+  parser.finish();
+}
+
+/** Streams a scenario as ScenarioLine objects (see streamObservations). */
+export function streamScenario(
   chunks: AsyncIterable<Uint8Array>,
   source: string,
   onLine: (line: ScenarioLine) => void,
 ): Promise<void> {
-  const parser = new ScenarioParser(source);
-  let carry: Buffer = Buffer.alloc(0);
-  let first = true;
-  for await (const chunk of chunks) {
-    const bytes =
-      carry.length === 0
-        ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-        : Buffer.concat([carry, chunk]);
-    const lastNewline = bytes.lastIndexOf(10);
-    if (lastNewline < 0) {
-      carry = bytes;
-      continue;
-    }
-    let text = bytes.toString('utf8', 0, lastNewline + 1);
-    if (first) {
-      text = withoutBom(text);
-      first = false;
-    }
-    const used = parser.feed(text, false, onLine);
-    const rest = bytes.subarray(lastNewline + 1);
-    // A quoted field still open at the end of the piece: its record is parsed again with more text.
-    carry =
-      used < text.length ? Buffer.concat([Buffer.from(text.slice(used), 'utf8'), rest]) : Buffer.from(rest);
-  }
-  const text = carry.toString('utf8');
-  parser.feed(first ? withoutBom(text) : text, true, onLine);
-  parser.finish();
+  return streamObservations(chunks, source, linesTo(onLine));
 }
+
+/** The UTF-8 byte-order mark. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const startsWithBom = (bytes: Buffer): boolean =>
+  bytes.length >= BOM.length && bytes[0] === BOM[0] && bytes[1] === BOM[1] && bytes[2] === BOM[2];
 
 /** Spreadsheets save UTF-8 CSV with a byte-order mark; it is not part of the first column's name. */
 const withoutBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);

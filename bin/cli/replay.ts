@@ -2,7 +2,7 @@
 // with this queue history and these thresholds? Pure: reads two files, prints a report, switches nothing.
 import { ScenarioReplay } from '../../drill/replay';
 import { prettyJsonChunks, timelineLines } from '../../drill/report';
-import { streamScenario } from '../../drill/scenario';
+import { streamObservations } from '../../drill/scenario';
 import { DEFAULT_CONFIG, parseConfigText, type SurgeConfig } from '../../lambdas/core/config';
 import {
   isInputError,
@@ -50,7 +50,7 @@ export async function run(args: string[]): Promise<number> {
     // Streamed: the file is read and decided 1 MiB at a time; only the report's lists stay in memory
     // (what happened, not every line), and nothing is printed before the last line parsed cleanly.
     const run = new ScenarioReplay(config);
-    await streamScenario(readChunks(values.scenario), values.scenario, (line) => run.push(line));
+    await streamObservations(readChunks(values.scenario), values.scenario, run);
     const result = run.report;
     for (const w of [...synthWarnings(config), ...unmatchedQueueWarnings(config, result.queues)])
       process.stderr.write(`cx-surge replay: warning: ${w}\n`);

@@ -5,9 +5,11 @@ import {
   aggregateTruth,
   duePages,
   episodeId,
+  holdMsOf,
   joinEpisode,
   type PageEpisode,
   type PageEpisodeStore,
+  refreshAfterMsOf,
   syncEpisode,
 } from '../core/page-episodes';
 import type { QueueFacts } from '../core/pages';
@@ -19,12 +21,14 @@ import { type AppLogger, errorMessage } from './deps';
 // rules are in lambdas/core/page-episodes.ts; this runs them against the episode store: read, decide,
 // conditional write (a lost race re-reads and re-decides), then stage what became due and mark it.
 
-/** Every aggregate the tick keeps in line with the queue states (recommendations of any tier, stale). */
+/** Every aggregate the tick keeps in line with the queue states. */
 const ALL_AGGREGATES: readonly { kind: AggregateKind; tier?: number }[] = [
   { kind: 'stale-observations' },
-  { kind: 'recommendation', tier: 1 },
-  { kind: 'recommendation', tier: 2 },
-  { kind: 'recommendation', tier: 3 },
+  { kind: 'future-observation' },
+  ...([1, 2, 3] as const).flatMap((tier) => [
+    { kind: 'recommendation' as const, tier },
+    { kind: 'flapping' as const, tier },
+  ]),
 ];
 
 const ATTEMPTS = 5;
@@ -50,7 +54,7 @@ export class PageEpisodes {
   ): Promise<Page[]> {
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       const { episode, version } = await this.store.get(kind, tier);
-      const next = joinEpisode(episode, queueIds, this.clock.now());
+      const next = joinEpisode(episode, queueIds, this.clock.now(), refreshAfterMsOf(kind));
       if (!next) return [];
       try {
         await this.store.save(next, version);
@@ -92,6 +96,7 @@ export class PageEpisodes {
             tier,
             truth.get(episodeId(kind, tier)) ?? new Set(),
             unknown,
+            holdMsOf(kind, config),
             factsOf,
           )),
         );
@@ -111,11 +116,12 @@ export class PageEpisodes {
     tier: number | undefined,
     truth: ReadonlySet<string>,
     unknown: ReadonlySet<string>,
+    holdMs: number,
     factsOf: (queueId: string) => QueueFacts,
   ): Promise<Page[]> {
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       const { episode, version } = await this.store.get(kind, tier);
-      const next = syncEpisode(episode, truth, unknown, this.clock.now());
+      const next = syncEpisode(episode, truth, unknown, this.clock.now(), holdMs);
       if (next) {
         try {
           await this.store.save(next, version);

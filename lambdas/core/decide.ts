@@ -374,7 +374,7 @@ function stepTier(
   return next;
 }
 
-function hasLapsedOverride(
+export function hasLapsedOverride(
   overrides: readonly Override[] | undefined,
   queueId: string,
   tier: TierNumber,

@@ -1,4 +1,4 @@
-import { type SurgeConfig, TIER_KEYS, tierConfigFor, tierNumber } from './config';
+import { DEFAULT_FLAPPING, type SurgeConfig, TIER_KEYS, tierConfigFor, tierNumber } from './config';
 import { isStale } from './decide';
 import {
   boundedDedupKey,
@@ -29,10 +29,18 @@ import type { QueueState } from './state';
 //   write {members, rev r}  ─▶ stage update r  ─▶ mark announced = r      (tick only, ≤ 1 per tick)
 //   write {closed, N}       ─▶ stage trigger N (if unmarked), resolve N ─▶ mark pagedResolve = N
 
-/** Page kinds paged per episode and tier rather than per queue. */
-export type AggregateKind = 'recommendation' | 'stale-observations';
+/** Page kinds paged per episode (and tier) rather than per queue. */
+export type AggregateKind = 'recommendation' | 'stale-observations' | 'flapping' | 'future-observation';
 
-export const AGGREGATE_KINDS: readonly AggregateKind[] = ['recommendation', 'stale-observations'];
+export const AGGREGATE_KINDS: readonly AggregateKind[] = [
+  'recommendation',
+  'stale-observations',
+  'flapping',
+  'future-observation',
+];
+
+/** Kinds with one episode per tier (the others have one episode in all). */
+const PER_TIER: readonly AggregateKind[] = ['recommendation', 'flapping'];
 
 export const isAggregateKind = (kind: Page['kind']): kind is AggregateKind =>
   (AGGREGATE_KINDS as readonly string[]).includes(kind);
@@ -85,20 +93,35 @@ export const emptyEpisode = (kind: AggregateKind, tier?: number): PageEpisode =>
   announced: 0,
 });
 
+const KEY_PREFIX: Readonly<Record<AggregateKind, string>> = {
+  recommendation: 'recommend',
+  'stale-observations': 'stale',
+  flapping: 'flapping',
+  'future-observation': 'future',
+};
+
 /** The dedup key of episode `number` of (kind, tier): any retrier after any crash builds the same one. */
 export function aggregateDedupKey(kind: AggregateKind, tier: number | undefined, number: number): string {
-  const prefix = kind === 'recommendation' ? 'recommend' : 'stale';
+  const prefix = KEY_PREFIX[kind];
   return boundedDedupKey(tier === undefined ? `${prefix}:${number}` : `${prefix}:tier${tier}:${number}`);
 }
 
-/** Queues joining (evaluate: the queues whose decision staged the kind's trigger). Undefined: no change. */
+/**
+ * Queues joining (evaluate: the queues whose decision staged the kind's trigger). Undefined: no change.
+ * `refreshAfterMs`: a member that joined at least this long ago joins again (its time moves to `now`),
+ * for kinds no queue state backs, whose members are held only while they keep joining (holdMs).
+ */
 export function joinEpisode(
   current: PageEpisode,
   joiners: readonly string[],
   now: number,
+  refreshAfterMs?: number,
 ): PageEpisode | undefined {
   if (current.open) {
-    const fresh = joiners.filter((q) => current.members[q] === undefined);
+    const fresh = joiners.filter((q) => {
+      const joinedAt = current.members[q];
+      return joinedAt === undefined || (refreshAfterMs !== undefined && now - joinedAt >= refreshAfterMs);
+    });
     if (fresh.length === 0) return undefined;
     const members = { ...current.members };
     for (const q of fresh) members[q] = now;
@@ -110,19 +133,21 @@ export function joinEpisode(
 
 /**
  * The episode as the truth says (the poll tick, from every listed queue state): members are exactly the
- * queues in `truth`, plus those that joined within JOIN_GRACE_MS (an evaluation whose state write the
- * listing may predate) and those whose state could not be read (`unknown`: never dropped on missing data).
+ * queues in `truth`, plus those that joined within `holdMs` (JOIN_GRACE_MS: an evaluation whose state
+ * write the listing may predate; longer for kinds held by joining, see holdMsOf) and those whose state
+ * could not be read (`unknown`: never dropped on missing data).
  */
 export function syncEpisode(
   current: PageEpisode,
   truth: ReadonlySet<string>,
   unknown: ReadonlySet<string>,
   now: number,
+  holdMs: number = JOIN_GRACE_MS,
 ): PageEpisode | undefined {
   if (!current.open) return truth.size > 0 ? openWith(current, [...truth], now) : undefined;
   const members: Record<string, number> = {};
   for (const [q, joinedAt] of Object.entries(current.members)) {
-    if (truth.has(q) || unknown.has(q) || now - joinedAt < JOIN_GRACE_MS) members[q] = joinedAt;
+    if (truth.has(q) || unknown.has(q) || now - joinedAt < holdMs) members[q] = joinedAt;
   }
   for (const q of truth) members[q] ??= now;
   const before = Object.keys(current.members);
@@ -216,12 +241,23 @@ export function aggregatePage(
   const lasted = e.openedAt !== undefined ? minutesText((e.closedAt ?? now) - e.openedAt) : undefined;
   const queues = (n: number) => `${n.toLocaleString('en-US')} queue${n === 1 ? '' : 's'}`;
   const worstText = shown ? `; worst ${shown}` : '';
+  const all = count > 1 ? `all ${queues(count)}` : 'the queue';
   let summary: string;
   if (e.kind === 'recommendation') {
     summary =
       action === 'trigger'
         ? `tier ${e.tier} recommended for ${queues(count)}${worstText} (mode recommend: nothing switched; override to act)`
-        : `tier ${e.tier} recommendation withdrawn${lasted ? ` after ${lasted}` : ''}: ${count > 1 ? `all ${queues(count)}` : 'the queue'} back under threshold${shown ? `; now ${shown}` : ''}`;
+        : `tier ${e.tier} recommendation withdrawn${lasted ? ` after ${lasted}` : ''}: ${all} back under threshold${shown ? `; now ${shown}` : ''}`;
+  } else if (e.kind === 'flapping') {
+    summary =
+      action === 'trigger'
+        ? `tier ${e.tier} flapping at ${queues(count)}${worstText}: widen the hysteresis band or raise forObservations`
+        : `tier ${e.tier} settled at ${all}${lasted ? ` after ${lasted}` : ''}: no longer flapping${shown ? `; now ${shown}` : ''}`;
+  } else if (e.kind === 'future-observation') {
+    summary =
+      action === 'trigger'
+        ? `observations of ${queues(count)} rejected: dated too far after the controller's clock, so their tiers are held; check the source's clock${worstText}`
+        : `observations of ${all} accepted again${lasted ? ` after ${lasted}` : ''}${shown ? `; now ${shown}` : ''}`;
   } else {
     const since = facts
       .map((f) => f.observedAt)
@@ -237,9 +273,9 @@ export function aggregatePage(
     kind: e.kind,
     dedupKey: aggregateDedupKey(e.kind, e.tier, e.number),
     action,
-    severity: e.kind === 'recommendation' ? 'warning' : 'error',
+    severity: e.kind === 'stale-observations' ? 'error' : 'warning',
     summary: summary.length <= 1024 ? summary : `${summary.slice(0, 1023)}…`,
-    reason: e.kind === 'recommendation' ? Reason.RECOMMENDATION : Reason.STALE_OBSERVATIONS,
+    reason: REASON_OF[e.kind],
     at: new Date(now).toISOString(),
     details: {
       ...(e.tier !== undefined ? { tier: e.tier } : {}),
@@ -254,23 +290,32 @@ export function aggregatePage(
   };
 }
 
+const REASON_OF: Readonly<Record<AggregateKind, Reason>> = {
+  recommendation: Reason.RECOMMENDATION,
+  'stale-observations': Reason.STALE_OBSERVATIONS,
+  flapping: Reason.FLAPPING,
+  'future-observation': Reason.FUTURE_DATED,
+};
+
 export const MAX_LISTED_QUEUES = 500;
 
-/** Which aggregate a per-queue page belongs to (the builders' pages: recommendation, stale). */
+/** Which aggregate a per-queue page belongs to (the builders' pages: recommendation, stale, flapping, future). */
 export function aggregateOf(page: Page): { kind: AggregateKind; tier?: number; queueId: string } | undefined {
   if (!isAggregateKind(page.kind)) return undefined;
   const queueId = page.details.queueId;
   if (typeof queueId !== 'string') return undefined;
   const tier = page.details.tier;
-  return page.kind === 'recommendation' && typeof tier === 'number'
+  return PER_TIER.includes(page.kind) && typeof tier === 'number'
     ? { kind: page.kind, tier, queueId }
     : { kind: page.kind, queueId };
 }
 
 /**
  * The members every aggregate should have, from the queue states listed by the tick: queues with no
- * accepted observation for staleAfterSeconds, and per tier the queues whose tier is active in recommend
- * mode. Keys are episode ids.
+ * accepted observation for staleAfterSeconds; per tier, the queues whose tier is active in recommend
+ * mode, and the queues whose tier still has the flapping threshold of transitions inside the flapping
+ * window. (Future-dated rejections leave no trace in a state: that episode is held by joining.) Keys
+ * are episode ids.
  */
 export function aggregateTruth(
   states: readonly QueueState[],
@@ -283,9 +328,13 @@ export function aggregateTruth(
     set.add(q);
     truth.set(id, set);
   };
+  const flapping = config.flapping ?? DEFAULT_FLAPPING;
   for (const state of states) {
     if (isStale(state, now, config)) add(episodeId('stale-observations'), state.queueId);
     for (const key of TIER_KEYS) {
+      const recent = state.tiers[key].recentTransitions;
+      if (recent.filter((t) => now - t < flapping.windowSeconds * 1000).length >= flapping.transitions)
+        add(episodeId('flapping', tierNumber(key)), state.queueId);
       if (state.tiers[key].status !== 'active') continue;
       if (tierConfigFor(config, state.queueId, key).mode !== 'recommend') continue;
       add(episodeId('recommendation', tierNumber(key)), state.queueId);
@@ -294,17 +343,21 @@ export function aggregateTruth(
   return truth;
 }
 
-/** Every aggregate the config can have: stale, and recommendation for each tier any queue recommends. */
-export function aggregateIds(config: SurgeConfig): { kind: AggregateKind; tier?: number }[] {
-  const ids: { kind: AggregateKind; tier?: number }[] = [{ kind: 'stale-observations' }];
-  for (const key of TIER_KEYS) {
-    const anyRecommends =
-      config.tiers[key].mode === 'recommend' ||
-      config.queues.some((q) => tierConfigFor(config, q.id, key).mode === 'recommend');
-    if (anyRecommends) ids.push({ kind: 'recommendation', tier: tierNumber(key) });
-  }
-  return ids;
+/**
+ * How long a member that no queue state backs stays after it last joined: JOIN_GRACE_MS, except for
+ * future-dated observations, whose queues re-join at every rejection (refreshAfterMsOf) and leave two
+ * intervals after the last.
+ */
+export function holdMsOf(kind: AggregateKind, config: Pick<SurgeConfig, 'intervalSeconds'>): number {
+  return kind === 'future-observation' ? 2 * config.intervalSeconds * 1000 + JOIN_GRACE_MS : JOIN_GRACE_MS;
 }
+
+/**
+ * Re-joins of a kind held by joining are written at most this often per queue (undefined: joining once
+ * is enough). Under the shortest interval synth accepts (60 s), so every rejection refreshes its queue.
+ */
+export const refreshAfterMsOf = (kind: AggregateKind): number | undefined =>
+  kind === 'future-observation' ? 30_000 : undefined;
 
 /** An episode as stored, with its optimistic version (undefined: no item yet). */
 export interface StoredPageEpisode {

@@ -2,7 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PollerDeps } from '../../../lambdas/app/deps';
 import type { Page } from '../../../lambdas/core/ports';
-import { observation, observationEvent, type Pipeline, pipelinePerTest, startPipeline, T0 } from './harness';
+import {
+  chunkEvent,
+  ONE_STEP_TIER1,
+  observation,
+  observationEvent,
+  type Pipeline,
+  pipelinePerTest,
+  startPipeline,
+  T0,
+} from './harness';
 import { scheduledPorts } from './scheduled-ports';
 
 // Issue 11: one page per episode and tier across queues, never one per queue. On dynalite + the
@@ -52,6 +61,10 @@ function episodeViolations(delivered: readonly Page[], stillOpen: ReadonlySet<st
   }
   return problems;
 }
+
+/** The pages as `action key`, restatements (a trigger with a revision) left out. */
+const firstPages = (pages: readonly Page[]) =>
+  pages.filter((d) => d.revision === undefined).map((d) => `${d.action} ${d.dedupKey}`);
 
 async function openEpisodeKeys(p: Pipeline): Promise<Set<string>> {
   const { episodes } = p.deps.pager;
@@ -138,6 +151,70 @@ describe('one page per episode and tier across queues', () => {
     );
     expect(pages.at(-1)?.summary).toMatch(
       /^observations flowing again from all \d+ queues after \d+ min; now /,
+    );
+    expect(episodeViolations(pages, new Set())).toEqual([]);
+  });
+
+  it('pages a source clock running 10 minutes ahead at 30 queues once, and resolves it when their observations are accepted again', async () => {
+    const p = await open();
+    const queues = queueIds(30);
+    const chunk = (observedAt: number) =>
+      chunkEvent(
+        queues.map((q) => observation(observedAt, 10, q)),
+        `at-${p.clock.now()}`,
+      );
+    await p.evaluate(chunk(T0));
+    // Minutes 1–2: every observation dated 10 minutes ahead (tolerance 2 × 60 s): all rejected.
+    for (let minute = 1; minute <= 2; minute++) {
+      p.clock.set(T0 + minute * MINUTE);
+      await p.evaluate(chunk(p.clock.now() + 10 * MINUTE));
+      await p.poll(undefined, { queueIds: [] });
+    }
+    // One incident (a chunk's queues join one by one, so a tick may restate it once with all 30).
+    expect(firstPages(pagesOf(p, 'future-observation'))).toEqual(['trigger future:1']);
+    // The source's clock is fixed: accepted again; the episode closes two intervals after the last rejection.
+    for (let minute = 3; minute <= 6; minute++) {
+      p.clock.set(T0 + minute * MINUTE);
+      await p.evaluate(chunk(p.clock.now()));
+      await p.poll(undefined, { queueIds: [] });
+    }
+
+    const pages = pagesOf(p, 'future-observation');
+    expect(firstPages(pages)).toEqual(['trigger future:1', 'resolve future:1']);
+    expect(pages.length).toBeLessThanOrEqual(4); // + restatements, at most one per tick
+    const last = pages.filter((d) => d.action === 'trigger').at(-1);
+    expect(last?.summary).toMatch(/^observations of 30 queues rejected: dated too far after the controller/);
+    expect(last?.details.queueCount).toBe(30);
+    expect(pages.at(-1)?.summary).toMatch(/^observations of all 30 queues accepted again after \d+ min/);
+    expect(episodeViolations(pages, new Set())).toEqual([]);
+  });
+
+  it('pages tier 1 flapping at 6 queues once, and resolves it when the window holds too few switches', async () => {
+    const p = await open({ config: { ...ONE_STEP_TIER1, flapping: { transitions: 4, windowSeconds: 600 } } });
+    const queues = queueIds(6);
+    // Minutes 0–4: every queue crosses both thresholds each minute (on, off, on, off, on).
+    for (let minute = 0; minute <= 4; minute++) {
+      p.clock.set(T0 + minute * MINUTE);
+      const depth = minute % 2 === 0 ? 120 : 5;
+      await p.evaluate(chunkEvent(queues.map((q) => observation(p.clock.now(), depth, q))));
+      await p.poll(undefined, { queueIds: [] });
+    }
+    expect(firstPages(pagesOf(p, 'flapping'))).toEqual(['trigger flapping:tier1:1']);
+    // Then quiet: ten minutes after the 4th switch (minute 3) the window holds only 3 of them.
+    for (let minute = 5; minute <= 15; minute++) {
+      p.clock.set(T0 + minute * MINUTE);
+      await p.evaluate(chunkEvent(queues.map((q) => observation(p.clock.now(), 5, q))));
+      await p.poll(undefined, { queueIds: [] });
+    }
+
+    const pages = pagesOf(p, 'flapping');
+    expect(firstPages(pages)).toEqual(['trigger flapping:tier1:1', 'resolve flapping:tier1:1']);
+    expect(pages.length).toBeLessThanOrEqual(3);
+    expect(pages.filter((d) => d.action === 'trigger').at(-1)?.summary).toMatch(
+      /^tier 1 flapping at 6 queues; worst /,
+    );
+    expect(pages.at(-1)?.summary).toMatch(
+      /^tier 1 settled at all 6 queues after \d+ min: no longer flapping/,
     );
     expect(episodeViolations(pages, new Set())).toEqual([]);
   });

@@ -1,17 +1,29 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Actuator } from '../../../lambdas/core/config';
+import { parseConfig } from '../../../lambdas/core/config';
 import {
+  aggregateOf,
   aggregatePage,
+  aggregateTruth,
   duePages,
   emptyEpisode,
+  holdMsOf,
   JOIN_GRACE_MS,
   joinEpisode,
   type PageEpisode,
+  refreshAfterMsOf,
   syncEpisode,
   UPDATE_EVERY_MS,
 } from '../../../lambdas/core/page-episodes';
-import { actuatorEpisodePage, describeQueues, type QueueFacts } from '../../../lambdas/core/pages';
+import {
+  actuatorEpisodePage,
+  describeQueues,
+  flappingPage,
+  futureObservationPage,
+  type QueueFacts,
+} from '../../../lambdas/core/pages';
+import { INITIAL_TIER_STATE, type QueueState } from '../../../lambdas/core/state';
 
 const T0 = Date.parse('2026-11-27T09:00:00Z');
 const MINUTE = 60_000;
@@ -210,5 +222,76 @@ describe('page summaries in numbers', () => {
     expect(on.details.queueCount).toBe(1000);
     expect(aggregatePage(e, 'trigger', many, T0).summary.length).toBeLessThanOrEqual(1024);
     expect(aggregatePage(e, 'trigger', many, T0).details.queueIds).toHaveLength(500);
+  });
+});
+
+describe('flapping and future-dated observations: one episode, resolved (not one trigger per queue)', () => {
+  const config = parseConfig({ intervalSeconds: 60, flapping: { transitions: 3, windowSeconds: 600 } });
+
+  it('routes the per-queue builders to their episode: flapping per tier, future-dated in one', () => {
+    expect(aggregateOf(flappingPage('sales', 2, '2026-11-27T09:00:00Z'))).toEqual({
+      kind: 'flapping',
+      tier: 2,
+      queueId: 'sales',
+    });
+    expect(aggregateOf(futureObservationPage('sales', '2026-11-27T10:00:00Z', 120, T0))).toEqual({
+      kind: 'future-observation',
+      queueId: 'sales',
+    });
+  });
+
+  it('keeps a queue in the future-dated episode while it keeps being rejected, and closes two intervals after the last', () => {
+    const refresh = refreshAfterMsOf('future-observation');
+    const hold = holdMsOf('future-observation', config);
+    let e = joinEpisode(emptyEpisode('future-observation'), ['a', 'b'], T0, refresh) as PageEpisode;
+    // Rejected again a minute later: the join is written again (its time moves), so the tick keeps it.
+    e = joinEpisode(e, ['a'], T0 + MINUTE, refresh) as PageEpisode;
+    expect(e.members).toEqual({ a: T0 + MINUTE, b: T0 });
+    // A second rejection within the refresh time writes nothing.
+    expect(joinEpisode(e, ['a'], T0 + MINUTE + 1_000, refresh)).toBeUndefined();
+
+    // No state backs these members (truth is empty): each stays `hold` after it last joined.
+    const atB = syncEpisode(e, none, none, T0 + hold, hold) as PageEpisode;
+    expect(Object.keys(atB.members)).toEqual(['a']);
+    expect(atB.open).toBe(true);
+    const closed = syncEpisode(atB, none, none, T0 + MINUTE + hold, hold) as PageEpisode;
+    expect(closed.open).toBe(false);
+    const due = duePages(closed, (q) => facts(q, 5, 3), T0 + MINUTE + hold, { updates: true });
+    expect(due.map((d) => [d.page.action, d.page.dedupKey])).toEqual([['resolve', 'future:1']]);
+    expect(due[0]?.page.summary).toMatch(/^observations of the queue accepted again after 3 min/);
+    // A kind backed by the states is not held that long.
+    expect(holdMsOf('stale-observations', config)).toBe(JOIN_GRACE_MS);
+    expect(refreshAfterMsOf('recommendation')).toBeUndefined();
+  });
+
+  it('counts a tier flapping while the threshold of transitions is still inside the window', () => {
+    const tier = (recentTransitions: number[]) => ({ ...INITIAL_TIER_STATE, recentTransitions });
+    const state = (queueId: string, recent: number[]): QueueState => ({
+      schemaVersion: 1,
+      queueId,
+      lastObservedAt: new Date(T0).toISOString(),
+      tiers: { tier1: tier(recent), tier2: tier([]), tier3: tier([]) },
+      effective: { tier1: false, tier2: false, tier3: false },
+    });
+    const states = [
+      state('a', [T0 - 3 * MINUTE, T0 - 2 * MINUTE, T0 - MINUTE]),
+      state('b', [T0 - 12 * MINUTE, T0 - 2 * MINUTE, T0 - MINUTE]),
+    ];
+    expect(aggregateTruth(states, config, T0).get('flapping#tier1')).toEqual(new Set(['a']));
+    // Ten minutes on, the window holds fewer than 3 of a's transitions: it has settled.
+    expect(aggregateTruth(states, config, T0 + 8 * MINUTE).get('flapping#tier1')).toBeUndefined();
+  });
+
+  it('states the flapping and future-dated episodes in numbers', () => {
+    const flapping = joinEpisode(emptyEpisode('flapping', 2), ['a', 'b'], T0) as PageEpisode;
+    const trigger = aggregatePage(flapping, 'trigger', [facts('a', 80), facts('b', 30)], T0);
+    expect(trigger).toMatchObject({ kind: 'flapping', dedupKey: 'flapping:tier2:1', severity: 'warning' });
+    expect(trigger.summary).toBe(
+      'tier 2 flapping at 2 queues; worst a: 80 waiting, 2 agents available; b: 30 waiting, 2 agents available: widen the hysteresis band or raise forObservations',
+    );
+    const future = joinEpisode(emptyEpisode('future-observation'), ['a'], T0) as PageEpisode;
+    expect(aggregatePage(future, 'trigger', [facts('a', 80)], T0).summary).toBe(
+      "observations of 1 queue rejected: dated too far after the controller's clock, so their tiers are held; check the source's clock; worst a: 80 waiting, 2 agents available",
+    );
   });
 });
