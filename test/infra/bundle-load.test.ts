@@ -9,7 +9,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KVS_CLIENT_OFF, LAMBDA_ESBUILD_OPTIONS } from '../../lib/controller-function';
+import {
+  CONTROLLER_ESBUILD_OPTIONS,
+  GENESYS_SDK_IMPORT,
+  KVS_CLIENT_OFF,
+} from '../../lib/controller-function';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 // Inside the project, so the runtime-provided SDK clients resolve from node_modules as on Lambda.
@@ -54,15 +58,28 @@ function probeLoad(bundle: string, event: unknown): Promise<LoadProbe> {
 
 describe('loading the evaluate bundle', () => {
   let bundle: string;
+  let inputs: string[];
+  let external: string[];
   beforeAll(async () => {
     mkdirSync(dir, { recursive: true });
     bundle = join(dir, 'evaluate.cjs');
-    await build({
-      ...LAMBDA_ESBUILD_OPTIONS,
+    // Deliberately without the Genesys SDK file beside it: loading must not need it.
+    const result = await build({
+      ...CONTROLLER_ESBUILD_OPTIONS,
       define: { ...KVS_CLIENT_OFF },
       entryPoints: [join(root, 'lambdas/handlers/evaluate.ts')],
       outfile: bundle,
+      metafile: true,
     });
+    inputs = Object.keys(result.metafile.inputs);
+    external = Object.values(result.metafile.outputs).flatMap((o) =>
+      o.imports.filter((i) => i.external).map((i) => i.path),
+    );
+  });
+
+  it('leaves the Genesys SDK and axios to the file loaded on the first Genesys call', () => {
+    expect(inputs.filter((f) => /node_modules\/(purecloud-platform-client-v2|axios)\//.test(f))).toEqual([]);
+    expect(external).toContain(GENESYS_SDK_IMPORT);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
