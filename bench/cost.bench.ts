@@ -18,10 +18,12 @@ import { actuatorsForDrill } from '../lambdas/core/actuator-plan';
 import { parseConfig } from '../lambdas/core/config';
 import { createEvaluateHandler } from '../lambdas/handlers/evaluate-handler';
 import { createPollHandler } from '../lambdas/handlers/poll-handler';
+import { createSendPagesHandler } from '../lambdas/handlers/send-pages-handler';
 import { SurgeController } from '../lib/surge-controller';
 import {
   type FixedUsage,
   MINUTES_PER_MONTH,
+  type MonthlyBill,
   monthlyBill,
   US_EAST_1_PRICES,
   type UsagePerTick,
@@ -31,6 +33,31 @@ const T0 = Date.parse('2026-11-30T09:00:00Z');
 /** The construct's Lambda memory (lib/controller-function.ts default), in GB. */
 const MEMORY_GB = 0.5;
 const EVENT_CHUNK_BYTES = 64 * 1024;
+/** What an EventBridge schedule hands a Lambda (the sender's 1-minute sweep). */
+const SCHEDULED_EVENT = {
+  version: '0',
+  id: 'sweep',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2026-11-30T09:00:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: {},
+};
+/**
+ * The lines Lambda itself writes to a function's log group per invocation (text log format, the
+ * construct's default): START, END and REPORT, as documented (docs.aws.amazon.com/lambda/latest/dg/
+ * nodejs-logging.html). Their bytes are counted like the handlers' own.
+ */
+const PLATFORM_LOG_BYTES_PER_INVOCATION = Buffer.byteLength(
+  [
+    `START RequestId: ${randomUUID()} Version: $LATEST`,
+    `END RequestId: ${randomUUID()}`,
+    `REPORT RequestId: ${randomUUID()}\tDuration: 123.45 ms\tBilled Duration: 124 ms\tMemory Size: 512 MB\tMax Memory Used: 123 MB\t`,
+    '',
+  ].join('\n'),
+);
 /** Read commands, of the client and of the document client (`GetItemCommand`, `GetCommand`, …). */
 const READ_COMMAND = /^(GetItem|Get|BatchGetItem|BatchGet|Query|Scan)Command$/;
 
@@ -73,14 +100,27 @@ function meterCapacity(client: DynamoDBClient): {
         else meter.write += units;
         return out;
       } catch (error) {
-        // A refused conditional write still consumes write units (1 for an item under 1 KB).
-        if (!isRead) meter.write += 1;
+        // A refused conditional write still consumes write units, by the size of the item (AWS rounds
+        // each write up to 1 KB). The item in the request stands in for the stored one; an update
+        // (no item in the request) counts 1.
+        if (!isRead) meter.write += Math.max(1, Math.ceil(requestItemBytes(input) / 1024));
         throw error;
       }
     },
     { step: 'initialize', name: 'surgeMeterCapacity', override: true },
   );
   return meter;
+}
+
+/** Size of the item a PutItem carries, as DynamoDB sizes items (attribute names + values); 0 if none. */
+function requestItemBytes(input: Record<string, unknown>): number {
+  const item = input.Item as Record<string, unknown> | undefined;
+  if (!item) return 0;
+  // Marshalled or document-client input: names plus the JSON of the values is within a few bytes.
+  return Object.entries(item).reduce(
+    (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(JSON.stringify(v)),
+    0,
+  );
 }
 
 /** Counts what the process writes to stdout/stderr (the Lambda's log stream) and the EMF metrics in it. */
@@ -148,6 +188,7 @@ async function measure(queueCount: number, ticks: number): Promise<Measured> {
     for (const q of queues) s.emulator.setObservation(q.id, { waiting: 3, agentsAvailable: 6 });
     const poll = createPollHandler(() => s.deps, telemetry);
     const evaluate = createEvaluateHandler(() => s.deps, telemetry);
+    const sendPages = createSendPagesHandler(() => s.sendPagesDeps, telemetry);
     const invocations = { poller: 0, evaluate: 0, 'send-pages': 0 };
     const ms = { poller: 0, evaluate: 0, 'send-pages': 0 };
     let events = 0;
@@ -179,9 +220,10 @@ async function measure(queueCount: number, ticks: number): Promise<Measured> {
           events += Math.ceil(Buffer.byteLength(JSON.stringify(event)) / EVENT_CHUNK_BYTES);
         }
       }
-      // The page sender's 1-minute sweep (and the stream's batch, when pages were staged).
+      // The page sender's 1-minute sweep: the real handler on its schedule event (the table stream only
+      // invokes it when a page is staged, which a quiet minute never does).
       started = performance.now();
-      await s.deliverPages();
+      await sendPages(SCHEDULED_EVENT);
       if (counted) {
         ms['send-pages'] += performance.now() - started;
         invocations['send-pages']++;
@@ -200,7 +242,10 @@ async function measure(queueCount: number, ticks: number): Promise<Measured> {
         dynamoReadUnits: per(meter.read),
         dynamoWriteUnits: per(meter.write),
         eventBridgeEvents: per(events),
-        logBytes: per(logs.bytes),
+        logBytes: per(
+          logs.bytes +
+            PLATFORM_LOG_BYTES_PER_INVOCATION * Object.values(invocations).reduce((a, b) => a + b, 0),
+        ),
         snsPublishes: per(s.transport.delivered.length - pagesBefore),
         secretsManagerCalls: per(oauth),
       },
@@ -224,11 +269,18 @@ function fixedFromTemplate(queueCount: number, customMetrics: number): FixedUsag
     config: { queues },
     pagerDutyRoutingKeySecret: 'cx-surge/pagerduty',
   });
-  const t = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string }> };
-  const count = (type: string) => Object.values(t.Resources).filter((r) => r.Type === type).length;
+  const t = Template.fromStack(stack).toJSON() as {
+    Resources: Record<string, { Type: string; Properties?: { Metrics?: { MetricStat?: unknown }[] } }>;
+  };
+  const resources = Object.values(t.Resources);
+  const count = (type: string) => resources.filter((r) => r.Type === type).length;
+  // CloudWatch bills alarms per alarm metric: a metric-math alarm costs one per metric it reads.
+  const alarmMetrics = resources
+    .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+    .reduce((n, r) => n + Math.max(1, (r.Properties?.Metrics ?? []).filter((m) => m.MetricStat).length), 0);
   return {
     customMetrics,
-    alarms: count('AWS::CloudWatch::Alarm'),
+    alarms: alarmMetrics,
     dashboards: count('AWS::CloudWatch::Dashboard'),
     // The Genesys OAuth client and the PagerDuty routing key (a break-glass client would add one).
     secrets: 2,
@@ -246,13 +298,13 @@ export async function run(): Promise<void> {
     `AWS bill per month, us-east-1 list prices of ${US_EAST_1_PRICES.checkedOn} (no free tier), one poll a minute ` +
       `(${MINUTES_PER_MONTH.toLocaleString('en')} a month), quiet minutes counted on the stand-ins (${ticks} ticks after the first)`,
   );
-  const bills: { queues: number; total: number; free: number }[] = [];
+  const bills: { queues: number; total: number; free: number; lines: MonthlyBill['lines'] }[] = [];
   for (const queues of sizes) {
     const m = await measure(queues, ticks);
     const fixed = fixedFromTemplate(queues, m.metrics.size);
     const bill = monthlyBill(m.tick, fixed);
     const withFree = monthlyBill(m.tick, fixed, US_EAST_1_PRICES, { alwaysFree: true });
-    bills.push({ queues, total: bill.totalUsd, free: withFree.totalUsd });
+    bills.push({ queues, total: bill.totalUsd, free: withFree.totalUsd, lines: bill.lines });
     const t = m.tick;
     console.log(
       `\n${queues.toLocaleString('en')} queues: ${usd(bill.totalUsd)} a month at list prices ` +
@@ -267,13 +319,30 @@ export async function run(): Promise<void> {
         `${t.snsPublishes.toFixed(0)} pages; ${t.secretsManagerCalls.toFixed(1)} logins; tick ${(m.tickWallMs / 1000).toFixed(1)} s wall`,
     );
     console.log(
-      `  fixed: ${fixed.customMetrics} custom metrics, ${fixed.alarms} alarms, ${fixed.dashboards} dashboard(s), ` +
+      `  fixed: ${fixed.customMetrics} custom metrics (${[...m.metrics].map((x) => x.replace(/^CxSurge\/|\{service=cx-surge-controller,?|\}$/g, '')).join(', ')}), ` +
+        `${fixed.alarms} alarm metrics, ${fixed.dashboards} dashboard(s), ` +
         `${fixed.secrets} secrets, ${fixed.customerManagedKeys} KMS key(s)`,
     );
     for (const l of bill.lines.filter((x) => x.usd >= 0.005)) {
       console.log(`    ${`${l.service} ${l.item}`.padEnd(36)} ${usd(l.usd).padStart(9)}`);
     }
   }
+  // The per-service breakdown side by side (list prices, a month).
+  const services = [...new Set(bills.flatMap((b) => b.lines.map((l) => l.service)))];
+  console.log(
+    `\n${'per service, a month'.padEnd(22)}${bills.map((b) => `${b.queues.toLocaleString('en')} q`.padStart(11)).join('')}`,
+  );
+  for (const service of services) {
+    const cells = bills.map((b) =>
+      usd(b.lines.filter((l) => l.service === service).reduce((a, l) => a + l.usd, 0)).padStart(11),
+    );
+    console.log(`${service.padEnd(22)}${cells.join('')}`);
+  }
+  console.log(`${'total'.padEnd(22)}${bills.map((b) => usd(b.total).padStart(11)).join('')}`);
+  console.log(
+    '(Lambda GB-seconds are wall time on the stand-ins × 0.5 GB: dynalite and the emulator run in the same ' +
+      'process on a shared machine, so this line is an upper bound; docs/cost.md#lambda)',
+  );
   const at500 = bills.find((b) => b.queues === 500);
   if (at500) {
     console.log(

@@ -24,6 +24,7 @@ import {
   type Page,
   type Pager,
 } from '../lambdas/core/ports';
+import type { SendPagesDeps } from '../lambdas/handlers/send-pages-handler';
 import { type DrillEdge, startDrillEdge } from './edge/drill-edge';
 import { FaultInjector, type FaultSchedule } from './faults';
 import { DEFAULT_EMULATOR_CLIENTS, type GenesysEmulator, startGenesysEmulator } from './genesys-emulator';
@@ -164,6 +165,8 @@ export interface StandIns {
   }[];
   /** The page sender's run after a tick: what the table's stream and the 1-minute sweep would deliver. */
   deliverPages(): Promise<SendReport>;
+  /** The send-pages Lambda's deps on the stand-ins (bench cost runs its 1-minute sweep as AWS would). */
+  readonly sendPagesDeps: SendPagesDeps;
   /** Pages still waiting in the outbox, and dead-lettered ones. */
   pageBacklog(): Promise<{ pending: number; dead: number }>;
   stop(): Promise<void>;
@@ -326,6 +329,12 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       pagerDuty,
       breakerLog,
       deliverPages,
+      sendPagesDeps: {
+        sender,
+        stage: (page) => persistence.outbox.recordNew(page, clock.now()),
+        backlog: () => persistence.outbox.backlog(),
+        clock,
+      },
       pageBacklog: async () => {
         const b = await persistence.outbox.backlog();
         return { pending: b.pending.length, dead: b.dead };

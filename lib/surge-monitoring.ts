@@ -11,6 +11,7 @@ import {
   MetricName,
   SERVICE_NAME,
 } from '../lambdas/adapters/telemetry-names';
+import { EvaluationLogMessage } from '../lambdas/app/evaluation-log';
 import type { ActuatorType, SurgeConfig } from '../lambdas/core/config';
 
 /** Actuator types that switch something (and so can fail to). `notify-only` only pages. */
@@ -36,7 +37,7 @@ export interface SurgeMonitoringProps {
   readonly poller: lambda.IFunction;
   /** The evaluate function. */
   readonly evaluator: lambda.IFunction;
-  /** evaluate's log group: the per-queue values (EMF properties) the Logs Insights widget reads. */
+  /** evaluate's log group: the per-queue and per-chunk lines the Logs Insights widgets read. */
   readonly evaluatorLogGroupName: string;
   /** Where observation events land after evaluate gave up on them. */
   readonly evaluateDlq: sqs.IQueue;
@@ -63,7 +64,8 @@ export class SurgeMonitoring extends Construct {
     const tick = Duration.seconds(Math.max(60, config.intervalSeconds));
 
     const evaluateErrors = props.evaluator.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' });
-    const switchFailures = sumOfSwitchFailures(Duration.minutes(1));
+    // One metric for every actuator type: an alarm over a sum of per-type metrics is billed per metric.
+    const switchFailures = controllerMetric(MetricName.SwitchFailures, {}, 'Sum', Duration.minutes(1));
     const staleQueues = controllerMetric(MetricName.StaleQueues, {}, 'Maximum', tick);
 
     this.alarms = {
@@ -121,25 +123,31 @@ export class SurgeMonitoring extends Construct {
       defaultInterval: Duration.hours(3),
       widgets: [
         [
-          // Per-queue values live in evaluate's logs (EMF properties), not in per-queue metrics.
+          // Per-queue values live in evaluate's logs, not in per-queue metrics (docs/cost.md#logs).
           new cloudwatch.LogQueryWidget({
-            title: 'Deepest queues now (waiting, tiers; Logs Insights over evaluate logs)',
-            width: 12,
+            title:
+              'Queues not quiet: latest line of each (a queue that calmed down shows its first quiet minute)',
+            width: 24,
+            height: 8,
             logGroupNames: [props.evaluatorLogGroupName],
             view: cloudwatch.LogQueryVisualizationType.TABLE,
-            queryLines: DEEPEST_QUEUES_QUERY,
+            queryLines: [...QUEUES_NOT_QUIET_QUERY],
           }),
-          new cloudwatch.GraphWidget({
-            title: 'Tier state (max: any queue active; average: share of queues)',
+        ],
+        [
+          new cloudwatch.LogQueryWidget({
+            title: 'Every queue, per minute: evaluated, quiet, deepest waiting (chunk lines)',
             width: 12,
-            left: TIER_ACTIVE_METRICS.map((name, i) =>
-              controllerMetric(name, {}, 'Maximum', Duration.minutes(1), `tier ${i + 1} any`),
-            ),
-            right: TIER_ACTIVE_METRICS.map((name, i) =>
-              controllerMetric(name, {}, 'Average', Duration.minutes(1), `tier ${i + 1} share`),
-            ),
-            leftYAxis: { min: 0, max: 1 },
-            rightYAxis: { min: 0, max: 1 },
+            logGroupNames: [props.evaluatorLogGroupName],
+            view: cloudwatch.LogQueryVisualizationType.LINE,
+            queryLines: [...CHUNKS_PER_MINUTE_QUERY],
+          }),
+          new cloudwatch.LogQueryWidget({
+            title: 'Queues with each tier on, per minute (chunk lines)',
+            width: 12,
+            logGroupNames: [props.evaluatorLogGroupName],
+            view: cloudwatch.LogQueryVisualizationType.LINE,
+            queryLines: [...TIERS_PER_MINUTE_QUERY],
           }),
         ],
         [
@@ -169,7 +177,7 @@ export class SurgeMonitoring extends Construct {
             title: 'Failures',
             width: 12,
             left: [
-              switchFailures.with({ label: 'switch failures' }),
+              switchFailures.with({ label: 'switch failures (all actuator types)' }),
               evaluateErrors.with({ label: 'evaluate errors' }),
               props.poller.metricErrors({
                 period: Duration.minutes(1),
@@ -231,31 +239,25 @@ function controllerMetric(
   });
 }
 
-/** Failures of all switching actuator types as one series (alarms cannot use SEARCH). */
-function sumOfSwitchFailures(period: Duration): cloudwatch.MathExpression {
-  const usingMetrics = Object.fromEntries(
-    SWITCHING_ACTUATOR_TYPES.map((type, i) => [
-      `f${i}`,
-      controllerMetric(MetricName.SwitchFailures, { [MetricDimension.ActuatorType]: type }, 'Sum', period),
-    ]),
-  );
-  return new cloudwatch.MathExpression({
-    expression: Object.keys(usingMetrics)
-      .map((k) => `FILL(${k}, 0)`)
-      .join(' + '),
-    usingMetrics,
-    period,
-    label: 'switch failures (all actuator types)',
-  });
-}
-
-/** The Logs Insights query of the dashboard's per-queue table: latest values of each queue. */
-export const DEEPEST_QUEUES_QUERY = [
-  'fields queueId, waiting, agentsAvailable, tier1, tier2, tier3',
-  'filter ispresent(waiting)',
-  'stats latest(waiting) as waiting, latest(agentsAvailable) as agents, latest(tier1) as t1, latest(tier2) as t2, latest(tier3) as t3 by queueId',
+/**
+ * The dashboard's per-queue table: the latest `queue evaluated` line of each queue (lambdas/app/
+ * evaluation-log.ts writes one while something happens to a queue and on its first quiet minute).
+ */
+export const QUEUES_NOT_QUIET_QUERY = [
+  `filter message = "${EvaluationLogMessage.Queue}"`,
+  'stats latest(waiting) as waiting, latest(agentsAvailable) as agents, latest(tier1) as t1, latest(tier2) as t2, latest(tier3) as t3, latest(activating) as activating, latest(reasons) as reasons, max(@timestamp) as lastLogged by queueId',
   'sort waiting desc',
   'limit 50',
-];
+] as const;
 
-const TIER_ACTIVE_METRICS = [MetricName.Tier1Active, MetricName.Tier2Active, MetricName.Tier3Active];
+/** Queues with each tier effective, from the chunk lines (extra partner-triggered polls count twice). */
+export const TIERS_PER_MINUTE_QUERY = [
+  `filter message = "${EvaluationLogMessage.Chunk}"`,
+  'stats sum(tier1) as tier1, sum(tier2) as tier2, sum(tier3) as tier3 by bin(1m)',
+] as const;
+
+/** Every queue, quiet or not, from the one summary line per chunk: how many, how many quiet, the deepest. */
+export const CHUNKS_PER_MINUTE_QUERY = [
+  `filter message = "${EvaluationLogMessage.Chunk}"`,
+  'stats sum(queues) as evaluated, sum(quiet) as quiet, max(deepestWaiting) as deepest by bin(1m)',
+] as const;

@@ -51,6 +51,9 @@ export class PowertoolsTelemetry implements Telemetry {
     this.metrics.addMetadata(key, value === null ? 'null' : String(value));
   }
   flush(): void {
-    this.metrics.publishStoredMetrics();
+    // A quiet invocation records no metric (docs/cost.md#metrics): publishing nothing would only log
+    // Powertools' "No application metrics to publish" warning, a line per invocation.
+    // An invocation that never touched Metrics has nothing stored: it is not even constructed.
+    if (this.#metrics?.hasStoredMetrics()) this.#metrics.publishStoredMetrics();
   }
 }

@@ -5,44 +5,29 @@ export const METRICS_NAMESPACE = 'CxSurge';
 export const SERVICE_NAME = 'cx-surge-controller';
 
 export const MetricName = {
-  /** Accepted observations. */
-  Observations: 'Observations',
-  /** Observations ignored as duplicate / out-of-order. */
+  /** Observations ignored as duplicate / out-of-order / future-dated (emitted only when some were). */
   ObservationsIgnored: 'ObservationsIgnored',
-  /** 1/0 per evaluation: is tier 1 effectively active for the evaluated queue? Max = any queue, Average = share. */
-  Tier1Active: 'Tier1Active',
-  /** As Tier1Active, for tier 2. */
-  Tier2Active: 'Tier2Active',
-  /** As Tier1Active, for tier 3. */
-  Tier3Active: 'Tier3Active',
   /** Tier transitions (activate/restore/recommend) (per Tier). */
   Transitions: 'Transitions',
   /** Milliseconds from lock to verified switch (per ActuatorType). */
   SwitchLatency: 'SwitchLatency',
-  /** Switch or verify failures (per ActuatorType). */
+  /** Switch or verify failures (per ActuatorType, and once more without it for the alarm). */
   SwitchFailures: 'SwitchFailures',
-  /** Queues with no accepted observation for staleAfterSeconds (emitted by the poller every tick, 0 when healthy). */
+  /**
+   * Queues with no accepted observation for staleAfterSeconds (emitted by the poller every tick, 0 when
+   * healthy: the one metric a quiet day emits, since its absence means the poller is down).
+   */
   StaleQueues: 'StaleQueues',
-  /** Pages that could not be delivered and were left for retry. */
+  /** Pages that could not be delivered and were left for retry (emitted only when some were). */
   PageFailures: 'PageFailures',
   /** Break-glass credentials used. */
   BreakGlassUsed: 'BreakGlassUsed',
-  /** Each shared circuit breaker's state every poll tick: 0 closed, 1 open, 2 half-open (per Breaker). */
+  /** A shared circuit breaker's state each poll tick while not closed: 1 open, 2 half-open (per Breaker). */
   CircuitState: 'CircuitState',
-  /** Age in seconds of the oldest page still waiting in the outbox (the page sender, every run). */
+  /** Age in seconds of the oldest page still waiting in the outbox (the page sender, when one waits). */
   PageBacklogAge: 'PageBacklogAge',
-  /** Pages dead-lettered and not yet re-driven (the page sender, every run). */
+  /** Pages dead-lettered and not yet re-driven (the page sender, when there are any). */
   DeadPages: 'DeadPages',
-} as const;
-
-/**
- * The tier-state metric of each tier. One metric name per tier (not a Tier dimension) so all three
- * ride in the invocation's single EMF blob instead of one log line each.
- */
-export const TIER_ACTIVE_METRIC = {
-  tier1: MetricName.Tier1Active,
-  tier2: MetricName.Tier2Active,
-  tier3: MetricName.Tier3Active,
 } as const;
 
 /** Environment variables the CDK construct sets and the handlers read. No secret values, only names/ARNs. */

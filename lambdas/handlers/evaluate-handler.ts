@@ -1,4 +1,4 @@
-import { MetricDimension, MetricName, TIER_ACTIVE_METRIC } from '../adapters/telemetry-names';
+import { MetricDimension, MetricName } from '../adapters/telemetry-names';
 import { type ControllerDeps, invocationDeadline } from '../app/deps';
 import { handleEdgeAlarm } from '../app/edge-alarm';
 import {
@@ -7,9 +7,11 @@ import {
   evaluateObservation,
   evaluateObservations,
 } from '../app/evaluate-observation';
+import { chunkLogLine, EvaluationLogMessage, isQuiet, queueLogLine } from '../app/evaluation-log';
 import type { ReconcileResult } from '../app/reconcile';
 import type { Telemetry } from '../app/telemetry';
 import { SurgeError } from '../core/errors';
+import { Reason } from '../core/reasons';
 import { parseEvaluateEvent } from './events';
 
 /**
@@ -43,7 +45,7 @@ export function createEvaluateHandler(getDeps: () => ControllerDeps, telemetry: 
       }
       if (input.kind === 'observations') {
         const chunk = await evaluateObservations(deps, input.observations, { deadline });
-        for (const r of chunk.results) recordEvaluation(telemetry, deps, r, { chunk: true });
+        recordEvaluations(telemetry, deps, chunk.results);
         recordActuations(telemetry, deps, chunk.actuations);
         const problems = [
           ...input.invalid,
@@ -59,7 +61,8 @@ export function createEvaluateHandler(getDeps: () => ControllerDeps, telemetry: 
         return { kind: 'observations', ...chunk };
       }
       const result = await evaluateObservation(deps, input.observation, { deadline });
-      recordEvaluation(telemetry, deps, result);
+      recordEvaluations(telemetry, deps, [result]);
+      recordActuations(telemetry, deps, result.actuations);
       return { kind: 'observation', outcome: result.decision.outcome, result };
     } catch (error) {
       telemetry.error('evaluation failed', { error: error instanceof Error ? error.message : String(error) });
@@ -71,44 +74,43 @@ export function createEvaluateHandler(getDeps: () => ControllerDeps, telemetry: 
 }
 
 /**
- * One evaluation's telemetry. A single-queue invocation puts its queue's values on its EMF blob; in a
- * chunk they would overwrite each other there, so each queue gets one log line with the same fields
- * (the dashboard's Logs Insights query reads either: `fields queueId, waiting, …`).
+ * One invocation's evaluations, as telemetry (docs/cost.md#logs). Logs: one line per queue that is not
+ * quiet (app/evaluation-log.ts), one `observation ignored` line per out-of-order or future-dated
+ * observation, one line per transition, and one summary line for the chunk (its queues, how many
+ * quiet, tiers on, the deepest). Metrics only where something happened (ignored observations,
+ * transitions per tier), one value each per invocation: a quiet chunk emits none, and the dashboard
+ * charts tier state from the summary lines (docs/cost.md#metrics).
  */
-function recordEvaluation(
-  t: Telemetry,
-  deps: ControllerDeps,
-  r: EvaluationResult,
-  { chunk = false }: { chunk?: boolean } = {},
-): void {
-  const { observation: o, decision: d } = r;
-  if (d.outcome === 'ignored') {
-    t.metric(MetricName.ObservationsIgnored, 'Count', 1);
-    if (!chunk) t.property('queueId', o.queueId);
-    t.info('observation ignored', { queueId: o.queueId, observedAt: o.observedAt, reason: d.ignoredReason });
-    return;
+function recordEvaluations(t: Telemetry, deps: ControllerDeps, results: readonly EvaluationResult[]): void {
+  let accepted = 0;
+  let quiet = 0;
+  const transitions = new Map<number, number>();
+  for (const r of results) {
+    const { observation: o, decision: d } = r;
+    if (d.outcome === 'ignored') {
+      if (d.ignoredReason !== Reason.DUPLICATE) {
+        t.info(EvaluationLogMessage.Ignored, {
+          queueId: o.queueId,
+          observedAt: o.observedAt,
+          reason: d.ignoredReason,
+        });
+      }
+      continue;
+    }
+    accepted++;
+    if (isQuiet(r, deps.config)) quiet++;
+    else t.info(EvaluationLogMessage.Queue, { ...queueLogLine(r, deps.config) });
+    for (const tr of d.transitions) {
+      transitions.set(tr.tier, (transitions.get(tr.tier) ?? 0) + 1);
+      t.info('tier transition', { ...tr });
+    }
   }
-  t.metric(MetricName.Observations, 'Count', 1);
-  // Per-queue values are EMF properties of this invocation's blob (or log fields), not dimensions: the
-  // metric count stays constant however many queues there are (docs/deploy.md: the dashboard's Logs
-  // Insights widgets).
-  const values = {
-    queueId: o.queueId,
-    observedAt: o.observedAt,
-    waiting: o.waiting,
-    agentsAvailable: o.agentsAvailable,
-    ...d.effective,
-  };
-  if (chunk) t.info('queue evaluated', values);
-  else for (const [key, value] of Object.entries(values)) t.property(key, value);
-  for (const [key, active] of Object.entries(d.effective)) {
-    t.metric(TIER_ACTIVE_METRIC[key as keyof typeof TIER_ACTIVE_METRIC], 'Count', active ? 1 : 0);
+  const ignored = results.length - accepted;
+  if (ignored > 0) t.metric(MetricName.ObservationsIgnored, 'Count', ignored);
+  for (const [tier, n] of transitions) {
+    t.metric(MetricName.Transitions, 'Count', n, { [MetricDimension.Tier]: String(tier) });
   }
-  for (const tr of d.transitions) {
-    t.metric(MetricName.Transitions, 'Count', 1, { [MetricDimension.Tier]: String(tr.tier) });
-    t.info('tier transition', { ...tr });
-  }
-  if (!chunk) recordActuations(t, deps, r.actuations);
+  t.info(EvaluationLogMessage.Chunk, { ...chunkLogLine(results, quiet) });
 }
 
 /** Switch latency, failures and break-glass use of the actuations one invocation made. */
@@ -125,6 +127,8 @@ export function recordActuations(
       t.info('actuator applied', { ...a });
     } else if (a.result === 'failed') {
       t.metric(MetricName.SwitchFailures, 'Count', 1, { [MetricDimension.ActuatorType]: type });
+      // And once without the type: the alarm reads this one metric (one alarm metric, not one per type).
+      t.metric(MetricName.SwitchFailures, 'Count', 1);
     }
   }
 }

@@ -21,8 +21,12 @@ export function createPollHandler(getDeps: () => PollerDeps, telemetry: Telemetr
       });
       // Emitted every tick, 0 when healthy, so the stale alarm has data to evaluate.
       telemetry.metric(MetricName.StaleQueues, 'Count', result.staleQueues.length);
-      telemetry.metric(MetricName.PageFailures, 'Count', result.pagesRetried.deferred);
+      // The others only when not healthy: their alarms read no data as OK (docs/cost.md#metrics).
+      if (result.pagesRetried.deferred > 0) {
+        telemetry.metric(MetricName.PageFailures, 'Count', result.pagesRetried.deferred);
+      }
       for (const b of result.breakers) {
+        if (b.circuitState === 0) continue;
         telemetry.metric(MetricName.CircuitState, 'Count', b.circuitState, {
           [MetricDimension.Breaker]: b.breaker,
         });

@@ -101,14 +101,16 @@ export function createSendPagesHandler(getDeps: () => SendPagesDeps, telemetry: 
       }
       const backlog = await deps.backlog();
       const now = deps.clock.now();
-      telemetry.metric(MetricName.DeadPages, 'Count', backlog.dead);
-      telemetry.metric(
-        MetricName.PageBacklogAge,
-        'Count',
-        backlog.oldestPendingAt === undefined
-          ? 0
-          : Math.max(0, Math.round((now - backlog.oldestPendingAt) / 1000)),
-      );
+      // Only when there is something to say: their alarms treat no data as OK (lib/page-delivery.ts),
+      // and a metric emitted every minute at 0 is billed all month (docs/cost.md#metrics).
+      if (backlog.dead > 0) telemetry.metric(MetricName.DeadPages, 'Count', backlog.dead);
+      if (backlog.oldestPendingAt !== undefined) {
+        telemetry.metric(
+          MetricName.PageBacklogAge,
+          'Count',
+          Math.max(0, Math.round((now - backlog.oldestPendingAt) / 1000)),
+        );
+      }
       telemetry.info('pages delivered', { ...report, dead: backlog.dead });
       return report;
     } finally {

@@ -34,6 +34,11 @@ import {
   type SurgeControllerProps,
 } from '../../lib/surge-controller';
 import {
+  CHUNKS_PER_MINUTE_QUERY,
+  QUEUES_NOT_QUIET_QUERY,
+  TIERS_PER_MINUTE_QUERY,
+} from '../../lib/surge-monitoring';
+import {
   ACCOUNT,
   acknowledgementsIn,
   arnOf,
@@ -393,23 +398,20 @@ describe('SurgeController with a config naming queues and a break-glass secret',
       });
     });
 
-    it('alarms on switching failures summed over every switching actuator type', () => {
-      type MetricQuery = {
-        Expression?: string;
-        MetricStat?: { Metric: { Dimensions: { Value: string }[] } };
-      };
-      const alarm = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).find((a) =>
-        JSON.stringify(a.Properties.Metrics ?? []).includes('SwitchFailures'),
-      );
-      const queries = (alarm?.Properties.Metrics ?? []) as MetricQuery[];
-      expect(queries.find((q) => q.Expression)?.Expression).toBe(
-        'FILL(f0, 0) + FILL(f1, 0) + FILL(f2, 0) + FILL(f3, 0)',
-      );
-      const types = queries
-        .flatMap((q) => q.MetricStat?.Metric.Dimensions.map((d) => d.Value) ?? [])
-        .filter((v) => v !== 'cx-surge-controller')
-        .sort();
-      expect(types).toEqual(['cloudfront-kvs', 'datatable-row', 'emergency-group', 'flow-publish']);
+    it('alarms on switching failures of any actuator type from one metric (one alarm metric)', () => {
+      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'CxSurge',
+        MetricName: 'SwitchFailures',
+        Dimensions: [{ Name: 'service', Value: 'cx-surge-controller' }],
+        Statistic: 'Sum',
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        TreatMissingData: 'notBreaching',
+      });
+      // Every alarm reads one metric: CloudWatch bills a metric-math alarm once per metric it reads.
+      for (const alarm of Object.values(s.template.findResources('AWS::CloudWatch::Alarm'))) {
+        expect(alarm.Properties.Metrics).toBeUndefined();
+      }
     });
   });
 
@@ -417,8 +419,8 @@ describe('SurgeController with a config naming queues and a break-glass secret',
     const body = JSON.stringify(Object.values(s.template.findResources('AWS::CloudWatch::Dashboard'))[0]);
     for (const expected of [
       'stats latest(waiting)',
-      'Tier1Active',
-      'Tier3Active',
+      'sum(tier1)',
+      'sum(tier3)',
       'SwitchLatency',
       'SwitchFailures',
     ]) {
@@ -427,6 +429,24 @@ describe('SurgeController with a config naming queues and a break-glass secret',
     // No metric per queue: the dashboard names no queue and no QueueId dimension.
     expect(body).not.toContain('q-sales');
     expect(body).not.toContain('QueueId');
+  });
+
+  it("runs the dashboard's Logs Insights queries over evaluate's log group only, as written", () => {
+    // The body is a Fn::Join around the log group's Ref: join it with a marker and read the widgets.
+    const dashboard = Object.values(s.template.findResources('AWS::CloudWatch::Dashboard'))[0];
+    const parts = dashboard?.Properties.DashboardBody['Fn::Join'][1] as unknown[];
+    const body = parts.map((p) => (typeof p === 'string' ? p : '<ref>')).join('');
+    const queries = (
+      JSON.parse(body) as { widgets: { type: string; properties: { query?: string } }[] }
+    ).widgets.flatMap((w) => (w.type === 'log' && w.properties.query ? [w.properties.query] : []));
+    expect(queries).toEqual([
+      `SOURCE '<ref>' | ${QUEUES_NOT_QUIET_QUERY.join('\n| ')}`,
+      `SOURCE '<ref>' | ${CHUNKS_PER_MINUTE_QUERY.join('\n| ')}`,
+      `SOURCE '<ref>' | ${TIERS_PER_MINUTE_QUERY.join('\n| ')}`,
+    ]);
+    const refs = parts.filter((p) => typeof p !== 'string').map((p) => JSON.stringify(p));
+    expect(refs.filter((r) => r === JSON.stringify({ Ref: evaluate.logs }))).toHaveLength(3);
+    expect(refs).not.toContain(JSON.stringify({ Ref: poller.logs }));
   });
 
   it('references the Genesys secrets by name without creating them', () => {

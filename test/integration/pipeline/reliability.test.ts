@@ -100,12 +100,15 @@ describe('evaluate pipeline under Genesys faults', () => {
     expect(switched).toHaveLength(1);
     expect(switched[0]?.at).toBe('2026-11-27T09:03:00.000Z');
     expect(tier1Row(p)).toBe(true);
-    // The switch-failures alarm sums SwitchFailures per ActuatorType: one point per failed tick.
+    // One SwitchFailures point per failed tick per ActuatorType, and one without it (what the alarm reads).
     const failures = p.telemetry.metrics.filter((m) => m.name === 'SwitchFailures');
     expect(failures.map((m) => m.dimensions)).toEqual([
       { ActuatorType: 'datatable-row' },
+      {},
       { ActuatorType: 'datatable-row' },
+      {},
       { ActuatorType: 'datatable-row' },
+      {},
     ]);
     const failing = p.pagesSent().filter((x) => x.startsWith('switch-failing'));
     expect(failing).toEqual([
