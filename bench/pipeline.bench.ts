@@ -4,6 +4,8 @@
 // ./support/tick.ts). Prints numbers; asserts nothing.
 //   BENCH_QUEUES=100,1000 npm run bench pipeline   — other tick sizes (default 100,1000,5000)
 //   BENCH_BEFORE=FILE.jsonl                         — print these earlier measureTick results beside
+//     (bench/baselines/tick-before-shards.jsonl: main at 4ce92b7, one item per queue, measured 2026-11-30
+//     on this shared machine at load ~9; made with `console.log(JSON.stringify(await measureTick(n)))`)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -154,6 +156,7 @@ const perQueue = (n: number, queues: number) => (n / queues).toFixed(3);
 
 function tickRows(label: string, m: TickMeasure): string[] {
   const d = m.dynamo;
+  const chunks = Math.ceil(m.queues / 100);
   return [
     `  ${label.padEnd(7)} ${String(m.queues).padStart(5)}  ${(m.wallMs / 1000).toFixed(1).padStart(6)} s` +
       `  λ ${String(m.lambda.total).padStart(5)} (≤ ${m.queues / 100 + 2})` +
@@ -161,6 +164,8 @@ function tickRows(label: string, m: TickMeasure): string[] {
       `  Genesys ${String(m.genesysCalls).padStart(3)}`,
     `          DynamoDB per queue per minute: read calls ${perQueue(d.readCalls, m.queues)}, write calls ${perQueue(d.writeCalls, m.queues)};` +
       ` RRU ${perQueue(d.readUnits, m.queues)}, WRU ${perQueue(d.writeUnits, m.queues)}  ${JSON.stringify(d.calls)}`,
+    `          per chunk of 100 queues per minute: RRU ${(d.readUnits / chunks).toFixed(1)}, WRU ${(d.writeUnits / chunks).toFixed(1)}` +
+      ` (the whole tick's units, per-tick calls included)`,
   ];
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { InMemoryKeyValueStore } from '../lambdas/adapters/cloudfront-kvs';
 import { createDynamoPersistence } from '../lambdas/adapters/dynamodb';
+import { OUTBOX_CLAIM_MS } from '../lambdas/adapters/dynamodb/page-outbox';
 import { createGenesys } from '../lambdas/adapters/genesys';
 import { LocalOutboxPager } from '../lambdas/adapters/local';
 import { PagerDutyEventsClient } from '../lambdas/adapters/pagerduty/events-v2';
@@ -20,9 +21,10 @@ import {
   type ClientCredentials,
   type CredentialsSource,
   type ObservationPublisher,
-  observationChunks,
   type Page,
   type Pager,
+  type PublishOptions,
+  shardChunks,
 } from '../lambdas/core/ports';
 import type { SendPagesDeps } from '../lambdas/handlers/send-pages-handler';
 import { type DrillEdge, startDrillEdge } from './edge/drill-edge';
@@ -47,7 +49,7 @@ export const DRILL_ROUTING_KEY = 'DRILL0000000000000000000000000000';
 
 export type ObservationEvent = EventBridgeEvent<
   typeof OBSERVATION_BATCH_EVENT.detailType,
-  { readonly observations: readonly QueueObservation[] }
+  { readonly shardId?: string; readonly observations: readonly QueueObservation[] }
 >;
 
 /**
@@ -58,8 +60,8 @@ export class InMemoryObservationBus implements ObservationPublisher {
   private pending: ObservationEvent[] = [];
   /** Events published since the bus was made (the bench counts them). */
   published = 0;
-  async publish(observations: readonly QueueObservation[]): Promise<void> {
-    for (const chunk of observationChunks(observations)) {
+  async publish(observations: readonly QueueObservation[], options: PublishOptions = {}): Promise<void> {
+    for (const chunk of shardChunks(observations, options.shardOf)) {
       this.published++;
       this.pending.push({
         version: '0',
@@ -67,10 +69,10 @@ export class InMemoryObservationBus implements ObservationPublisher {
         'detail-type': OBSERVATION_BATCH_EVENT.detailType,
         source: OBSERVATION_BATCH_EVENT.source,
         account: '000000000000',
-        time: chunk[0]?.observedAt ?? '',
+        time: chunk.observations[0]?.observedAt ?? '',
         region: 'local',
         resources: [],
-        detail: { observations: chunk },
+        detail: chunk,
       });
     }
   }
@@ -303,7 +305,10 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     const deliverPages = async (): Promise<SendReport> => {
       const backlog = await persistence.outbox.backlog();
       const now = clock.now();
-      const staged = backlog.pending.filter((e) => e.claimUntil > now);
+      // The stream's INSERT image: entries still as recordNew staged them (a sender's claim moves claimUntil).
+      const staged = backlog.pending.filter(
+        (e) => e.claimUntil > now && e.attempts === 0 && e.claimUntil === e.createdAt + OUTBOX_CLAIM_MS,
+      );
       const fresh = await sender.deliverStaged(
         staged.map((e) => ({ page: e.page, claimUntil: e.claimUntil })),
       );

@@ -52,6 +52,8 @@ export interface ConvergeOptions {
   readonly pages?: StagedPages;
   /** Queue states the caller already listed this invocation (saves a Query). */
   readonly states?: readonly StoredQueueState[];
+  /** With `states`: the queues whose stored entry that listing could not read (their demand is left alone). */
+  readonly unreadable?: readonly string[];
 }
 
 export interface ConvergeResult {
@@ -73,15 +75,19 @@ export async function convergeActuators(
   const { clock, config } = deps;
   const deadline = options.deadline ?? invocationDeadline(clock);
   const pages = options.pages ?? new StagedPages(deps.pager, clock, deps.log);
-  const [stored, overrides, records] = await Promise.all([
-    options.states ?? deps.queueStates.list(),
+  const [listing, overrides, records] = await Promise.all([
+    options.states
+      ? { states: options.states, unreadable: (options.unreadable ?? []).map((queueId) => ({ queueId })) }
+      : deps.queueStates.listPlacement(),
     deps.overrides.list(),
     deps.actuatorStore.list(),
   ]);
+  const stored = listing.states;
   const now = clock.now();
 
   const byQueue = new Map(stored.map((s) => [s.queueId, s]));
-  const all = knownQueues(byQueue.keys(), config, overrides);
+  const unreadEntries = new Set(listing.unreadable.map((u) => u.queueId)); // kept, so known queues
+  const all = knownQueues([...byQueue.keys(), ...unreadEntries], config, overrides);
   const scope = options.queueIds ? all.filter((q) => options.queueIds?.includes(q)) : all;
   for (const q of options.queueIds ?? []) if (!scope.includes(q)) scope.push(q);
 
@@ -89,6 +95,11 @@ export async function convergeActuators(
   const unreadable: string[] = [];
   const states: QueueState[] = [];
   for (const queueId of scope) {
+    if (unreadEntries.has(queueId)) {
+      unreadable.push(queueId);
+      deps.log.error('stored queue state unreadable: its demand is left as it is', { queueId });
+      continue;
+    }
     const item = byQueue.get(queueId);
     try {
       const state = item ? hydrateQueueState(item.state) : undefined;
@@ -156,8 +167,9 @@ export async function convergeActuators(
 
 /**
  * Applies demand repairs, except where an evaluation may be in flight: the actuator's demand changed
- * within DEMAND_REPAIR_GRACE_MS, or the queue's state changed since it was listed (re-read, one
- * consistent GetItem per queue repaired — repairs are rare). Those wait for the next tick.
+ * within DEMAND_REPAIR_GRACE_MS, or the queue's state changed since it was listed (its own version,
+ * which moves only when that queue is saved: one consistent listing re-read when any repair is due —
+ * repairs are rare). Those wait for the next tick.
  */
 async function applyRepairs(
   deps: ControllerDeps,
@@ -168,16 +180,14 @@ async function applyRepairs(
 ): Promise<{ applied: DemandRepair[]; postponed: DemandRepair[] }> {
   const applied: DemandRepair[] = [];
   const postponed: DemandRepair[] = [];
-  const versionNow = new Map<string, number | undefined>();
+  let versionNow: Map<string, number> | undefined;
   for (const repair of repairs) {
     const changedAt = records.get(repair.actuatorId)?.demandChangedAt;
     if (changedAt !== undefined && now - changedAt < DEMAND_REPAIR_GRACE_MS) {
       postponed.push(repair);
       continue;
     }
-    if (!versionNow.has(repair.queueId)) {
-      versionNow.set(repair.queueId, (await deps.queueStates.load(repair.queueId))?.version);
-    }
+    versionNow ??= new Map((await deps.queueStates.list()).map((s) => [s.queueId, s.version]));
     if (versionNow.get(repair.queueId) !== listed.get(repair.queueId)?.version) {
       postponed.push(repair);
       continue;

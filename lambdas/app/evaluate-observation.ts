@@ -11,7 +11,7 @@ import {
   recommendationPage,
   staleObservationsPage,
 } from '../core/pages';
-import type { ActuatorRecord, EvaluationSnapshot } from '../core/persistence';
+import type { ActuatorRecord, EvaluationSnapshot, ShardRef } from '../core/persistence';
 import type { Page } from '../core/ports';
 import { Reason } from '../core/reasons';
 import { type ControllerDeps, errorMessage, invocationDeadline, MAX_STATE_ATTEMPTS } from './deps';
@@ -34,20 +34,26 @@ export interface EvaluateOptions {
   readonly deadline?: number;
 }
 
+export interface EvaluateChunkOptions extends EvaluateOptions {
+  /** The shard the poller placed the chunk's queues in (the event names it): one read, one write. */
+  readonly shardId?: string;
+}
+
 /**
  * One observation through the controller:
- *   1. read the queue's state and the overrides (one call), decide;
+ *   1. read the queue's state and the overrides, decide (a single event has no shard named: its queue
+ *      is looked up among the shards, docs/architecture.md "Queue states per chunk");
  *   2. stage the decision's pages (recommendation, flapping, stale-resolve) in the outbox — before
  *      any write or switch, so no later error can lose them;
  *   3. only if a tier's effective state changed: record this queue's demand on the actuators of that
  *      tier (idempotent set add/remove) — BEFORE the state write, so a crash in between is redone by
  *      EventBridge's retry instead of leaving a decided state whose demand was never recorded;
- *   4. write the state conditionally on its version (one call). A lost race re-reads and re-decides;
+ *   4. write the state conditionally on its version (its shard's write). A lost race re-reads and re-decides;
  *      demand this evaluation wrote is then put back in line with the winner's state, and pages of
  *      the lost decision that the new one does not repeat are discarded;
  *   5. switch actuators whose desired state now differs from applied (concurrently, bounded), then
  *      deliver the staged pages by priority until the deadline.
- * With no transition that is exactly two DynamoDB calls and no Genesys call. Whatever goes wrong in
+ * With no transition it makes no Genesys call. Whatever goes wrong in
  * between, the poll tick's convergence rebuilds demand from the stored states (./converge.ts).
  */
 export async function evaluateObservation(
@@ -57,7 +63,8 @@ export async function evaluateObservation(
 ): Promise<EvaluationResult> {
   const deadline = options.deadline ?? invocationDeadline(deps.clock);
   const pages = new StagedPages(deps.pager, deps.clock, deps.log);
-  const step = await decideAndRecord(deps, observation, pages);
+  const step = (await decideAndRecord(deps, [observation], () => pages)).get(observation);
+  if (!step || step instanceof Error) throw step ?? new Error(`queue ${observation.queueId}: not decided`);
   const actuations =
     step.work.length > 0 ? await reconcileMany(deps, step.work.map(asWork), pages, deadline) : [];
   await pages.deliver(deadline);
@@ -89,10 +96,11 @@ export interface ChunkEvaluationResult {
 /**
  * A chunk of observations (one poller event: one Genesys query's queues) through the controller, with
  * every rule of ./evaluateObservation per queue and the storage calls shared:
- *   1. one batch read of every queue's state and the overrides (BatchGetItem, 100 keys a call);
+ *   1. one read of the shard holding the queues' states (the event names it) and the overrides:
+ *      one BatchGetItem;
  *   2. per queue, with CHUNK_WRITE_CONCURRENCY in flight: decide with the pure core, stage its pages,
- *      record demand on effective changes, write its state conditionally — a conflict re-reads and
- *      re-decides that queue alone, exactly as a single evaluation does;
+ *      record demand on effective changes; then one conditional write of the shard — a queue saved
+ *      meanwhile by someone else is re-read and re-decided alone, exactly as a single evaluation does;
  *   3. reconcile the union of the actuators whose desired state moved, once (not once per queue);
  *   4. deliver the staged pages.
  * A queue that fails (its write, its item, its read) is reported in `failures` and never holds back
@@ -103,7 +111,7 @@ export interface ChunkEvaluationResult {
 export async function evaluateObservations(
   deps: ControllerDeps,
   observations: readonly QueueObservation[],
-  options: EvaluateOptions = {},
+  options: EvaluateChunkOptions = {},
 ): Promise<ChunkEvaluationResult> {
   const deadline = options.deadline ?? invocationDeadline(deps.clock);
   const failures: { queueId?: string; actuatorId?: string; error: string }[] = [];
@@ -113,24 +121,27 @@ export async function evaluateObservations(
   for (const round of rounds(observations)) {
     const todo = round.filter((o) => !failed.has(o.queueId));
     if (todo.length === 0) continue;
-    const snapshot = await deps.queueStates.loadManyForEvaluation(todo.map((o) => o.queueId));
-    const unread = new Set(snapshot.unread);
-    const settled = await settleBounded(todo, CHUNK_WRITE_CONCURRENCY, (o) => {
-      const pages = new StagedPages(deps.pager, deps.clock, deps.log);
-      pagesOf.set(o, pages);
-      const first = unread.has(o.queueId)
-        ? undefined
-        : { queue: snapshot.queues.get(o.queueId), overrides: snapshot.overrides };
-      return decideAndRecord(deps, o, pages, first);
-    });
-    settled.forEach((r, i) => {
-      const o = todo[i] as QueueObservation;
-      if (r.status === 'fulfilled') steps.set(o, r.value);
+    const decided = await decideAndRecord(
+      deps,
+      todo,
+      (o) => {
+        let pages = pagesOf.get(o);
+        if (!pages) {
+          pages = new StagedPages(deps.pager, deps.clock, deps.log);
+          pagesOf.set(o, pages);
+        }
+        return pages;
+      },
+      options.shardId,
+    );
+    for (const o of todo) {
+      const r = decided.get(o);
+      if (r && !(r instanceof Error)) steps.set(o, r);
       else {
         failed.add(o.queueId);
-        failures.push({ queueId: o.queueId, error: errorMessage(r.reason) });
+        failures.push({ queueId: o.queueId, error: errorMessage(r ?? new Error('not decided')) });
       }
-    });
+    }
   }
   const work = [...new Set([...steps.values()].flatMap((s) => s.work))];
   const switchPages = new StagedPages(deps.pager, deps.clock, deps.log);
@@ -188,57 +199,140 @@ interface QueueStep {
   readonly pages: readonly Page[];
 }
 
+/** A decision waiting for its state write. */
+interface Undecided {
+  readonly observation: QueueObservation;
+  readonly decision: Decision;
+  readonly home: ShardRef;
+  readonly expectedVersion: number | undefined;
+  readonly records: readonly ActuatorRecord[];
+}
+
 /**
- * Steps 1–4 of evaluateObservation for one queue: decide, stage pages, record demand, write the state
- * (re-reading and re-deciding after a lost race). `first` is the snapshot a batch read already got for
- * the first attempt; later attempts read the queue on their own.
+ * Steps 1–4 of evaluateObservation for observations of distinct queues, sharing the storage calls:
+ * read every queue's state and the overrides (one BatchGetItem of the shard named, docs/architecture.md
+ * "Queue states per chunk"), decide each queue, stage its pages, record its demand, then write the
+ * states kept in one shard in one conditional write. A queue whose own version moved (another
+ * evaluation saved it first) is re-read and re-decided, exactly as a single evaluation's lost race;
+ * the others are written. A queue that fails (its entry, its demand, its shard's write) is returned as
+ * its Error and never holds back the others.
  */
 async function decideAndRecord(
   deps: ControllerDeps,
-  observation: QueueObservation,
-  pages: StagedPages,
-  first?: EvaluationSnapshot,
-): Promise<QueueStep> {
+  observations: readonly QueueObservation[],
+  pagesOf: (o: QueueObservation) => StagedPages,
+  shardId?: string,
+): Promise<Map<QueueObservation, QueueStep | Error>> {
   const { config, queueStates, clock } = deps;
-  pages.noteFacts(factsOfObservation(observation)); // the numbers its pages state
-  const written = new Map<string, boolean>(); // actuatorId → demanding, as this evaluation wrote it
-  for (let attempt = 1; attempt <= MAX_STATE_ATTEMPTS; attempt++) {
-    const snapshot =
-      attempt === 1 && first ? first : await queueStates.loadForEvaluation(observation.queueId);
-    const previous = snapshot.queue ? hydrateQueueState(snapshot.queue.state) : undefined;
-    const now = clock.now();
-    const decision = decide(previous, observation, config, now, snapshot.overrides);
-    const decisionPages = pagesFor(deps, observation, previous, decision, now);
-    // A lost race to the same observation (`duplicate`) keeps the pages staged for it: the winner
-    // decided the same observation and may have found them already staged by us.
-    if (decision.ignoredReason !== Reason.DUPLICATE) await pages.discardExcept(decisionPages);
-    for (const page of decisionPages) await pages.stage(page);
-
-    if (decision.outcome === 'ignored') {
-      await realignDemand(deps, observation.queueId, decision.effective, written);
-      return { decision, attempts: attempt, work: [], pages: [...pages.pages] };
-    }
-
-    const demanded = await recordDemand(
-      deps,
-      observation.queueId,
-      demandsOf(deps, observation.queueId, decision),
-    );
-    for (const r of demanded.demands) written.set(r.actuatorId, r.demanding);
-    try {
-      await queueStates.save(observation.queueId, decision.next, snapshot.queue?.version);
-    } catch (e) {
-      if (e instanceof StateConflictError) continue;
-      throw e;
-    }
-    await realignDemand(deps, observation.queueId, decision.effective, written);
-    const work = demanded.records.filter((r) => r.desired !== r.applied).map((r) => r.actuatorId);
-    return { decision, attempts: attempt, work, pages: [...pages.pages] };
+  const results = new Map<QueueObservation, QueueStep | Error>();
+  const written = new Map<QueueObservation, Map<string, boolean>>(); // actuatorId → demanding, as written
+  for (const o of observations) {
+    pagesOf(o).noteFacts(factsOfObservation(o)); // the numbers its pages state
+    written.set(o, new Map());
   }
-  throw new StateConflictError(
-    `queue ${observation.queueId}: state kept changing under ${MAX_STATE_ATTEMPTS} attempts; EventBridge will redeliver`,
-  );
+  let todo = [...observations];
+  for (let attempt = 1; attempt <= MAX_STATE_ATTEMPTS && todo.length > 0; attempt++) {
+    const batch = await queueStates.loadManyForEvaluation(
+      todo.map((o) => o.queueId),
+      shardId === undefined ? {} : { shardId },
+    );
+    const unread = new Set(batch.unread);
+    const settled = await settleBounded(
+      todo,
+      CHUNK_WRITE_CONCURRENCY,
+      async (o): Promise<QueueStep | Undecided> => {
+        // An entry the batch could not read is read alone: its error is this queue's failure only.
+        const snapshot: EvaluationSnapshot = unread.has(o.queueId)
+          ? await queueStates.loadForEvaluation(o.queueId)
+          : {
+              queue: batch.queues.get(o.queueId),
+              overrides: batch.overrides,
+              ...(batch.homes.has(o.queueId) ? { home: batch.homes.get(o.queueId) } : {}),
+            };
+        const pages = pagesOf(o);
+        const mine = written.get(o) as Map<string, boolean>;
+        const previous = snapshot.queue ? hydrateQueueState(snapshot.queue.state) : undefined;
+        const now = clock.now();
+        const decision = decide(previous, o, config, now, snapshot.overrides);
+        const decisionPages = pagesFor(deps, o, previous, decision, now);
+        // A lost race to the same observation (`duplicate`) keeps the pages staged for it: the winner
+        // decided the same observation and may have found them already staged by us.
+        if (decision.ignoredReason !== Reason.DUPLICATE) await pages.discardExcept(decisionPages);
+        for (const page of decisionPages) await pages.stage(page);
+        if (decision.outcome === 'ignored') {
+          await realignDemand(deps, o.queueId, decision.effective, mine);
+          return { decision, attempts: attempt, work: [], pages: [...pages.pages] } satisfies QueueStep;
+        }
+        if (!snapshot.home) throw new Error(`queue ${o.queueId}: the store named no shard to keep its state`);
+        const demanded = await recordDemand(deps, o.queueId, demandsOf(deps, o.queueId, decision));
+        for (const r of demanded.demands) mine.set(r.actuatorId, r.demanding);
+        return {
+          observation: o,
+          decision,
+          home: snapshot.home,
+          expectedVersion: snapshot.queue?.version,
+          records: demanded.records,
+        } satisfies Undecided;
+      },
+    );
+    const toWrite = new Map<string, Undecided[]>(); // shardId → decisions to write there
+    settled.forEach((r, i) => {
+      const o = todo[i] as QueueObservation;
+      if (r.status === 'rejected') results.set(o, asError(r.reason));
+      else if (isUndecided(r.value)) {
+        const group = toWrite.get(r.value.home.shardId) ?? [];
+        group.push(r.value);
+        toWrite.set(r.value.home.shardId, group);
+      } else results.set(o, r.value);
+    });
+    const again: QueueObservation[] = [];
+    await Promise.all(
+      [...toWrite.values()].map(async (group) => {
+        let conflicts: ReadonlySet<string>;
+        try {
+          const saved = await queueStates.saveMany(
+            (group[0] as Undecided).home,
+            group.map((u) => ({
+              queueId: u.observation.queueId,
+              state: u.decision.next,
+              expectedVersion: u.expectedVersion,
+            })),
+          );
+          conflicts = new Set(saved.conflicts);
+        } catch (e) {
+          if (!(e instanceof StateConflictError)) {
+            for (const u of group) results.set(u.observation, asError(e));
+            return;
+          }
+          conflicts = new Set(group.map((u) => u.observation.queueId)); // the whole shard kept moving
+        }
+        for (const u of group) {
+          const o = u.observation;
+          if (conflicts.has(o.queueId)) {
+            again.push(o);
+            continue;
+          }
+          await realignDemand(deps, o.queueId, u.decision.effective, written.get(o) as Map<string, boolean>);
+          const work = u.records.filter((r) => r.desired !== r.applied).map((r) => r.actuatorId);
+          results.set(o, { decision: u.decision, attempts: attempt, work, pages: [...pagesOf(o).pages] });
+        }
+      }),
+    );
+    todo = todo.filter((o) => again.includes(o));
+  }
+  for (const o of todo) {
+    results.set(
+      o,
+      new StateConflictError(
+        `queue ${o.queueId}: state kept changing under ${MAX_STATE_ATTEMPTS} attempts; EventBridge will redeliver`,
+      ),
+    );
+  }
+  return results;
 }
+
+const isUndecided = (x: QueueStep | Undecided): x is Undecided => 'home' in x;
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
 /** The demands of the tiers whose effective state changed (the others' demands are already recorded). */
 function demandsOf(deps: ControllerDeps, queueId: string, decision: Decision): ActuatorDemand[] {

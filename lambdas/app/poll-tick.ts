@@ -1,7 +1,8 @@
 import { hydrateQueueState, isStale } from '../core/decide';
 import type { QueueObservation } from '../core/observation';
 import { breakGlassPage, staleObservationsPage } from '../core/pages';
-import type { StaleMarks, StoredQueueState } from '../core/persistence';
+import type { QueueStatesListing, StaleMarks, StoredQueueState } from '../core/persistence';
+import { planChunks } from '../core/placement';
 import { type ConvergeResult, convergeActuators } from './converge';
 import { ACTUATOR_LEASE_MS, errorMessage, invocationDeadline, type PollerDeps } from './deps';
 import type { ReconcileResult } from './reconcile';
@@ -36,8 +37,9 @@ const READ_SHARE = 1 / 3;
 /**
  * One poller tick, inside one deadline, in a fixed order (what does not fit is left to the next tick,
  * in the same order):
- *   1. read every queue's depth (a few chunks of ≤ 100 queues at a time; a failed chunk does not
- *      discard the others) and publish one QueueObservations event per chunk (one evaluate each);
+ *   1. list the queue states by shard; read every queue's depth, one query per shard's queues (a few
+ *      at a time; a failed chunk does not discard the others), and publish one QueueObservations
+ *      event per shard naming it (one evaluate each, one read and one write of that shard);
  *   2. stage a `stale` page for each queue newly silent for staleAfterSeconds (a queue known stale
  *      costs nothing more, see pageStaleQueues);
  *   3. converge: rebuild actuator demand from queue states and overrides, reconcile pending levers and
@@ -51,18 +53,35 @@ export async function pollTick(deps: PollerDeps, options: PollOptions = {}): Pro
   // The prober first, so a breaker that recovered closes before this tick's read (docs/resilience.md).
   const breakers = deps.resilience ? await probeBreakers(deps.resilience) : [];
   const queueIds = options.queueIds ?? deps.config.queues.map((q) => q.id);
+  // The listing comes first: the queries and events follow the shards that hold the states.
+  let listing: QueueStatesListing | undefined;
+  let listError: unknown;
+  try {
+    listing = await deps.queueStates.listPlacement();
+  } catch (e) {
+    listError = e; // still read and publish (events without a shard: evaluate looks the queues up)
+  }
   let observations: readonly QueueObservation[] = [];
   let unreadQueues: string[] = [];
   let readError: string | undefined;
   if (queueIds.length > 0) {
     const started = clock.now();
     const readDeadline = Math.min(started + ACTUATOR_LEASE_MS, started + (deadline - started) * READ_SHARE);
+    const chunks = listing
+      ? planChunks(listing.shards, queueIds, { homes: listing.homes })
+      : [{ shardId: undefined, queueIds }];
+    const shardOf = new Map<string, string>();
+    for (const c of chunks)
+      if (c.shardId !== undefined) for (const q of c.queueIds) shardOf.set(q, c.shardId);
     try {
-      const read = await deps.observations.read(queueIds, { deadline: readDeadline });
+      const read = await deps.observations.read(
+        chunks.flatMap((c) => c.queueIds),
+        { deadline: readDeadline, chunks: chunks.map((c) => c.queueIds) },
+      );
       observations = read.observations;
       unreadQueues = (read.failures ?? []).flatMap((f) => f.queueIds);
       if (read.failures?.length) readError = read.failures.map((f) => f.error).join('; ');
-      await deps.publisher.publish(observations);
+      await deps.publisher.publish(observations, { shardOf });
       if (read.usedBreakGlass) await pages.stage(breakGlassPage('reading queue observations', clock.now()));
     } catch (e) {
       readError = errorMessage(e);
@@ -76,11 +95,19 @@ export async function pollTick(deps: PollerDeps, options: PollOptions = {}): Pro
     }
   }
 
+  if (!listing) throw listError;
+  await removeExtraCopies(deps, listing);
   const now = clock.now();
-  const states = await deps.queueStates.list();
+  const { states } = listing;
   const staleQueues = await pageStaleQueues(deps, states, pages, now);
 
-  const converged = await convergeActuators(deps, { deadline, pages, deliverPages: false, states });
+  const converged = await convergeActuators(deps, {
+    deadline,
+    pages,
+    deliverPages: false,
+    states,
+    unreadable: listing.unreadable.map((u) => u.queueId),
+  });
   await pages.deliver(deadline);
   const pagesRetried =
     clock.now() < deadline ? await deps.pager.retryPending(undefined, deadline) : { sent: 0, deferred: 0 };
@@ -98,6 +125,25 @@ export async function pollTick(deps: PollerDeps, options: PollOptions = {}): Pro
     pagesRetried,
     breakers,
   };
+}
+
+/**
+ * A queue whose placement raced (two ticks placed it in two shards before either evaluation wrote) is
+ * kept in its preferred copy (core/placement.ts: newest lastObservedAt); the other copies are removed
+ * here, each only if it did not change since listed. A copy left (an evaluation wrote its shard in
+ * between) is removed by a later tick; meanwhile every reader applies the same rule.
+ */
+async function removeExtraCopies(deps: PollerDeps, listing: QueueStatesListing): Promise<void> {
+  if (listing.extraCopies.length === 0) return;
+  try {
+    const removed = await deps.queueStates.removeCopies(listing.extraCopies);
+    deps.log.warn('queue states found in two shards: extra copies removed', {
+      copies: listing.extraCopies,
+      removed,
+    });
+  } catch (e) {
+    deps.log.warn('extra queue state copies not removed this tick', { error: errorMessage(e) });
+  }
 }
 
 /**

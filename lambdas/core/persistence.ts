@@ -10,19 +10,32 @@ import type { ActuatorState, Page } from './ports';
 export interface StoredQueueState {
   readonly queueId: string;
   readonly state: unknown;
-  /** Starts at 1 on create; every save increments it by exactly one. */
+  /** The queue's own version: starts at 1 on create; every save of this queue increments it by one. */
   readonly version: number;
-  /** Epoch ms of the last save. */
+  /** Epoch ms of the last write of the item that holds it (its shard: docs/architecture.md). */
   readonly updatedAt: number;
 }
 
 /** Manual override of one tier (docs/semantics.md): the core's `Override`. */
 export type ManualOverride = Override;
 
-/** What one evaluation needs, read in a single call. */
+/**
+ * Where a queue's state is kept: its shard (one item holds the states of a chunk of ≤ 100 queues,
+ * docs/architecture.md "Queue states per chunk") and that shard's version as read. Made by the store's
+ * reads; hand it back to `saveMany` unchanged.
+ */
+export interface ShardRef {
+  readonly shardId: string;
+  /** undefined: the shard had no item yet. */
+  readonly version: number | undefined;
+}
+
+/** What one evaluation needs. */
 export interface EvaluationSnapshot {
   readonly queue: StoredQueueState | undefined;
   readonly overrides: readonly ManualOverride[];
+  /** The shard that holds the queue's state, or where a queue with none yet is to be placed. */
+  readonly home?: ShardRef;
 }
 
 /** What one batched evaluation needs: many queues' states and the overrides, read together. */
@@ -31,10 +44,47 @@ export interface BatchEvaluationSnapshot {
   readonly queues: ReadonlyMap<string, StoredQueueState>;
   readonly overrides: readonly ManualOverride[];
   /**
-   * Queues whose item could not be had from the batch read (left unprocessed after retries, or not a
-   * valid item): the caller reads each one by itself, so one bad item never holds back the others.
+   * Queues whose state could not be had from the batch read (left unprocessed after retries, or not a
+   * valid entry): the caller reads each one by itself, so one bad entry never holds back the others.
    */
   readonly unread: readonly string[];
+  /** For every queue not in `unread`: the shard holding its state, or where it is to be placed. */
+  readonly homes: ReadonlyMap<string, ShardRef>;
+}
+
+/** One queue's state to write, if its own version is still `expectedVersion` (undefined: no state yet). */
+export interface QueueWrite {
+  readonly queueId: string;
+  readonly state: unknown;
+  readonly expectedVersion: number | undefined;
+}
+
+export interface ShardWriteResult {
+  /** The new version of each queue written. */
+  readonly written: ReadonlyMap<string, number>;
+  /** Queues whose own version had moved (somebody saved them first): re-read and re-decide them. */
+  readonly conflicts: readonly string[];
+}
+
+/** One copy of a queue's state: the shard holding it and the queue's version there. */
+export interface QueueCopyRef {
+  readonly queueId: string;
+  readonly shardId: string;
+  readonly version: number;
+}
+
+/** Every stored queue state, as the poller lists them each tick. */
+export interface QueueStatesListing {
+  /** One per queue (the preferred copy when a queue is in two shards), by queue id. */
+  readonly states: readonly StoredQueueState[];
+  /** Every shard and the queues it holds (readable or not): the poller's placement input. */
+  readonly shards: readonly { readonly shardId: string; readonly queueIds: readonly string[] }[];
+  /** The shard of each queue's preferred copy. */
+  readonly homes: ReadonlyMap<string, string>;
+  /** Queues whose stored entry cannot be read (named error); they keep their shard. */
+  readonly unreadable: readonly { readonly queueId: string; readonly error: string }[];
+  /** Copies left by two placements that raced (not the preferred one): the poller removes them. */
+  readonly extraCopies: readonly QueueCopyRef[];
 }
 
 /**
@@ -50,10 +100,24 @@ export interface StaleMarks {
 
 export interface QueueStateStore {
   load(queueId: string): Promise<StoredQueueState | undefined>;
-  /** The queue's state and all manual overrides in ONE storage call (the evaluation budget is 2 calls). */
+  /** The queue's state, where it is kept, and all manual overrides (a single-queue evaluation). */
   loadForEvaluation(queueId: string): Promise<EvaluationSnapshot>;
-  /** Many queues' states and the overrides in as few calls as the store allows (BatchGetItem: 100 keys each). */
-  loadManyForEvaluation(queueIds: readonly string[]): Promise<BatchEvaluationSnapshot>;
+  /**
+   * Many queues' states and the overrides in as few calls as the store allows. `shardId` names the
+   * shard the poller placed these queues in: one BatchGetItem of that shard and the overrides when
+   * every queue is in it; queues it does not hold are looked for in the other shards, and a queue
+   * found nowhere is placed in it.
+   */
+  loadManyForEvaluation(
+    queueIds: readonly string[],
+    options?: { readonly shardId?: string },
+  ): Promise<BatchEvaluationSnapshot>;
+  /**
+   * Writes the states of queues kept in one shard, in one conditional write of that shard; a queue
+   * whose own version moved is returned in `conflicts` and not written, the others are (a concurrent
+   * write of other queues of the shard is re-read and retried here, it is no conflict of theirs).
+   */
+  saveMany(home: ShardRef, writes: readonly QueueWrite[]): Promise<ShardWriteResult>;
   /** The stale queues already paged. */
   loadStaleMarks(): Promise<StaleMarks>;
   /** Replaces them if their version is still `expectedVersion`; throws StateConflictError otherwise. */
@@ -68,6 +132,10 @@ export interface QueueStateStore {
   save(queueId: string, state: unknown, expectedVersion: number | undefined): Promise<number>;
   /** Every queue's state (the poller's stale check). */
   list(): Promise<StoredQueueState[]>;
+  /** Every queue's state with the shards that hold them (the poller's listing, one Query per MB). */
+  listPlacement(): Promise<QueueStatesListing>;
+  /** Removes the given extra copies, each only if it is still at the version listed. Returns those removed. */
+  removeCopies(copies: readonly QueueCopyRef[]): Promise<number>;
 }
 
 export interface OverrideStore {

@@ -24,7 +24,17 @@ export interface ObservationRead {
 
 /** Reads current queue depth for many queues in as few API calls as the API allows. */
 export interface ObservationSource {
-  read(queueIds: readonly string[], options?: { deadline?: number }): Promise<ObservationRead>;
+  read(queueIds: readonly string[], options?: ObservationReadOptions): Promise<ObservationRead>;
+}
+
+export interface ObservationReadOptions {
+  /** Clock ms by which the read must be done. */
+  readonly deadline?: number;
+  /**
+   * The queries to make, one per chunk (each cut to the API's limit), in this order: the poller's
+   * chunks by shard (docs/architecture.md). Default: `queueIds` in the API's largest chunks.
+   */
+  readonly chunks?: readonly (readonly string[])[];
 }
 
 export interface SwitchOutcome {
@@ -113,18 +123,42 @@ export const OBSERVATIONS_PER_EVENT = 100;
 /** Hands observations to the evaluate pipeline (EventBridge in AWS, an in-memory bus in drills). */
 export interface ObservationPublisher {
   /**
-   * Publishes the observations in order, OBSERVATIONS_PER_EVENT to an event. Throws if any could not
-   * be published after retries.
+   * Publishes the observations in order, OBSERVATIONS_PER_EVENT to an event. With `shardOf`, an event
+   * holds the queues of one shard only and names it (shardChunks). Throws if any could not be
+   * published after retries.
    */
-  publish(observations: readonly QueueObservation[]): Promise<void>;
+  publish(observations: readonly QueueObservation[], options?: PublishOptions): Promise<void>;
 }
 
-/** `observations` cut into events' worth, in order. */
-export function observationChunks(
+export interface PublishOptions {
+  /** queue id → the shard holding its state (docs/architecture.md, "Queue states per chunk"). */
+  readonly shardOf?: ReadonlyMap<string, string>;
+}
+
+/** One event's worth: the observations of one shard's queues (≤ OBSERVATIONS_PER_EVENT), and the shard. */
+export interface ObservationChunk {
+  readonly shardId?: string;
+  readonly observations: QueueObservation[];
+}
+
+/**
+ * `observations` cut into events' worth, in order: a new event where the shard changes or the event is
+ * full (the poller passes them grouped by shard, so this is one event per shard).
+ */
+export function shardChunks(
   observations: readonly QueueObservation[],
+  shardOf?: ReadonlyMap<string, string>,
   size: number = OBSERVATIONS_PER_EVENT,
-): QueueObservation[][] {
-  const out: QueueObservation[][] = [];
-  for (let i = 0; i < observations.length; i += size) out.push(observations.slice(i, i + size));
+): ObservationChunk[] {
+  const out: { shardId?: string; observations: QueueObservation[] }[] = [];
+  let current: { shardId?: string; observations: QueueObservation[] } | undefined;
+  for (const o of observations) {
+    const shardId = shardOf?.get(o.queueId);
+    if (!current || current.shardId !== shardId || current.observations.length >= size) {
+      current = { ...(shardId === undefined ? {} : { shardId }), observations: [] };
+      out.push(current);
+    }
+    current.observations.push(o);
+  }
   return out;
 }

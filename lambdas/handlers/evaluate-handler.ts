@@ -44,7 +44,10 @@ export function createEvaluateHandler(getDeps: () => ControllerDeps, telemetry: 
         return { kind: 'edge-alarm', tier4: r.tier4, actuations: r.actuations };
       }
       if (input.kind === 'observations') {
-        const chunk = await evaluateObservations(deps, input.observations, { deadline });
+        const chunk = await evaluateObservations(deps, input.observations, {
+          deadline,
+          ...(input.shardId ? { shardId: input.shardId } : {}),
+        });
         recordEvaluations(telemetry, deps, chunk.results);
         recordActuations(telemetry, deps, chunk.actuations);
         const problems = [

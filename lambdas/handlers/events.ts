@@ -41,6 +41,8 @@ export const MAX_OBSERVATIONS_PER_EVENT = 500;
 
 const BatchDetailSchema = lazySchema(() =>
   z.object({
+    /** The shard holding these queues' states (docs/architecture.md, "Queue states per chunk"). */
+    shardId: z.string().min(1).max(64).optional(),
     observations: z
       .array(z.unknown())
       .min(1, 'must hold at least one observation')
@@ -56,6 +58,8 @@ export type EvaluateInput =
       readonly observations: readonly QueueObservation[];
       /** Entries that are not valid observations (named by index and field); the others are still evaluated. */
       readonly invalid: readonly string[];
+      /** The shard the poller placed them in; absent in events of other senders (their queues are looked up). */
+      readonly shardId?: string;
     }
   | { readonly kind: 'edge-alarm'; readonly alarm: EdgeAlarmChange };
 
@@ -92,7 +96,8 @@ export function parseEvaluateEvent(event: unknown): EvaluateInput {
         invalid.push(`detail.observations.${i}.${e.message}`);
       }
     });
-    return { kind: 'observations', observations, invalid };
+    const { shardId } = parsed.data;
+    return { kind: 'observations', observations, invalid, ...(shardId ? { shardId } : {}) };
   }
   if (source === CLOUDWATCH_ALARM_EVENT.source && detailType === CLOUDWATCH_ALARM_EVENT.detailType) {
     const parsed = AlarmDetailSchema().safeParse(detail);

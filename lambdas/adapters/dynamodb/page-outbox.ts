@@ -33,6 +33,9 @@ export interface DynamoPageOutboxOptions {
   readonly onMalformed?: (error: StoredItemError) => void;
 }
 
+/** How long a sender's claim on a page lasts (recordNew stages a page claimed this long). */
+export const OUTBOX_CLAIM_MS = 60_000;
+
 /**
  * Page outbox, one item per (dedupKey, action) (a restatement of an open incident: one per revision).
  * The first writer of an entry wins (conditional put); duplicates see the entry and stage nothing. A
@@ -56,7 +59,7 @@ export class DynamoPageOutbox implements PageOutbox {
     private readonly table: StateTable,
     options: DynamoPageOutboxOptions = {},
   ) {
-    this.claimMs = options.claimMs ?? 60_000;
+    this.claimMs = options.claimMs ?? OUTBOX_CLAIM_MS;
     this.keepSentSeconds = options.keepSentSeconds ?? 7 * 24 * 3600;
     this.redriveAfterMs = options.redriveAfterMs ?? DEAD_REDRIVE_MS;
     this.onMalformed = options.onMalformed ?? (() => {});
@@ -337,7 +340,12 @@ export class DynamoPageOutbox implements PageOutbox {
           ConditionExpression: condition,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
-            ':claimUntil': now + this.claimMs,
+            // Past the value seen, so a second claimer at the same instant (a frozen or coarse clock)
+            // finds it moved and backs off: one sender per page.
+            ':claimUntil': Math.max(
+              now + this.claimMs,
+              ('stagedWith' in expected ? expected.stagedWith : now) + 1,
+            ),
             ':pending': 'pending',
             ':seen': 'stagedWith' in expected ? expected.stagedWith : now,
             ...('dead' in expected ? { ':dead': 'dead', ':retries': 'retries-exhausted' } : {}),

@@ -1,14 +1,20 @@
-import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { StateConflictError, StoredItemError } from '../../core/errors';
 import { lazySchema } from '../../core/lazy-schema';
 import type {
   BatchEvaluationSnapshot,
   EvaluationSnapshot,
+  QueueCopyRef,
   QueueStateStore,
+  QueueStatesListing,
+  QueueWrite,
+  ShardRef,
+  ShardWriteResult,
   StaleMarks,
   StoredQueueState,
 } from '../../core/persistence';
+import { planChunks, preferredCopy } from '../../core/placement';
 import {
   isConditionFailed,
   type Key,
@@ -18,9 +24,11 @@ import {
   parseWith,
   queryPartition,
   queueKey,
+  queueShardKey,
   type StateTable,
   staleMarksKey,
 } from './items';
+import { decodeQueueEntry, encodeQueueEntry, entryVersion } from './queue-state-codec';
 import { Partition } from './table-definition';
 
 /** BatchGetItem may hand back keys under throttling; these re-requests are the only extra calls. */
@@ -30,6 +38,11 @@ const MAX_KEYS_PER_BATCH_GET = 100;
 /** Full-jitter backoff before re-requesting unprocessed keys: base and cap, ms (AWS SDK guidance). */
 const UNPROCESSED_BACKOFF_BASE_MS = 25;
 const UNPROCESSED_BACKOFF_CAP_MS = 1_000;
+/**
+ * Conditional writes of one shard retried after other queues of it were written meanwhile (their
+ * writers are other chunks' evaluations and single-queue events: a handful at most).
+ */
+const MAX_SHARD_WRITE_ATTEMPTS = 8;
 
 export interface QueueStateStoreOptions {
   /** Waits before re-requesting unprocessed keys (a simulated clock's sleep in drills). @default setTimeout */
@@ -46,10 +59,125 @@ function requireId(queueId: string): void {
   }
 }
 
-/** Queue decision state, one item per queue, written optimistically on a `version` attribute. */
+/** One shard item as read: its version and its queues' entries, still encoded. */
+interface ShardRead {
+  readonly shardId: string;
+  readonly version: number | undefined;
+  readonly updatedAt: number;
+  readonly entries: Readonly<Record<string, unknown>>;
+}
+
+const ShardItemSchema = z.object({
+  sk: z.string().min(1),
+  version: z.number().int().positive(),
+  updatedAt: z.number().int().nonnegative(),
+  states: z.record(z.string(), z.unknown()),
+});
+
+function parseShardItem(item: Record<string, unknown>): ShardRead {
+  const parsed = parseWith(
+    ShardItemSchema,
+    item,
+    (field, detail) => new StoredItemError(`${item.pk}/${item.sk}`, field, detail),
+  );
+  return { shardId: parsed.sk, version: parsed.version, updatedAt: parsed.updatedAt, entries: parsed.states };
+}
+
+const emptyShard = (shardId: string): ShardRead => ({
+  shardId,
+  version: undefined,
+  updatedAt: 0,
+  entries: {},
+});
+const whereOf = (shardId: string) => `${Partition.QueueShard}/${shardId}`;
+
+/** A decoded copy of a queue (or the error that stopped it), for the preferred-copy rule. */
+interface Copy {
+  readonly queueId: string;
+  readonly shardId: string;
+  readonly version: number;
+  readonly lastObservedAt?: string;
+  readonly stored?: StoredQueueState;
+  readonly error?: StoredItemError;
+}
+
+function copyOf(shard: ShardRead, queueId: string): Copy {
+  const where = whereOf(shard.shardId);
+  try {
+    const { version, state } = decodeQueueEntry(where, queueId, shard.entries[queueId]);
+    const lastObservedAt = (state as { lastObservedAt?: unknown } | null)?.lastObservedAt;
+    return {
+      queueId,
+      shardId: shard.shardId,
+      version,
+      ...(typeof lastObservedAt === 'string' ? { lastObservedAt } : {}),
+      stored: { queueId, state, version, updatedAt: shard.updatedAt },
+    };
+  } catch (e) {
+    if (!(e instanceof StoredItemError)) throw e;
+    let version = 0;
+    try {
+      version = entryVersion(where, queueId, shard.entries[queueId]);
+    } catch {
+      // no version either: it can only be named, never removed by version
+    }
+    return { queueId, shardId: shard.shardId, version, error: e };
+  }
+}
+
+/** The preferred copy of each queue over all shards, and the others (docs/architecture.md). */
+function locate(shards: readonly ShardRead[]): {
+  preferred: Map<string, Copy>;
+  extra: Copy[];
+  extraOf: Map<string, Copy[]>;
+} {
+  const copies = new Map<string, Copy[]>();
+  for (const shard of shards) {
+    for (const queueId of Object.keys(shard.entries)) {
+      const list = copies.get(queueId) ?? [];
+      list.push(copyOf(shard, queueId));
+      copies.set(queueId, list);
+    }
+  }
+  const preferred = new Map<string, Copy>();
+  const extra: Copy[] = [];
+  const extraOf = new Map<string, Copy[]>();
+  for (const [queueId, list] of copies) {
+    const best = preferredCopy(list) as Copy;
+    preferred.set(queueId, best);
+    const others = list.filter((c) => c !== best);
+    if (others.length > 0) {
+      extra.push(...others);
+      extraOf.set(queueId, others);
+    }
+  }
+  return { preferred, extra, extraOf };
+}
+
+/** What a read learnt about a shard, kept for the write that follows it (keyed by the ref handed out). */
+interface RefState {
+  readonly read: ShardRead;
+  /** Queues read from their item of before shards, by that item's version (migrated on write). */
+  readonly legacy: Map<string, number>;
+}
+
+interface Snapshot {
+  readonly queues: Map<string, StoredQueueState>;
+  readonly homes: Map<string, ShardRef>;
+  readonly errors: Map<string, Error>;
+  readonly overrides: BatchEvaluationSnapshot['overrides'];
+}
+
+/**
+ * Queue decision states, one item per shard of ≤ 100 queues (docs/architecture.md, "Queue states per
+ * chunk"), each queue's entry compactly encoded (./queue-state-codec.ts) with its own version; the
+ * shard is written optimistically on its own `version`. Items of the layout before shards
+ * (`QUEUE`/<id>) are still read, and a queue found only there moves into a shard when it is saved.
+ */
 export class DynamoQueueStateStore implements QueueStateStore {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  private readonly refs = new WeakMap<ShardRef, RefState>();
 
   constructor(
     private readonly table: StateTable,
@@ -61,6 +189,10 @@ export class DynamoQueueStateStore implements QueueStateStore {
 
   async load(queueId: string): Promise<StoredQueueState | undefined> {
     requireId(queueId);
+    const { preferred } = locate(await this.readShards());
+    const copy = preferred.get(queueId);
+    if (copy?.error) throw copy.error;
+    if (copy?.stored) return copy.stored;
     const { Item } = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: queueKey(queueId), ConsistentRead: true }),
     );
@@ -69,62 +201,78 @@ export class DynamoQueueStateStore implements QueueStateStore {
 
   async loadForEvaluation(queueId: string): Promise<EvaluationSnapshot> {
     requireId(queueId);
-    const { found } = await this.batchGet([queueKey(queueId), overridesKey()], { throwIfUnprocessed: true });
-    const queueItem = found.find((i) => i.pk === Partition.Queue);
-    const overridesItem = found.find((i) => i.pk === Partition.Overrides);
-    return {
-      queue: queueItem ? parseQueueItem(queueItem) : undefined,
-      overrides: parseOverridesItem(overridesItem),
-    };
+    const snapshot = await this.snapshot([queueId], undefined);
+    const error = snapshot.errors.get(queueId);
+    if (error) throw error;
+    const home = snapshot.homes.get(queueId);
+    return { queue: snapshot.queues.get(queueId), overrides: snapshot.overrides, ...(home ? { home } : {}) };
   }
 
   /**
-   * The chunk's states and the overrides item: ⌈(queues + 1) / 100⌉ BatchGetItem calls, in parallel,
-   * strongly consistent. Keys DynamoDB leaves unprocessed are re-requested with full-jitter backoff;
-   * what is still missing after that (or is not a valid item) comes back in `unread`, and the
-   * overrides item, if it was among them, is read on its own (no queue can be decided without it).
+   * With the poller's `shardId`: one BatchGetItem of that shard and the overrides, strongly consistent
+   * (keys left unprocessed are re-requested with full-jitter backoff, then read alone). Queues the
+   * shard does not hold (new ones, or an event of another shape) cost one Query of every shard and a
+   * read of their items from before shards; a queue found nowhere is placed in the named shard, or,
+   * without one, where planChunks puts it. An entry that cannot be read comes back in `unread`.
    */
-  async loadManyForEvaluation(queueIds: readonly string[]): Promise<BatchEvaluationSnapshot> {
+  async loadManyForEvaluation(
+    queueIds: readonly string[],
+    options: { readonly shardId?: string } = {},
+  ): Promise<BatchEvaluationSnapshot> {
     queueIds.forEach(requireId);
-    const unique = [...new Set(queueIds)];
-    const keys: Key[] = [overridesKey(), ...unique.map(queueKey)];
-    const groups: Key[][] = [];
-    for (let i = 0; i < keys.length; i += MAX_KEYS_PER_BATCH_GET)
-      groups.push(keys.slice(i, i + MAX_KEYS_PER_BATCH_GET));
-    const reads = await Promise.all(groups.map((g) => this.batchGet(g, { throwIfUnprocessed: false })));
-    const queues = new Map<string, StoredQueueState>();
-    const unread = new Set<string>();
-    let overridesItem: Record<string, unknown> | undefined;
-    let overridesRead = true;
-    for (const { found, unprocessed } of reads) {
-      for (const item of found) {
-        if (item.pk === Partition.Overrides) {
-          overridesItem = item;
-          continue;
-        }
-        try {
-          const parsed = parseQueueItem(item);
-          queues.set(parsed.queueId, parsed);
-        } catch (e) {
-          if (!(e instanceof StoredItemError)) throw e;
-          unread.add(String(item.sk)); // its own read fails with this error, for this queue only
-        }
-      }
-      for (const key of unprocessed) {
-        if (key.pk === Partition.Overrides) overridesRead = false;
-        else unread.add(String(key.sk));
-      }
+    const snapshot = await this.snapshot([...new Set(queueIds)], options.shardId);
+    return {
+      queues: snapshot.queues,
+      overrides: snapshot.overrides,
+      unread: [...snapshot.errors.keys()],
+      homes: snapshot.homes,
+    };
+  }
+
+  async saveMany(home: ShardRef, writes: readonly QueueWrite[]): Promise<ShardWriteResult> {
+    const entries = new Map<string, { expected: number | undefined; entry: string }>();
+    for (const w of writes) {
+      requireId(w.queueId);
+      checkExpected(w.expectedVersion);
+      const version = (w.expectedVersion ?? 0) + 1;
+      entries.set(w.queueId, {
+        expected: w.expectedVersion,
+        entry: encodeQueueEntry(w.queueId, { version, state: w.state }),
+      });
     }
-    const overrides = overridesRead
-      ? parseOverridesItem(overridesItem)
-      : parseOverridesItem(
-          (
-            await this.table.doc.send(
-              new GetCommand({ TableName: this.table.tableName, Key: overridesKey(), ConsistentRead: true }),
-            )
-          ).Item,
-        );
-    return { queues, overrides, unread: [...unread] };
+    const known = this.refs.get(home);
+    const legacy = known?.legacy ?? new Map<string, number>();
+    let read =
+      known?.read ??
+      (home.version === undefined ? emptyShard(home.shardId) : await this.getShard(home.shardId));
+    const conflicts: string[] = [];
+    for (let attempt = 1; attempt <= MAX_SHARD_WRITE_ATTEMPTS; attempt++) {
+      for (const [queueId, { expected }] of entries) {
+        const current = read.entries[queueId];
+        const found =
+          current === undefined ? legacy.get(queueId) : entryVersionOrZero(read.shardId, queueId, current);
+        if (found !== expected) {
+          conflicts.push(queueId);
+          entries.delete(queueId);
+        }
+      }
+      if (entries.size === 0) return { written: new Map(), conflicts };
+      const states: Record<string, unknown> = { ...read.entries };
+      for (const [queueId, { entry }] of entries) states[queueId] = entry;
+      try {
+        await this.putShard(read, states);
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+        read = await this.getShard(home.shardId); // someone wrote this shard: re-read, re-check our queues
+        continue;
+      }
+      const written = new Map([...entries].map(([q, { expected }]) => [q, (expected ?? 0) + 1]));
+      await this.retireLegacy([...written.keys()].filter((q) => legacy.has(q)));
+      return { written, conflicts };
+    }
+    throw new StateConflictError(
+      `shard ${home.shardId}: written by others ${MAX_SHARD_WRITE_ATTEMPTS} times in a row; re-read and re-decide`,
+    );
   }
 
   async loadStaleMarks(): Promise<StaleMarks> {
@@ -185,46 +333,264 @@ export class DynamoQueueStateStore implements QueueStateStore {
 
   async save(queueId: string, state: unknown, expectedVersion: number | undefined): Promise<number> {
     requireId(queueId);
-    if (expectedVersion !== undefined && !(Number.isInteger(expectedVersion) && expectedVersion > 0)) {
-      throw new TypeError(`expectedVersion: must be a positive integer or undefined, got ${expectedVersion}`);
-    }
-    const json = JSON.stringify(state);
-    if (json === undefined) throw new TypeError('state: must be JSON-serialisable');
-    const version = (expectedVersion ?? 0) + 1;
-
-    // Conditions to save: the queue has no item yet (create), or its version is still the one we read.
-    const queueHasNoState = 'attribute_not_exists(pk)';
-    const versionUnchanged = '#version = :expectedVersion';
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: { ...queueKey(queueId), state: json, version, updatedAt: this.table.clock.now() },
-          ConditionExpression: expectedVersion === undefined ? queueHasNoState : versionUnchanged,
-          ...(expectedVersion === undefined
-            ? {}
-            : {
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':expectedVersion': expectedVersion },
-              }),
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-      // Real DynamoDB returns the current item; dynalite does not, so the found version may be unknown.
-      const found = (error.Item?.version as { N?: string } | undefined)?.N;
+    checkExpected(expectedVersion);
+    if (JSON.stringify(state) === undefined) throw new TypeError('state: must be JSON-serialisable');
+    const snapshot = await this.snapshot([queueId], undefined);
+    const error = snapshot.errors.get(queueId);
+    if (error) throw error;
+    const home = snapshot.homes.get(queueId) as ShardRef;
+    const { written } = await this.saveMany(home, [{ queueId, state, expectedVersion }]);
+    const version = written.get(queueId);
+    if (version === undefined) {
       throw new StateConflictError(
         `queue ${queueId}: expected ${expectedVersion === undefined ? 'no state' : `version ${expectedVersion}`}` +
-          `, found ${found ? `version ${found}` : 'a newer write'}; re-read and re-decide`,
-        { cause: error },
+          `, found ${snapshot.queues.get(queueId) ? `version ${snapshot.queues.get(queueId)?.version}` : 'a newer write'}; re-read and re-decide`,
       );
     }
     return version;
   }
 
   async list(): Promise<StoredQueueState[]> {
-    return queryPartition(this.table, Partition.Queue, parseQueueItem);
+    return [...(await this.listPlacement()).states];
+  }
+
+  /** Every shard (one Query per MB of the `QUEUES` partition) and the items from before shards (one Query). */
+  async listPlacement(): Promise<QueueStatesListing> {
+    const [shards, legacyItems] = await Promise.all([
+      this.readShards(),
+      queryPartition(this.table, Partition.Queue, (item) => item),
+    ]);
+    const { preferred, extra } = locate(shards);
+    const states: StoredQueueState[] = [];
+    const unreadable: { queueId: string; error: string }[] = [];
+    const homes = new Map<string, string>();
+    for (const [queueId, copy] of preferred) {
+      homes.set(queueId, copy.shardId);
+      if (copy.stored) states.push(copy.stored);
+      else unreadable.push({ queueId, error: copy.error?.message ?? 'unreadable' });
+    }
+    for (const item of legacyItems) {
+      const queueId = String(item.sk);
+      if (preferred.has(queueId)) continue; // moved into a shard; the old item is only left over
+      try {
+        states.push(parseQueueItem(item));
+      } catch (e) {
+        unreadable.push({ queueId, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    const byId = (a: { queueId: string }, b: { queueId: string }) =>
+      a.queueId < b.queueId ? -1 : a.queueId > b.queueId ? 1 : 0;
+    return {
+      states: states.sort(byId),
+      shards: shards.map((s) => ({ shardId: s.shardId, queueIds: Object.keys(s.entries) })),
+      homes,
+      unreadable: unreadable.sort(byId),
+      extraCopies: extra
+        .filter((c) => c.version > 0)
+        .map((c) => ({ queueId: c.queueId, shardId: c.shardId, version: c.version })),
+    };
+  }
+
+  /** REMOVE of each copy, on condition that it is still at the version listed; bumps the shard's version. */
+  async removeCopies(copies: readonly QueueCopyRef[]): Promise<number> {
+    let removed = 0;
+    for (const c of copies) {
+      try {
+        await this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: queueShardKey(c.shardId),
+            UpdateExpression: 'REMOVE #states.#queue SET #version = #version + :one, #updatedAt = :now',
+            ConditionExpression: 'begins_with(#states.#queue, :entryOfVersion)',
+            ExpressionAttributeNames: {
+              '#states': 'states',
+              '#queue': c.queueId,
+              '#version': 'version',
+              '#updatedAt': 'updatedAt',
+            },
+            ExpressionAttributeValues: {
+              ':one': 1,
+              ':now': this.table.clock.now(),
+              ':entryOfVersion': `${c.version.toString(36)}|`,
+            },
+          }),
+        );
+        removed++;
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error; // the copy moved on: the next listing decides again
+      }
+    }
+    return removed;
+  }
+
+  /** The states of `queueIds` (see loadManyForEvaluation), their homes, and the errors of unreadable ones. */
+  private async snapshot(queueIds: readonly string[], shardId: string | undefined): Promise<Snapshot> {
+    const queues = new Map<string, StoredQueueState>();
+    const homes = new Map<string, ShardRef>();
+    const errors = new Map<string, Error>();
+    const refOf = new Map<string, ShardRef>();
+    const ref = (read: ShardRead): ShardRef => {
+      let r = refOf.get(read.shardId);
+      if (!r) {
+        r = { shardId: read.shardId, version: read.version };
+        this.refs.set(r, { read, legacy: new Map() });
+        refOf.set(read.shardId, r);
+      }
+      return r;
+    };
+    let overrides: BatchEvaluationSnapshot['overrides'] = [];
+    let missing: string[] = [...queueIds];
+    let named: ShardRead | undefined;
+    if (shardId !== undefined) {
+      const { found, unprocessed } = await this.batchGet([overridesKey(), queueShardKey(shardId)], {
+        throwIfUnprocessed: false,
+      });
+      const overridesItem = found.find((i) => i.pk === Partition.Overrides);
+      overrides = parseOverridesItem(
+        unprocessed.some((k) => k.pk === Partition.Overrides)
+          ? await this.getItem(overridesKey())
+          : overridesItem,
+      );
+      const shardItem = unprocessed.some((k) => k.pk === Partition.QueueShard)
+        ? await this.getItem(queueShardKey(shardId))
+        : found.find((i) => i.pk === Partition.QueueShard);
+      try {
+        named = shardItem ? parseShardItem(shardItem) : emptyShard(shardId);
+      } catch (e) {
+        if (!(e instanceof StoredItemError)) throw e;
+        for (const q of queueIds) errors.set(q, e); // an unreadable shard item fails its queues only
+        return { queues, homes, errors, overrides };
+      }
+      missing = [];
+      for (const q of queueIds) {
+        if (named.entries[q] === undefined) {
+          missing.push(q);
+          continue;
+        }
+        const copy = copyOf(named, q);
+        if (copy.error) errors.set(q, copy.error);
+        else if (copy.stored) {
+          queues.set(q, copy.stored);
+          homes.set(q, ref(named));
+        }
+      }
+    } else {
+      overrides = parseOverridesItem(await this.getItem(overridesKey()));
+    }
+    if (missing.length === 0) return { queues, homes, errors, overrides };
+
+    // Queues the named shard does not hold: in another shard (placed there first), in an item from
+    // before shards, or nowhere yet (placed now).
+    const shards = await this.readShards();
+    const { preferred } = locate(shards);
+    const readOf = new Map(shards.map((s) => [s.shardId, s]));
+    const nowhere: string[] = [];
+    for (const q of missing) {
+      const copy = preferred.get(q);
+      if (!copy) {
+        nowhere.push(q);
+        continue;
+      }
+      if (copy.error) errors.set(q, copy.error);
+      else if (copy.stored) {
+        queues.set(q, copy.stored);
+        homes.set(q, ref(readOf.get(copy.shardId) as ShardRead));
+      }
+    }
+    if (nowhere.length === 0) return { queues, homes, errors, overrides };
+    const legacy = await this.readLegacy(nowhere);
+    const target =
+      shardId !== undefined
+        ? new Map(nowhere.map((q) => [q, shardId]))
+        : new Map(
+            planChunks(
+              shards.map((s) => ({ shardId: s.shardId, queueIds: Object.keys(s.entries) })),
+              nowhere,
+            ).flatMap((c) => c.queueIds.map((q) => [q, c.shardId] as const)),
+          );
+    for (const q of nowhere) {
+      const id = target.get(q) as string;
+      const home = ref(readOf.get(id) ?? (named?.shardId === id ? named : emptyShard(id)));
+      homes.set(q, home);
+      const old = legacy.get(q);
+      if (old instanceof Error) {
+        errors.set(q, old);
+        homes.delete(q);
+      } else if (old) {
+        queues.set(q, old);
+        this.refs.get(home)?.legacy.set(q, old.version);
+      }
+    }
+    return { queues, homes, errors, overrides };
+  }
+
+  /** Every shard item, strongly consistent. */
+  private async readShards(): Promise<ShardRead[]> {
+    return queryPartition(this.table, Partition.QueueShard, parseShardItem);
+  }
+
+  private async getShard(shardId: string): Promise<ShardRead> {
+    const item = await this.getItem(queueShardKey(shardId));
+    return item ? parseShardItem(item) : emptyShard(shardId);
+  }
+
+  private async getItem(key: Key): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }),
+    );
+    return Item;
+  }
+
+  /** The whole shard with `states`, if its version is still the one read (or it has no item yet). */
+  private async putShard(read: ShardRead, states: Record<string, unknown>): Promise<void> {
+    await this.table.doc.send(
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: {
+          ...queueShardKey(read.shardId),
+          version: (read.version ?? 0) + 1,
+          updatedAt: this.table.clock.now(),
+          states,
+        },
+        ConditionExpression: read.version === undefined ? 'attribute_not_exists(pk)' : '#version = :expected',
+        ...(read.version === undefined
+          ? {}
+          : {
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':expected': read.version },
+            }),
+      }),
+    );
+  }
+
+  /** Items from before shards of these queues (BatchGetItem, 100 keys a call): state, or the item's error. */
+  private async readLegacy(queueIds: readonly string[]): Promise<Map<string, StoredQueueState | Error>> {
+    const out = new Map<string, StoredQueueState | Error>();
+    for (let i = 0; i < queueIds.length; i += MAX_KEYS_PER_BATCH_GET) {
+      const { found } = await this.batchGet(queueIds.slice(i, i + MAX_KEYS_PER_BATCH_GET).map(queueKey), {
+        throwIfUnprocessed: true,
+      });
+      for (const item of found) {
+        try {
+          const parsed = parseQueueItem(item);
+          out.set(parsed.queueId, parsed);
+        } catch (e) {
+          out.set(String(item.sk), e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Deletes the items from before shards of queues now saved in a shard (a leftover is never read again). */
+  private async retireLegacy(queueIds: readonly string[]): Promise<void> {
+    for (const q of queueIds) {
+      try {
+        await this.table.doc.send(new DeleteCommand({ TableName: this.table.tableName, Key: queueKey(q) }));
+      } catch {
+        // Harmless if left: a queue in a shard is never read from its old item.
+      }
+    }
   }
 
   /** One BatchGetItem (≤ 100 keys) and its re-requests of unprocessed keys, with full-jitter backoff. */
@@ -252,5 +618,20 @@ export class DynamoQueueStateStore implements QueueStateStore {
       pending = UnprocessedKeys?.[this.table.tableName]?.Keys ?? [];
     }
     return { found, unprocessed: [] };
+  }
+}
+
+function checkExpected(expectedVersion: number | undefined): void {
+  if (expectedVersion !== undefined && !(Number.isInteger(expectedVersion) && expectedVersion > 0)) {
+    throw new TypeError(`expectedVersion: must be a positive integer or undefined, got ${expectedVersion}`);
+  }
+}
+
+/** A stored entry's version, 0 if it has none (never equal to an expected version: a conflict). */
+function entryVersionOrZero(shardId: string, queueId: string, entry: unknown): number {
+  try {
+    return entryVersion(whereOf(shardId), queueId, entry);
+  } catch {
+    return 0;
   }
 }

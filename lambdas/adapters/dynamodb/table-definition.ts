@@ -16,7 +16,12 @@ export const TTL_ATTRIBUTE = 'ttl';
  * one Query and an evaluation's reads are one BatchGetItem.
  */
 export const Partition = {
-  /** sk = queue id: the queue's decision state (JSON) and its optimistic version. */
+  /**
+   * sk = shard id (`0000`, `0001`, …): the decision states of a chunk of ≤ 100 queues in one item, each
+   * with its own version, and the shard's optimistic version (docs/state-table.md, "Queue shards").
+   */
+  QueueShard: 'QUEUES',
+  /** sk = queue id: one queue's state as items were before shards; read only to migrate them. */
   Queue: 'QUEUE',
   /** sk = actuator id: demand set, applied state, fencing token, lease, paging episode. */
   Actuator: 'ACTUATOR',

@@ -2,7 +2,12 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { settleBounded } from '../../core/bounded';
 import { SurgeError } from '../../core/errors';
 import type { QueueObservation } from '../../core/observation';
-import { type ObservationPublisher, observationChunks } from '../../core/ports';
+import {
+  type ObservationChunk,
+  type ObservationPublisher,
+  type PublishOptions,
+  shardChunks,
+} from '../../core/ports';
 import { awsClientConfig } from '../aws/client-config';
 import { OBSERVATION_BATCH_EVENT } from '../telemetry-names';
 
@@ -27,8 +32,8 @@ export class EventBridgeObservationPublisher implements ObservationPublisher {
     private readonly client: EventBridgeClient = new EventBridgeClient(awsClientConfig()),
   ) {}
 
-  async publish(observations: readonly QueueObservation[]): Promise<void> {
-    const calls = packCalls(observationChunks(observations).flatMap((c) => this.entries(c)));
+  async publish(observations: readonly QueueObservation[], options: PublishOptions = {}): Promise<void> {
+    const calls = packCalls(shardChunks(observations, options.shardOf).flatMap((c) => this.entries(c)));
     const settled = await settleBounded(calls, PUT_EVENTS_CONCURRENCY, (entries) =>
       this.putWithRetry(entries),
     );
@@ -40,18 +45,22 @@ export class EventBridgeObservationPublisher implements ObservationPublisher {
   }
 
   /** One entry per chunk, split further only if its detail would not fit an entry. */
-  private entries(chunk: QueueObservation[]): PutEventsRequestEntry[] {
-    const detail = JSON.stringify({ observations: chunk });
-    if (Buffer.byteLength(detail) > MAX_BYTES_PER_CALL && chunk.length > 1) {
-      const half = Math.ceil(chunk.length / 2);
-      return [...this.entries(chunk.slice(0, half)), ...this.entries(chunk.slice(half))];
+  private entries(chunk: ObservationChunk): PutEventsRequestEntry[] {
+    const detail = JSON.stringify(chunk);
+    const { observations } = chunk;
+    if (Buffer.byteLength(detail) > MAX_BYTES_PER_CALL && observations.length > 1) {
+      const half = Math.ceil(observations.length / 2);
+      return [
+        ...this.entries({ ...chunk, observations: observations.slice(0, half) }),
+        ...this.entries({ ...chunk, observations: observations.slice(half) }),
+      ];
     }
     return [
       {
         EventBusName: this.busName,
         Source: OBSERVATION_BATCH_EVENT.source,
         DetailType: OBSERVATION_BATCH_EVENT.detailType,
-        Time: new Date(chunk[0]?.observedAt ?? 0),
+        Time: new Date(observations[0]?.observedAt ?? 0),
         Detail: detail,
       },
     ];

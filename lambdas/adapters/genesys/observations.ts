@@ -2,7 +2,7 @@
 import { settleBounded } from '../../core/bounded';
 import { ObservationError } from '../../core/errors';
 import type { QueueObservation } from '../../core/observation';
-import type { Clock, ObservationRead, ObservationSource } from '../../core/ports';
+import type { Clock, ObservationRead, ObservationReadOptions, ObservationSource } from '../../core/ports';
 import { isoInstant } from '../../core/time';
 import { GenesysApiError } from './errors';
 import type { GenesysSession } from './session';
@@ -109,7 +109,7 @@ export class GenesysObservationSource implements ObservationSource {
    * A chunk that fails is reported in `failures` and the others are still returned (their queues must
    * not go stale because another chunk failed); if every chunk fails, the first error is thrown.
    */
-  async read(queueIds: readonly string[], options?: { deadline?: number }): Promise<ObservationRead> {
+  async read(queueIds: readonly string[], options?: ObservationReadOptions): Promise<ObservationRead> {
     queueIds.forEach((q, i) => {
       if (typeof q !== 'string' || q.trim() === '')
         throw new ObservationError(`queueIds.${i}`, 'must be a non-empty string');
@@ -118,8 +118,12 @@ export class GenesysObservationSource implements ObservationSource {
     const observedAt = isoInstant(this.clock.now());
     const deadline = this.session.deadlineFor(options);
     const chunks: string[][] = [];
-    for (let i = 0; i < unique.length; i += this.queuesPerQuery)
-      chunks.push(unique.slice(i, i + this.queuesPerQuery));
+    const seen = new Set<string>();
+    for (const group of options?.chunks ?? [unique]) {
+      const ids = group.filter((q) => !seen.has(q) && seen.add(q));
+      for (let i = 0; i < ids.length; i += this.queuesPerQuery)
+        chunks.push(ids.slice(i, i + this.queuesPerQuery));
+    }
     const settled = await settleBounded(chunks, this.queryConcurrency, async (chunk) => {
       const body = await this.session.call(
         `postAnalyticsQueuesObservationsQuery (${chunk.length} queues)`,

@@ -73,22 +73,25 @@ describe('DynamoQueueStateStore (dynalite)', () => {
     expect(await store.queues.load('q1')).toMatchObject({ state: { writer: winners[0] }, version: 2 });
   });
 
-  it('reads the queue state and every override in one call', async () => {
+  it("reads the states of a shard's queues and every override in one call", async () => {
     await store.queues.save('q1', { n: 1 }, undefined);
     await store.overrides.put({ queue: '*', tier: 2, state: 'inactive', reason: 'maintenance', by: 'ops' });
     calls.reset();
 
-    const snapshot = await store.queues.loadForEvaluation('q1');
+    const snapshot = await store.queues.loadManyForEvaluation(['q1'], { shardId: '0000' });
 
     expect(calls.total()).toBe(1);
-    expect(snapshot.queue).toMatchObject({ queueId: 'q1', state: { n: 1 }, version: 1 });
+    expect(snapshot.queues.get('q1')).toMatchObject({ queueId: 'q1', state: { n: 1 }, version: 1 });
     expect(snapshot.overrides).toEqual([
       { queue: '*', tier: 2, state: 'inactive', reason: 'maintenance', by: 'ops' },
     ]);
   });
 
   it('reads an unknown queue as no state and no overrides', async () => {
-    expect(await store.queues.loadForEvaluation('never-seen')).toEqual({ queue: undefined, overrides: [] });
+    expect(await store.queues.loadForEvaluation('never-seen')).toMatchObject({
+      queue: undefined,
+      overrides: [],
+    });
     expect(await store.queues.load('never-seen')).toBeUndefined();
   });
 

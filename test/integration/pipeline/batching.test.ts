@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { replay } from '../../../drill/replay';
 import { createDynamoPersistence } from '../../../lambdas/adapters/dynamodb';
@@ -29,7 +29,7 @@ const QUEUES = ['q-a', 'q-b', 'q-c', 'q-d'];
 const tier1Row = (p: Pipeline) => p.emulator.readRow('surge-control', 'tier1').SurgeActive;
 const episodePages = (p: Pipeline) => p.pagesSent().filter((x) => x.startsWith('actuator-episode'));
 
-/** A store whose one save (the queue named) fails the first `times` times, with `error`. */
+/** A store whose state write holding the queue named fails the first `times` times, with `error`. */
 function failingSaveOf(queueId: string, times: number, error: () => Error) {
   return (deps: PollerDeps): PollerDeps => {
     let left = times;
@@ -40,13 +40,13 @@ function failingSaveOf(queueId: string, times: number, error: () => Error) {
         get(obj, prop, receiver) {
           const value = Reflect.get(obj, prop, receiver);
           if (typeof value !== 'function') return value;
-          if (prop !== 'save') return value.bind(obj);
-          return async (q: string, ...rest: unknown[]) => {
-            if (q === queueId && left > 0) {
+          if (prop !== 'saveMany') return value.bind(obj);
+          return async (home: unknown, writes: readonly { queueId: string }[]) => {
+            if (writes.some((w) => w.queueId === queueId) && left > 0) {
               left--;
               throw error();
             }
-            return value.apply(obj, [q, ...rest]);
+            return value.apply(obj, [home, writes]);
           };
         },
       }),
@@ -74,7 +74,7 @@ function leaveUnprocessed(client: DynamoDBClient, calls: number, which: (sk: str
         UnprocessedKeys?: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead?: boolean }>;
       };
       for (const [table, items] of Object.entries(output.Responses ?? {})) {
-        const moved = items.filter((i) => text(i.pk) === 'QUEUE' && which(text(i.sk) ?? ''));
+        const moved = items.filter((i) => text(i.pk) === 'QUEUES' && which(text(i.sk) ?? ''));
         if (moved.length === 0) continue;
         (output.Responses as Record<string, unknown[]>)[table] = items.filter((i) => !moved.includes(i));
         output.UnprocessedKeys = {
@@ -131,21 +131,33 @@ describe('evaluate a chunk of queues in one invocation', () => {
     expect(tier1Row(p)).toBe(false);
   });
 
-  it('reads a 100-queue chunk in two BatchGetItem calls and writes each state once when nothing transitions', async () => {
+  it('reads a 100-queue chunk in one BatchGetItem call and writes its shard once when nothing transitions', async () => {
     const p = await open();
     const evaluate = createEvaluateHandler(() => p.deps, p.telemetry); // without the page sender's sweep
     const ids = Array.from({ length: 100 }, (_, i) => `q-${String(i).padStart(3, '0')}`);
-    await evaluate(chunkEvent(ids.map((q) => observation(T0, 10, q))));
+    await evaluate(
+      chunkEvent(
+        ids.map((q) => observation(T0, 10, q)),
+        'chunk',
+        '0000',
+      ),
+    );
     const calls = countDynamoCalls(p.dynamo.client);
     p.clock.set(T0 + MINUTE);
 
-    const response = await evaluate(chunkEvent(ids.map((q) => observation(T0 + MINUTE, 11, q))));
+    const response = await evaluate(
+      chunkEvent(
+        ids.map((q) => observation(T0 + MINUTE, 11, q)),
+        'chunk',
+        '0000',
+      ),
+    );
 
     expect(response.kind === 'observations' && response.results.map((r) => r.decision.outcome)).toEqual(
       ids.map(() => 'accepted'),
     );
-    // 100 state keys + the overrides item = 101 keys: two calls of ≤ 100, in parallel.
-    expect(calls.snapshot()).toEqual({ BatchGetItemCommand: 2, PutItemCommand: 100 });
+    // The shard item (100 states) and the overrides item in one call; the shard written once.
+    expect(calls.snapshot()).toEqual({ BatchGetItemCommand: 1, PutItemCommand: 1 });
     expect(p.emulator.requests()).toHaveLength(0);
   });
 
@@ -247,7 +259,15 @@ describe('a chunk under races, retries and crashes', () => {
 
   it("keeps every other queue's decision when one queue's write fails, and the redelivered chunk completes it", async () => {
     const p = await open();
-    await p.evaluate(chunkEvent(QUEUES.map((q) => observation(T0, 10, q))));
+    // q-c's state is kept in a shard of its own: its write fails alone (a shard's queues are written together).
+    await p.evaluate(
+      chunkEvent(
+        ['q-a', 'q-b', 'q-d'].map((q) => observation(T0, 10, q)),
+        'abd',
+        '0000',
+      ),
+    );
+    await p.evaluate(chunkEvent([observation(T0, 10, 'q-c')], 'c', '0001'));
     p.clock.set(T0 + MINUTE);
     const broken = p.handlersWith(failingSaveOf('q-c', 1, () => new Error('ProvisionedThroughputExceeded')));
     const chunk = QUEUES.map((q) => observation(T0 + MINUTE, q === 'q-c' || q === 'q-a' ? 120 : 10, q));
@@ -303,50 +323,81 @@ describe('a chunk under races, retries and crashes', () => {
     expect(await invariantViolations(p)).toEqual({ levers: [], pages: [] });
   });
 
-  it('re-requests keys BatchGetItem left unprocessed, and reads alone the queue still unprocessed after that', async () => {
+  it('re-requests keys BatchGetItem left unprocessed, and reads alone the shard still unprocessed after that', async () => {
     const p = await open();
-    await p.evaluate(chunkEvent(QUEUES.map((q) => observation(T0, 10, q))));
+    await p.evaluate(
+      chunkEvent(
+        QUEUES.map((q) => observation(T0, 10, q)),
+        'chunk',
+        '0000',
+      ),
+    );
     const calls = countDynamoCalls(p.dynamo.client);
     p.clock.set(T0 + MINUTE);
 
-    // Once: q-b and q-c come back unprocessed, and the re-request gets them.
-    leaveUnprocessed(p.dynamo.client, 1, (sk) => sk === 'q-b' || sk === 'q-c');
-    const once = await p.evaluate(chunkEvent(QUEUES.map((q) => observation(T0 + MINUTE, 10, q))));
+    // Once: the shard holding the chunk's states comes back unprocessed, and the re-request gets it.
+    leaveUnprocessed(p.dynamo.client, 1, (sk) => sk === '0000');
+    const once = await p.evaluate(
+      chunkEvent(
+        QUEUES.map((q) => observation(T0 + MINUTE, 10, q)),
+        'chunk',
+        '0000',
+      ),
+    );
     expect(once.kind === 'observations' && once.results.map((r) => r.decision.outcome)).toEqual(
       QUEUES.map(() => 'accepted'),
     );
     expect(calls.snapshot().BatchGetItemCommand).toBe(2);
 
-    // Six times in a row (every retry): q-d stays unprocessed, is read on its own, and is still decided.
+    // Six times in a row (every retry): the shard stays unprocessed, is read on its own, and is still decided.
     calls.reset();
     p.clock.set(T0 + 2 * MINUTE);
-    leaveUnprocessed(p.dynamo.client, 6, (sk) => sk === 'q-d');
+    leaveUnprocessed(p.dynamo.client, 6, (sk) => sk === '0000');
     const stubborn = await p.evaluate(
-      chunkEvent(QUEUES.map((q) => observation(T0 + 2 * MINUTE, q === 'q-d' ? 120 : 10, q))),
+      chunkEvent(
+        QUEUES.map((q) => observation(T0 + 2 * MINUTE, q === 'q-d' ? 120 : 10, q)),
+        'chunk',
+        '0000',
+      ),
     );
     expect(stubborn.kind === 'observations' && stubborn.results.map((r) => r.decision.outcome)).toEqual(
       QUEUES.map(() => 'accepted'),
     );
-    expect(calls.snapshot().BatchGetItemCommand).toBe(7); // 1 + 5 re-requests, then q-d's own read
+    expect(calls.snapshot().BatchGetItemCommand).toBe(6); // 1 + 5 re-requests, then the shard's own GetItem
     expect((await p.deps.queueStates.load('q-d'))?.version).toBe(3);
     expect(tier1Row(p)).toBe(true);
   });
 
   it("decides the rest of the chunk when one queue's stored item is corrupt, and names that queue", async () => {
     const p = await open();
-    await p.evaluate(chunkEvent(QUEUES.map((q) => observation(T0, 10, q))));
+    await p.evaluate(
+      chunkEvent(
+        QUEUES.map((q) => observation(T0, 10, q)),
+        'chunk',
+        '0000',
+      ),
+    );
     const raw = DynamoDBDocumentClient.from(p.dynamo.client);
     await raw.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: p.dynamo.tableName,
-        Item: { pk: 'QUEUE', sk: 'q-b', state: 'not json', version: 1, updatedAt: T0 },
+        Key: { pk: 'QUEUES', sk: '0000' },
+        UpdateExpression: 'SET #states.#q = :bad',
+        ExpressionAttributeNames: { '#states': 'states', '#q': 'q-b' },
+        ExpressionAttributeValues: { ':bad': '1|not an entry' },
       }),
     );
     p.clock.set(T0 + MINUTE);
 
     await expect(
-      p.evaluate(chunkEvent(QUEUES.map((q) => observation(T0 + MINUTE, q === 'q-a' ? 120 : 10, q)))),
-    ).rejects.toThrow(/queue q-b: .*QUEUE\/q-b/);
+      p.evaluate(
+        chunkEvent(
+          QUEUES.map((q) => observation(T0 + MINUTE, q === 'q-a' ? 120 : 10, q)),
+          'chunk',
+          '0000',
+        ),
+      ),
+    ).rejects.toThrow(/queue q-b: .*QUEUES\/0000: states\.q-b/);
 
     const versions = (await Promise.all(['q-a', 'q-c', 'q-d'].map((q) => p.deps.queueStates.load(q)))).map(
       (s) => s?.version,
@@ -436,7 +487,7 @@ describe('the poll tick publishes by chunk and pages stale queues once', () => {
 });
 
 describe('the batch read itself (dynalite)', () => {
-  it('reads 250 queues and the overrides in three BatchGetItem calls', async () => {
+  it("reads a shard's queues and the overrides in one BatchGetItem call, and looks up queues it does not hold", async () => {
     const p = await open();
     const store = createDynamoPersistence({
       client: p.dynamo.client,
@@ -447,10 +498,16 @@ describe('the batch read itself (dynalite)', () => {
     for (const q of ids.slice(0, 10)) await store.queues.save(q, { q }, undefined);
     const calls = countDynamoCalls(p.dynamo.client);
 
-    const snapshot = await store.queues.loadManyForEvaluation(ids);
+    const inShard = await store.queues.loadManyForEvaluation(ids.slice(0, 10), { shardId: '0000' });
+    expect(calls.snapshot()).toEqual({ BatchGetItemCommand: 1 });
+    calls.reset();
+    const snapshot = await store.queues.loadManyForEvaluation(ids, { shardId: '0000' });
 
-    expect(calls.snapshot()).toEqual({ BatchGetItemCommand: 3 });
+    // The 240 it does not hold: one Query of the shards, then their items from before shards (100 keys a call).
+    expect(calls.snapshot()).toEqual({ BatchGetItemCommand: 4, QueryCommand: 1 });
+    expect([...inShard.queues.keys()].sort()).toEqual(ids.slice(0, 10).sort());
     expect([...snapshot.queues.keys()].sort()).toEqual(ids.slice(0, 10).sort());
+    expect(new Set([...snapshot.homes.values()].map((h) => h.shardId))).toEqual(new Set(['0000']));
     expect(snapshot.unread).toEqual([]);
     expect(snapshot.overrides).toEqual([]);
   });

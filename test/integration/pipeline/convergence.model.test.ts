@@ -71,7 +71,7 @@ async function runScenario(
   p: Pipeline,
   s: fc.Scheduler,
   scenario: Scenario,
-  { batched = false }: { batched?: boolean } = {},
+  { batched = false, sharded = false }: { batched?: boolean; sharded?: boolean } = {},
 ): Promise<void> {
   const chaotic = p.handlersWith(scheduledDeps(s, new Set(scenario.crashAt)));
   if (scenario.lateWrites > 0) {
@@ -103,11 +103,22 @@ async function runScenario(
     const tasks: Promise<unknown>[] = [];
     if (batched) {
       // Both queues in one chunk event (the poller's shape), delivered once or twice.
-      const event = chunkEvent(
-        (depths[minute] ?? []).map((depth, q) => observation(T0 + minute * MINUTE, depth, QUEUES[q])),
+      const chunk = (depths[minute] ?? []).map((depth, q) =>
+        observation(T0 + minute * MINUTE, depth, QUEUES[q]),
       );
+      // Sharded: the event names the shard the poller placed the queues in (docs/architecture.md).
+      const event = chunkEvent(chunk, 'chunk', sharded ? '0000' : undefined);
       const copies = scenario.copies[copy++ % scenario.copies.length] ?? 1;
       for (let c = 0; c < copies; c++) tasks.push(deliver(event));
+      if (sharded && minute === 0 && copies > 1) {
+        // Two ticks placed the new queues in different shards: both evaluations race to create them.
+        tasks.push(deliver(chunkEvent(chunk, 'other-placement', '0001')));
+      }
+      if (sharded) {
+        // A partner-bus event for one queue of the shard races the chunk (the single-queue path).
+        const q = minute % 2;
+        tasks.push(deliver(observationEvent(chunk[q] ?? observation(T0, 5, QUEUES[q]))));
+      }
     } else {
       depths[minute]?.forEach((depth, q) => {
         const event = observationEvent(observation(T0 + minute * MINUTE, depth, QUEUES[q]));
@@ -170,12 +181,12 @@ const runOptions: fc.Parameters<unknown> = {
 
 describe('always converge (model checking with fast-check scheduler)', () => {
   /** Random scenarios, then quiet ticks (no observations, no faults, a minute each): the invariant holds. */
-  const converges = (batched: boolean) =>
+  const converges = (batched: boolean, sharded = false) =>
     fc.assert(
       fc.asyncProperty(fc.scheduler(), scenarioArb, async (s, scenario) => {
         const p = await startPipeline({ callTimeoutMs: 150 });
         try {
-          await runScenario(p, s, scenario, { batched });
+          await runScenario(p, s, scenario, { batched, sharded });
           p.emulator.faults.clear();
           const quietFrom = p.clock.now();
           for (let minute = 1; minute <= 20; minute++) {
@@ -199,6 +210,12 @@ describe('always converge (model checking with fast-check scheduler)', () => {
   it(
     'holds the same with chunk events: both queues in one event, chunks racing, retried and crashing',
     () => converges(true),
+    300_000,
+  );
+
+  it(
+    'holds the same with chunk events naming their shard, racing placements in two shards and single-queue events',
+    () => converges(true, true),
     300_000,
   );
 });

@@ -30,10 +30,10 @@ function savingAfter(gate: Promise<unknown>) {
     queueStates: new Proxy(deps.queueStates, {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver);
-        if (prop !== 'save') return typeof value === 'function' ? value.bind(target) : value;
-        return async (...args: Parameters<typeof target.save>) => {
+        if (prop !== 'saveMany') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: Parameters<typeof target.saveMany>) => {
           await gate;
-          return target.save(...args);
+          return target.saveMany(...args);
         };
       },
     }),
@@ -71,7 +71,7 @@ describe('demand is rebuilt from the queue states', () => {
     const p = await open();
     const failing = p.handlersWith((deps) => ({
       ...deps,
-      queueStates: failingFirst(deps.queueStates, 'save', 1, () => new Error('Lambda killed')),
+      queueStates: failingFirst(deps.queueStates, 'saveMany', 1, () => new Error('Lambda killed')),
     }));
     await expect(failing.evaluate(observationEvent(observation(T0, 120)))).rejects.toThrow('Lambda killed');
     p.clock.set(T0 + MINUTE);

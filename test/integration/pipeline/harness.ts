@@ -50,8 +50,11 @@ export const observationEvent = (o: QueueObservation) => ({
   detail: o,
 });
 
-/** What the evaluate rule hands the Lambda for one chunk (the poller's event: ≤ 100 queues). */
-export const chunkEvent = (observations: readonly QueueObservation[], id = 'chunk') => ({
+/**
+ * What the evaluate rule hands the Lambda for one chunk (the poller's event: ≤ 100 queues, naming the
+ * shard that holds their states; without `shardId`, an event of another sender: the queues are looked up).
+ */
+export const chunkEvent = (observations: readonly QueueObservation[], id = 'chunk', shardId?: string) => ({
   version: '0',
   id: `${id}-${observations[0]?.observedAt}`,
   'detail-type': 'QueueObservations',
@@ -60,7 +63,7 @@ export const chunkEvent = (observations: readonly QueueObservation[], id = 'chun
   time: observations[0]?.observedAt ?? '',
   region: 'local',
   resources: [],
-  detail: { observations },
+  detail: { ...(shardId ? { shardId } : {}), observations },
 });
 
 export interface Pipeline extends StandIns {

@@ -1,0 +1,245 @@
+import { describe, expect, it } from 'vitest';
+import type { PollerDeps } from '../../../lambdas/app/deps';
+import type { QueueStateStore } from '../../../lambdas/core/persistence';
+import { countDynamoCalls } from '../../support/local-dynamo';
+import { chunkEvent, observation, observationEvent, type Pipeline, pipelinePerTest, T0 } from './harness';
+import { invariantViolations } from './invariants';
+
+// Queue states per chunk (docs/architecture.md, "Queue states per chunk"): the poller forms its queries
+// and events from the shards that hold the states and names the shard in each event; an evaluation
+// reads and writes that one shard. Races between evaluations of one shard, a single-queue event racing
+// a chunk, a crash between demand and the shard's write, and two placements of a new queue all end with
+// every lever where the states and overrides say.
+
+const MINUTE = 60_000;
+const open = pipelinePerTest();
+const tier1Row = (p: Pipeline) => p.emulator.readRow('surge-control', 'tier1').SurgeActive;
+const episodePages = (p: Pipeline) => p.pagesSent().filter((x) => x.startsWith('actuator-episode'));
+const outcomes = (r: Awaited<ReturnType<Pipeline['evaluate']>>) =>
+  r.kind === 'observations'
+    ? r.results.map((x) => `${x.observation.queueId} ${x.decision.ignoredReason ?? x.decision.outcome}`)
+    : r.kind === 'observation'
+      ? [`${r.result.observation.queueId} ${r.result.decision.ignoredReason ?? r.outcome}`]
+      : [];
+
+/** Holds every `saveMany` until `release()`: evaluations all read before any of them writes. */
+function gatedWrites() {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const alter = (deps: PollerDeps): PollerDeps => ({
+    ...deps,
+    queueStates: new Proxy(deps.queueStates, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop !== 'saveMany') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: Parameters<QueueStateStore['saveMany']>) => {
+          await gate;
+          return target.saveMany(...args);
+        };
+      },
+    }),
+  });
+  return { alter, release: () => release() };
+}
+
+describe('the poller places queues in shards and names the shard in each event', () => {
+  it('keeps placed queues where they are and puts new ones in a shard with room', async () => {
+    const p = await open();
+    const ids = Array.from({ length: 150 }, (_, i) => `q-${String(i).padStart(3, '0')}`);
+    for (const q of ids) p.emulator.setObservation(q, { waiting: 3, agentsAvailable: 2 });
+    await p.poll(undefined, { queueIds: ids });
+    for (const e of p.bus.drain()) await p.evaluate(e);
+    const placed = await p.deps.queueStates.listPlacement();
+    expect(placed.shards.map((s) => [s.shardId, s.queueIds.length])).toEqual([
+      ['0000', 100],
+      ['0001', 50],
+    ]);
+
+    // The config changes: 20 queues go, 30 come, in a different order. Nobody moves.
+    const later = [...ids.slice(20).reverse(), ...Array.from({ length: 30 }, (_, i) => `new-${i}`)];
+    for (const q of later) p.emulator.setObservation(q, { waiting: 3, agentsAvailable: 2 });
+    p.clock.set(T0 + MINUTE);
+    await p.poll(undefined, { queueIds: later });
+    const events = p.bus.drain();
+
+    expect(events.map((e) => [e.detail.shardId, e.detail.observations.length])).toEqual([
+      ['0000', 80],
+      ['0001', 80],
+    ]);
+    for (const e of events) {
+      const shard = placed.shards.find((s) => s.shardId === e.detail.shardId);
+      const mine = e.detail.observations.map((o) => o.queueId).filter((q) => !q.startsWith('new-'));
+      expect(mine.every((q) => shard?.queueIds.includes(q))).toBe(true);
+    }
+    const calls = countDynamoCalls(p.dynamo.client);
+    for (const e of events) await p.evaluate(e);
+    // Quiet and placed: one BatchGetItem and one PutItem per shard (new queues: one Query of the shards).
+    expect(calls.snapshot().PutItemCommand).toBe(2);
+    const after = await p.deps.queueStates.listPlacement();
+    expect(after.shards.map((s) => [s.shardId, s.queueIds.length])).toEqual([
+      ['0000', 100],
+      ['0001', 80],
+    ]);
+    expect(after.states.find((s) => s.queueId === 'q-000')?.version).toBe(1); // removed from config: kept
+  });
+});
+
+describe('races on one shard', () => {
+  it('switches once and pages once when a chunk naming its shard is delivered three times at once', async () => {
+    const p = await open();
+    const queues = ['q-a', 'q-b', 'q-c'];
+    await p.evaluate(
+      chunkEvent(
+        queues.map((q) => observation(T0, 10, q)),
+        'c',
+        '0000',
+      ),
+    );
+    p.clock.set(T0 + MINUTE);
+    const event = chunkEvent(
+      queues.map((q) => observation(T0 + MINUTE, q === 'q-b' ? 120 : 10, q)),
+      'c',
+      '0000',
+    );
+
+    const responses = await Promise.all([p.evaluate(event), p.evaluate(event), p.evaluate(event)]);
+
+    const all = responses.flatMap(outcomes);
+    expect(all.filter((o) => o.endsWith('accepted')).sort()).toEqual(queues.map((q) => `${q} accepted`));
+    expect(all.filter((o) => o.endsWith('duplicate'))).toHaveLength(6);
+    expect(p.switchCalls()).toHaveLength(1);
+    expect(episodePages(p)).toEqual(['actuator-episode trigger actuator:tier1-datatable:1']);
+    expect(await invariantViolations(p)).toEqual({ levers: [], pages: [] });
+  });
+
+  it('lets a single-queue event and a chunk of its shard race: each queue decided once, the other queues kept', async () => {
+    const p = await open();
+    const queues = ['q-a', 'q-b', 'q-c'];
+    await p.evaluate(
+      chunkEvent(
+        queues.map((q) => observation(T0, 10, q)),
+        'c',
+        '0000',
+      ),
+    );
+    p.clock.set(T0 + MINUTE);
+    const gated = gatedWrites();
+    const chaotic = p.handlersWith(gated.alter);
+
+    // Both read the shard before either writes: the single event of q-b (a partner bus) and the chunk.
+    const single = chaotic.evaluate(observationEvent(observation(T0 + MINUTE, 120, 'q-b')));
+    const chunk = chaotic.evaluate(
+      chunkEvent(
+        queues.map((q) => observation(T0 + MINUTE, q === 'q-b' ? 120 : 10, q)),
+        'c',
+        '0000',
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    gated.release();
+    const results = [...outcomes(await single), ...outcomes(await chunk)];
+
+    expect(results.filter((o) => o.startsWith('q-b')).sort()).toEqual(['q-b accepted', 'q-b duplicate']);
+    expect(results.filter((o) => !o.startsWith('q-b')).sort()).toEqual(['q-a accepted', 'q-c accepted']);
+    const states = await p.deps.queueStates.list();
+    expect(states.map((s) => [s.queueId, s.version])).toEqual(queues.map((q) => [q, 2]));
+    expect(p.switchCalls()).toHaveLength(1);
+    expect(await invariantViolations(p)).toEqual({ levers: [], pages: [] });
+  });
+
+  it('converges after a crash between recording demand and writing the shard (the chunk is redelivered)', async () => {
+    const p = await open();
+    const queues = ['q-a', 'q-b'];
+    await p.evaluate(
+      chunkEvent(
+        queues.map((q) => observation(T0, 10, q)),
+        'c',
+        '0000',
+      ),
+    );
+    p.clock.set(T0 + MINUTE);
+    let crashes = 1;
+    const crashing = p.handlersWith((deps) => ({
+      ...deps,
+      queueStates: new Proxy(deps.queueStates, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver);
+          if (prop !== 'saveMany') return typeof value === 'function' ? value.bind(target) : value;
+          return async (...args: Parameters<QueueStateStore['saveMany']>) => {
+            if (crashes-- > 0) throw new Error('Lambda killed');
+            return target.saveMany(...args);
+          };
+        },
+      }),
+    }));
+    const event = chunkEvent(
+      queues.map((q) => observation(T0 + MINUTE, q === 'q-a' ? 120 : 10, q)),
+      'c',
+      '0000',
+    );
+
+    await expect(crashing.evaluate(event)).rejects.toThrow(/Lambda killed/);
+    expect((await p.deps.actuatorStore.get('tier1-datatable'))?.demandedBy).toEqual(['q-a']);
+    expect(p.switchCalls()).toHaveLength(0);
+    expect(outcomes(await crashing.evaluate(event))).toEqual(['q-a accepted', 'q-b accepted']);
+
+    expect(p.switchCalls()).toHaveLength(1);
+    expect(tier1Row(p)).toBe(true);
+    p.clock.set(T0 + 2 * MINUTE);
+    await p.evaluate(
+      chunkEvent(
+        queues.map((q) => observation(T0 + 2 * MINUTE, 10, q)),
+        'c',
+        '0000',
+      ),
+    );
+    for (let m = 3; m <= 4; m++) {
+      p.clock.set(T0 + m * MINUTE);
+      await p.poll(undefined, { queueIds: [] });
+    }
+    expect(tier1Row(p)).toBe(false);
+    expect(await invariantViolations(p)).toEqual({ levers: [], pages: [] });
+  });
+});
+
+describe('two placements of a new queue', () => {
+  it('keeps the newest copy, removes the other on the next tick, and the lever follows the copy kept', async () => {
+    const p = await open();
+    const gated = gatedWrites();
+    const chaotic = p.handlersWith(gated.alter);
+    // Two ticks listed the shards before either evaluation wrote, and placed q-new differently: the
+    // older observation (surging) in 0001, the newer (quiet) one in 0000.
+    const older = chaotic.evaluate(chunkEvent([observation(T0, 120, 'q-new')], 'a', '0001'));
+    p.clock.set(T0 + MINUTE);
+    const newer = chaotic.evaluate(chunkEvent([observation(T0 + MINUTE, 10, 'q-new')], 'b', '0000'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    gated.release();
+    expect([...outcomes(await older), ...outcomes(await newer)]).toEqual([
+      'q-new accepted',
+      'q-new accepted',
+    ]);
+    const raced = await p.deps.queueStates.listPlacement();
+    expect(raced.homes.get('q-new')).toBe('0000');
+    expect(raced.extraCopies).toEqual([{ queueId: 'q-new', shardId: '0001', version: 1 }]);
+
+    p.clock.set(T0 + 2 * MINUTE);
+    p.emulator.setObservation('q-new', { waiting: 10, agentsAvailable: 3 });
+    await p.poll(undefined, { queueIds: ['q-new'] });
+    const events = p.bus.drain();
+    expect(events.map((e) => e.detail.shardId)).toEqual(['0000']);
+    for (const e of events) await p.evaluate(e);
+    p.clock.set(T0 + 3 * MINUTE);
+    await p.poll(undefined, { queueIds: [] });
+
+    const settled = await p.deps.queueStates.listPlacement();
+    expect(settled.extraCopies).toEqual([]);
+    expect(settled.shards.map((s) => [s.shardId, s.queueIds])).toEqual([
+      ['0000', ['q-new']],
+      ['0001', []],
+    ]);
+    expect(tier1Row(p)).toBe(false);
+    expect(await invariantViolations(p)).toEqual({ levers: [], pages: [] });
+  });
+});
