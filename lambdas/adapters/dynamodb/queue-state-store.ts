@@ -67,16 +67,18 @@ interface ShardRead {
   readonly entries: Readonly<Record<string, unknown>>;
 }
 
-const ShardItemSchema = z.object({
-  sk: z.string().min(1),
-  version: z.number().int().positive(),
-  updatedAt: z.number().int().nonnegative(),
-  states: z.record(z.string(), z.unknown()),
-});
+const ShardItemSchema = lazySchema(() =>
+  z.object({
+    sk: z.string().min(1),
+    version: z.number().int().positive(),
+    updatedAt: z.number().int().nonnegative(),
+    states: z.record(z.string(), z.unknown()),
+  }),
+);
 
 function parseShardItem(item: Record<string, unknown>): ShardRead {
   const parsed = parseWith(
-    ShardItemSchema,
+    ShardItemSchema(),
     item,
     (field, detail) => new StoredItemError(`${item.pk}/${item.sk}`, field, detail),
   );
