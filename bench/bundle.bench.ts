@@ -1,34 +1,80 @@
-// `npm run bench bundle`: each Lambda bundle as the CDK construct builds it (esbuild CJS, minified,
-// runtime SDK external, aliases, and the KeyValueStore client only where the config has a
-// `cloudfront-kvs` actuator), its size, and its own load time above the runtime SDK clients it loads.
-// The load is paired: fresh processes alternate A (the SDK clients the bundle loads at require time,
-// then the bundle) and B (those SDK clients alone), and the figure is the median of A − B pair by pair,
-// so drift in the machine's speed cancels. Targets (issue 11): evaluate ≤ 600 KB, own load ≤ 40 ms.
-// Reports figures; asserts nothing. BUNDLE_BENCH_PAIRS sets the number of pairs (default 15).
-import { execFileSync } from 'node:child_process';
+// `npm run bench bundle`: each Lambda bundle as the CDK construct builds it (esbuild CJS, minified, linked
+// source map without sources, runtime SDK external, aliases, and the KeyValueStore client only where the
+// config has a `cloudfront-kvs` actuator), its size, and its own load time above the SDK clients it needs.
+//
+// Own load, paired: fresh Node processes run with the functions' NODE_OPTIONS (`--enable-source-maps`,
+// under which Node reads and parses the bundle's source map as it loads it) and alternate
+//   A = require the SDK clients the function needs, then the bundle;
+//   B = require those SDK clients alone;
+// with the order flipped every other pair, and the figure is the median of A − B pair by pair, so drift in
+// the machine's speed cancels. The clients "it needs" are declared per function below (what one ordinary
+// invocation calls), not read from what the bundle happens to load: an SDK client the bundle loads at
+// import without needing it is charged to the bundle. Each run is timed inside the process from the first
+// require (Node's own start-up, the same for A and B, is left out). A third run per pair loads the bundle
+// without `--enable-source-maps`, to show what the source map costs.
+// Targets (issue 11): evaluate ≤ 600 KB, own load ≤ 40 ms. Reports figures; asserts nothing.
+// BUNDLE_BENCH_PAIRS sets the number of pairs (default 21).
+import { execFileSync, execSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { KVS_CLIENT_OFF, LAMBDA_ESBUILD_OPTIONS } from '../lib/controller-function';
+import {
+  CONTROLLER_ESBUILD_OPTIONS,
+  GENESYS_SDK_FILE,
+  genesysSdkBuildCommand,
+  KVS_CLIENT_OFF,
+  LAMBDA_ESBUILD_OPTIONS,
+  LAMBDA_NODE_OPTIONS,
+} from '../lib/controller-function';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 
+const DYNAMODB = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'];
 const BUNDLES = [
-  { name: 'evaluate', entry: 'evaluate', kvs: false },
-  { name: 'evaluate (config with a cloudfront-kvs actuator)', entry: 'evaluate', kvs: true },
-  { name: 'poll-observations', entry: 'poll-observations', kvs: false },
-  { name: 'send-pages', entry: 'send-pages', kvs: false },
-  { name: 'crm-lookup', entry: 'crm-lookup', kvs: false },
+  // A quiet evaluation reads and writes DynamoDB only; Genesys and Secrets Manager load on a switch.
+  // controller: built by ControllerFunction, the Genesys SDK in a file of its own (GENESYS_SDK_FILE).
+  { name: 'evaluate', entry: 'evaluate', kvs: false, controller: true, needs: DYNAMODB },
+  {
+    name: 'evaluate (config with a cloudfront-kvs actuator)',
+    entry: 'evaluate',
+    kvs: true,
+    controller: true,
+    needs: DYNAMODB,
+  },
+  // Every tick: DynamoDB, the Genesys token (Secrets Manager) and PutEvents.
+  {
+    name: 'poll-observations',
+    entry: 'poll-observations',
+    kvs: false,
+    controller: true,
+    needs: [...DYNAMODB, '@aws-sdk/client-secrets-manager', '@aws-sdk/client-eventbridge'],
+  },
+  {
+    name: 'send-pages',
+    entry: 'send-pages',
+    kvs: false,
+    controller: true,
+    needs: [...DYNAMODB, '@aws-sdk/client-sns', '@aws-sdk/client-secrets-manager'],
+  },
+  {
+    name: 'crm-lookup',
+    entry: 'crm-lookup',
+    kvs: false,
+    controller: false,
+    needs: [...DYNAMODB, '@aws-sdk/client-secrets-manager'],
+  },
 ] as const;
 
 /** ms a fresh Node process takes to require `modules` in order (timed inside it, from the first require). */
-function loadMs(modules: readonly string[], cwd: string): number {
+function loadMs(modules: readonly string[], cwd: string, nodeOptions: readonly string[]): number {
   const script = `const t=process.hrtime.bigint();for(const m of ${JSON.stringify(modules)})require(m);console.log(Number(process.hrtime.bigint()-t)/1e6)`;
-  return Number(execFileSync(process.execPath, ['-e', script], { cwd, encoding: 'utf8' }).trim());
+  return Number(
+    execFileSync(process.execPath, [...nodeOptions, '-e', script], { cwd, encoding: 'utf8' }).trim(),
+  );
 }
 
 /** The runtime-provided SDK packages a bundle loads at require time (what Lambda loads from /var/runtime). */
@@ -38,39 +84,59 @@ function sdkLoadedBy(bundle: string, cwd: string): string[] {
 }
 
 export async function run(): Promise<void> {
-  const pairs = Number(process.env.BUNDLE_BENCH_PAIRS ?? 15);
+  const pairs = Number(process.env.BUNDLE_BENCH_PAIRS ?? 21);
+  const deployed = LAMBDA_NODE_OPTIONS.split(' ');
   // Inside the project, so the runtime-provided SDK clients resolve from node_modules as on Lambda.
   const dir = join(root, 'node_modules', '.cache', `surge-bundle-bench-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   console.log(
-    `Lambda bundles as the construct builds them; own load = median over ${pairs} pairs of ` +
-      '(SDK clients + bundle) − (SDK clients alone), fresh processes, timed from the first require',
+    `Lambda bundles as the construct builds them, Node ${process.version}; own load = median over ${pairs} ` +
+      `pairs of (SDK clients it needs + bundle) − (those SDK clients alone), fresh processes with ${LAMBDA_NODE_OPTIONS}`,
   );
   try {
     for (const b of BUNDLES) {
       const outfile = join(dir, `${b.entry}${b.kvs ? '-kvs' : ''}.cjs`);
       await build({
-        ...LAMBDA_ESBUILD_OPTIONS,
+        ...(b.controller ? CONTROLLER_ESBUILD_OPTIONS : LAMBDA_ESBUILD_OPTIONS),
         ...(b.kvs ? {} : { define: KVS_CLIENT_OFF }),
         entryPoints: [join(root, `lambdas/handlers/${b.entry}.ts`)],
         outfile,
       });
-      const sdk = sdkLoadedBy(outfile, dir);
+      if (b.controller) execSync(genesysSdkBuildCommand(dir));
+      const unneeded = sdkLoadedBy(outfile, dir).filter((p) => !(b.needs as readonly string[]).includes(p));
       const withBundle: number[] = [];
       const sdkAlone: number[] = [];
-      const diffs: number[] = [];
-      loadMs([...sdk, outfile], dir); // warm the file cache
+      const own: number[] = [];
+      const ownWithoutMaps: number[] = [];
+      const loadBoth = () => loadMs([...b.needs, outfile], dir, deployed);
+      const loadSdk = () => loadMs(b.needs, dir, deployed);
+      loadBoth(); // warm the file cache
       for (let i = 0; i < pairs; i++) {
-        const a = loadMs([...sdk, outfile], dir);
-        const s = loadMs(sdk, dir);
+        // Flip the order every other pair so that neither side always runs first.
+        let a: number;
+        let s: number;
+        if (i % 2 === 0) {
+          a = loadBoth();
+          s = loadSdk();
+        } else {
+          s = loadSdk();
+          a = loadBoth();
+        }
         withBundle.push(a);
         sdkAlone.push(s);
-        diffs.push(a - s);
+        own.push(a - s);
+        ownWithoutMaps.push(loadMs([...b.needs, outfile], dir, []) - s);
       }
       console.log(
-        `  ${b.name}: ${kb(statSync(outfile).size)} (${statSync(outfile).size.toLocaleString('en')} B); ` +
-          `own load ${median(diffs).toFixed(0)} ms  [SDK clients + bundle ${median(withBundle).toFixed(0)} ms, ` +
-          `SDK clients alone ${median(sdkAlone).toFixed(0)} ms: ${sdk.join(', ') || 'none'}]`,
+        `  ${b.name}: ${kb(statSync(outfile).size)} (${statSync(outfile).size.toLocaleString('en')} B, map ` +
+          `${kb(statSync(`${outfile}.map`).size)}); own load ${median(own).toFixed(0)} ms ` +
+          `(${median(ownWithoutMaps).toFixed(0)} ms without ${LAMBDA_NODE_OPTIONS})  ` +
+          `[SDK clients + bundle ${median(withBundle).toFixed(0)} ms, SDK clients alone ${median(sdkAlone).toFixed(0)} ms: ` +
+          `${b.needs.join(', ')}]` +
+          (unneeded.length > 0 ? `; loads at import without needing: ${unneeded.join(', ')}` : '') +
+          (b.controller
+            ? `; ${GENESYS_SDK_FILE} beside it ${kb(statSync(join(dir, GENESYS_SDK_FILE)).size)}`
+            : ''),
       );
     }
     console.log('  targets: evaluate ≤ 600 KB (614,400 B), own load ≤ 40 ms above the SDK clients it needs');

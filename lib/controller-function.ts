@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,11 +95,70 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   format: 'cjs',
   target: BUNDLE_TARGET,
   minify: true,
+  // As BASE_BUNDLING: a linked source map without the sources (Node reads it at load under LAMBDA_NODE_OPTIONS).
+  sourcemap: true,
+  sourcesContent: false,
   external: [...RUNTIME_PROVIDED_SDK],
   alias: { ...BUNDLE_ALIASES },
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'silent',
 } as const satisfies BuildOptions;
+
+/**
+ * NODE_OPTIONS of every function: stack traces in logs point at lambdas/**.ts lines (the bundle ships its
+ * source map). Node then reads and parses the map when it loads the bundle, so this is part of the cold load.
+ */
+export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+
+/**
+ * The Genesys SDK classes (lambdas/adapters/genesys/genesys-sdk.ts) travel as a file of their own next to
+ * the controller functions' handler bundle: the bundle keeps `require("./genesys-sdk")` (external) and
+ * Node reads and compiles the file on the first Genesys call. A cold start that calls no Genesys API (most
+ * evaluations) never loads the SDK and axios, about half of the evaluate bundle, nor parses their part of
+ * the source map (docs/architecture.md#cold-start).
+ */
+export const GENESYS_SDK_IMPORT = './genesys-sdk';
+/** The Genesys SDK file's name next to the handler bundle. */
+export const GENESYS_SDK_FILE = 'genesys-sdk.js';
+const GENESYS_SDK_ENTRY = fileURLToPath(
+  new URL('../lambdas/adapters/genesys/genesys-sdk.ts', import.meta.url),
+);
+
+/** LAMBDA_ESBUILD_OPTIONS for a controller function's handler bundle: the Genesys SDK left out (GENESYS_SDK_IMPORT). */
+export const CONTROLLER_ESBUILD_OPTIONS = {
+  ...LAMBDA_ESBUILD_OPTIONS,
+  external: [...RUNTIME_PROVIDED_SDK, GENESYS_SDK_IMPORT],
+} as const satisfies BuildOptions;
+
+const shellQuote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+
+/**
+ * The shell command that writes the Genesys SDK file (GENESYS_SDK_FILE) into `outputDir`: the project's
+ * own esbuild CLI with LAMBDA_ESBUILD_OPTIONS' settings. The construct runs it after bundling; the tests
+ * and benchmarks that load a controller bundle run the same command.
+ */
+export function genesysSdkBuildCommand(outputDir: string): string {
+  const esbuild = createRequire(import.meta.url).resolve('esbuild/bin/esbuild');
+  const o = LAMBDA_ESBUILD_OPTIONS;
+  return [
+    esbuild,
+    GENESYS_SDK_ENTRY,
+    '--bundle',
+    `--platform=${o.platform}`,
+    `--format=${o.format}`,
+    `--target=${o.target}`,
+    '--minify',
+    '--sourcemap',
+    '--sources-content=false',
+    ...o.external.map((m) => `--external:${m}`),
+    ...Object.entries(o.alias).map(([from, to]) => `--alias:${from}=${to}`),
+    '--log-override:empty-import-meta=silent',
+    '--log-level=warning',
+    `--outfile=${join(outputDir, GENESYS_SDK_FILE)}`,
+  ]
+    .map(shellQuote)
+    .join(' ');
+}
 
 /** DynamoDB actions the handlers use on the state table (queue state, actuators, leases, pages). */
 export const STATE_TABLE_ACTIONS = [
@@ -192,14 +252,15 @@ export class ControllerFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
-        // Stack traces in logs point at lambdas/**.ts lines (the bundle ships its source map).
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
       },
       bundling: {
         ...BASE_BUNDLING,
+        externalModules: [...BASE_BUNDLING.externalModules, GENESYS_SDK_IMPORT],
         // The config travels as a file in the asset, not in an env var (4 KB for all of them): a
         // 5,000-queue config deploys. The asset hash covers it, so a config change redeploys the code.
-        ...(props.configFile ? { commandHooks: configFileHooks(props.configFile) } : {}),
+        // The Genesys SDK file is written next to the handler (GENESYS_SDK_IMPORT).
+        commandHooks: controllerHooks(props.configFile),
         ...(props.withKvsClient === false ? { define: { ...KVS_CLIENT_OFF } } : {}),
         // The Genesys adapter reads import.meta.url only when `require` is missing (ESM under tsx);
         // in this CJS bundle `require` exists, so the empty import.meta is never reached.
@@ -272,6 +333,19 @@ export function stageConfigFile(configJson: string, dir: string = tmpdir(), pref
   const path = join(dir, `${prefix}-${digest}.json`);
   writeFileSync(path, configJson, 'utf8');
   return path;
+}
+
+/** A controller function's command hooks: the Genesys SDK file, and the config file when there is one. */
+function controllerHooks(configFile: string | undefined) {
+  const config = configFile ? configFileHooks(configFile) : undefined;
+  return {
+    beforeBundling: (): string[] => [],
+    beforeInstall: (): string[] => [],
+    afterBundling: (inputDir: string, outputDir: string): string[] => [
+      ...(config ? config.afterBundling(inputDir, outputDir) : []),
+      genesysSdkBuildCommand(outputDir),
+    ],
+  };
 }
 
 /** NodejsFunction command hooks that copy `configFile` into the bundle output as `name`. */

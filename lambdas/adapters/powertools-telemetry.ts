@@ -3,10 +3,24 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Telemetry } from '../app/telemetry';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './telemetry-names';
 
-/** Powertools Logger (structured JSON) and Metrics (EMF) behind the Telemetry port. */
+/**
+ * Powertools Logger (structured JSON) and Metrics (EMF) behind the Telemetry port. Both are constructed
+ * on first use, in the first invocation, not when the handler module loads: constructing them reads the
+ * environment and sets up formatters and buffers, a cold-start cost a module load need not pay
+ * (docs/architecture.md#cold-start).
+ */
 export class PowertoolsTelemetry implements Telemetry {
-  readonly logger = new Logger({ serviceName: SERVICE_NAME });
-  private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+  #logger: Logger | undefined;
+  #metrics: Metrics | undefined;
+
+  get logger(): Logger {
+    this.#logger ??= new Logger({ serviceName: SERVICE_NAME });
+    return this.#logger;
+  }
+  private get metrics(): Metrics {
+    this.#metrics ??= new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+    return this.#metrics;
+  }
 
   info(message: string, extra: Record<string, unknown> = {}): void {
     this.logger.info(message, extra);
@@ -39,6 +53,7 @@ export class PowertoolsTelemetry implements Telemetry {
   flush(): void {
     // A quiet invocation records no metric (docs/cost.md#metrics): publishing nothing would only log
     // Powertools' "No application metrics to publish" warning, a line per invocation.
-    if (this.metrics.hasStoredMetrics()) this.metrics.publishStoredMetrics();
+    // An invocation that never touched Metrics has nothing stored: it is not even constructed.
+    if (this.#metrics?.hasStoredMetrics()) this.#metrics.publishStoredMetrics();
   }
 }

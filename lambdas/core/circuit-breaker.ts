@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { StateError } from './errors';
+import { lazySchema } from './lazy-schema';
 import type { Page } from './ports';
 import { Reason } from './reasons';
 
@@ -68,22 +69,24 @@ export const DEFAULT_BREAKER_POLICY: BreakerPolicy = Object.freeze({
   probeLeaseMs: 3000,
 });
 
-const PolicySchema = z.strictObject({
-  consecutiveFailures: z.number().int().positive().nullable(),
-  minimumCalls: z.number().int().positive(),
-  windowSeconds: z.number().int().positive(),
-  failureRatePercent: z.number().gt(0).lte(100),
-  failureRateComparison: z.enum(['at-least', 'above']),
-  openSeconds: z.number().positive(),
-  maxOpenSeconds: z.number().positive(),
-  jitterMs: z.number().int().nonnegative(),
-  closeAfterSuccesses: z.number().int().positive(),
-  probeLeaseMs: z.number().int().positive(),
-});
+const PolicySchema = lazySchema(() =>
+  z.strictObject({
+    consecutiveFailures: z.number().int().positive().nullable(),
+    minimumCalls: z.number().int().positive(),
+    windowSeconds: z.number().int().positive(),
+    failureRatePercent: z.number().gt(0).lte(100),
+    failureRateComparison: z.enum(['at-least', 'above']),
+    openSeconds: z.number().positive(),
+    maxOpenSeconds: z.number().positive(),
+    jitterMs: z.number().int().nonnegative(),
+    closeAfterSuccesses: z.number().int().positive(),
+    probeLeaseMs: z.number().int().positive(),
+  }),
+);
 
 /** DEFAULT_BREAKER_POLICY with `overrides` applied, validated (a RangeError names the bad field). */
 export function breakerPolicy(overrides: Partial<BreakerPolicy> = {}): BreakerPolicy {
-  const parsed = PolicySchema.safeParse({ ...DEFAULT_BREAKER_POLICY, ...overrides });
+  const parsed = PolicySchema().safeParse({ ...DEFAULT_BREAKER_POLICY, ...overrides });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new RangeError(`breaker policy ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}`);
@@ -437,39 +440,41 @@ export function countsAsFailure(error: unknown): boolean {
 
 // ── Serialisation ───────────────────────────────────────────────────────────────────────────
 
-const epochMs = z.number().int().nonnegative();
-const count = z.number().int().nonnegative();
-const FailureSchema = z.object({ at: epochMs, error: z.string() });
-const CauseSchema = z.object({
-  trigger: z.enum(['consecutive-failures', 'failure-rate']),
-  consecutiveFailures: count,
-  calls: count,
-  failures: count,
-  lastError: z.string().optional(),
-});
-const tripped = {
-  episode: z.number().int().positive(),
-  openedAt: epochMs,
-  openMs: z.number().int().positive(),
-  cause: CauseSchema,
-  lastFailure: FailureSchema.optional(),
-};
-const BreakerStateSchema = z.discriminatedUnion('status', [
-  z.object({
-    status: z.literal('closed'),
-    episode: count,
+const BreakerStateSchema = lazySchema(() => {
+  const epochMs = z.number().int().nonnegative();
+  const count = z.number().int().nonnegative();
+  const FailureSchema = z.object({ at: epochMs, error: z.string() });
+  const CauseSchema = z.object({
+    trigger: z.enum(['consecutive-failures', 'failure-rate']),
     consecutiveFailures: count,
-    window: z.array(z.object({ index: z.number().int(), calls: count, failures: count })),
+    calls: count,
+    failures: count,
+    lastError: z.string().optional(),
+  });
+  const tripped = {
+    episode: z.number().int().positive(),
+    openedAt: epochMs,
+    openMs: z.number().int().positive(),
+    cause: CauseSchema,
     lastFailure: FailureSchema.optional(),
-  }),
-  z.object({ status: z.literal('open'), ...tripped, openUntil: epochMs }),
-  z.object({
-    status: z.literal('half-open'),
-    ...tripped,
-    probeSuccesses: count,
-    probe: z.object({ owner: z.string().min(1), leaseUntil: epochMs }).optional(),
-  }),
-]);
+  };
+  return z.discriminatedUnion('status', [
+    z.object({
+      status: z.literal('closed'),
+      episode: count,
+      consecutiveFailures: count,
+      window: z.array(z.object({ index: z.number().int(), calls: count, failures: count })),
+      lastFailure: FailureSchema.optional(),
+    }),
+    z.object({ status: z.literal('open'), ...tripped, openUntil: epochMs }),
+    z.object({
+      status: z.literal('half-open'),
+      ...tripped,
+      probeSuccesses: count,
+      probe: z.object({ owner: z.string().min(1), leaseUntil: epochMs }).optional(),
+    }),
+  ]);
+});
 
 /** The state as plain JSON (it already is; this drops nothing and copies nothing but documents intent). */
 export const breakerToJSON = (state: BreakerState): BreakerState => state;
@@ -480,7 +485,7 @@ export const breakerToJSON = (state: BreakerState): BreakerState => state;
  * which only its owner can use and which lapses by itself.
  */
 export function hydrateBreakerState(json: unknown): BreakerState {
-  const parsed = BreakerStateSchema.safeParse(json);
+  const parsed = BreakerStateSchema().safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new StateError(

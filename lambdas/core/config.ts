@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ConfigError, ConfigFileError } from './errors';
 import { lineOfJsonPath, lineOfOffset } from './json-location';
+import { lazySchema } from './lazy-schema';
 
 // The controller's config: one JSON document, deep-merged over DEFAULTS (`{}` is a valid config).
 // Parsing happens in two passes: the user's partial document is checked for unknown keys and wrong
@@ -13,109 +14,130 @@ export type TierNumber = 1 | 2 | 3;
 export const tierNumber = (key: TierKey): TierNumber => (TIER_KEYS.indexOf(key) + 1) as TierNumber;
 export const tierKey = (n: TierNumber): TierKey => TIER_KEYS[n - 1] as TierKey;
 
-export const TierModeSchema = z.enum(['auto', 'recommend', 'off']);
-export type TierMode = z.infer<typeof TierModeSchema>;
+/**
+ * The config document's schemas, built together the first time a config is parsed (lazySchema): they
+ * share their parts, and a function that never parses a config never builds them.
+ */
+function buildConfigSchemas() {
+  const TierModeSchema = z.enum(['auto', 'recommend', 'off']);
+  const count = z.number().int('must be an integer').nonnegative('must be ≥ 0');
+  const positiveCount = z.number().int('must be an integer').positive('must be ≥ 1');
 
-const count = z.number().int('must be an integer').nonnegative('must be ≥ 0');
-const positiveCount = z.number().int('must be an integer').positive('must be ≥ 1');
+  const ActivateSchema = z.strictObject({
+    waitingAbove: count,
+    /** null or absent: no agent condition. */
+    agentsAvailableBelow: count.nullable().optional(),
+    forObservations: positiveCount,
+  });
+  const RestoreSchema = z.strictObject({ waitingBelow: count, forObservations: positiveCount });
+  const TierSchema = z.strictObject({
+    mode: TierModeSchema,
+    activate: ActivateSchema,
+    restore: RestoreSchema,
+    minActiveSeconds: count,
+  });
 
-const ActivateSchema = z.strictObject({
-  waitingAbove: count,
-  /** null or absent: no agent condition. */
-  agentsAvailableBelow: count.nullable().optional(),
-  forObservations: positiveCount,
-});
-const RestoreSchema = z.strictObject({ waitingBelow: count, forObservations: positiveCount });
-const TierSchema = z.strictObject({
-  mode: TierModeSchema,
-  activate: ActivateSchema,
-  restore: RestoreSchema,
-  minActiveSeconds: count,
-});
-export type TierConfig = z.infer<typeof TierSchema>;
+  const PartialTierSchema = z.strictObject({
+    mode: TierModeSchema.optional(),
+    activate: ActivateSchema.partial().optional(),
+    restore: RestoreSchema.partial().optional(),
+    minActiveSeconds: count.optional(),
+  });
+  const PartialTiersSchema = z.strictObject({
+    tier1: PartialTierSchema.optional(),
+    tier2: PartialTierSchema.optional(),
+    tier3: PartialTierSchema.optional(),
+  });
 
-const PartialTierSchema = z.strictObject({
-  mode: TierModeSchema.optional(),
-  activate: ActivateSchema.partial().optional(),
-  restore: RestoreSchema.partial().optional(),
-  minActiveSeconds: count.optional(),
-});
-export type PartialTierConfig = z.infer<typeof PartialTierSchema>;
-const PartialTiersSchema = z.strictObject({
-  tier1: PartialTierSchema.optional(),
-  tier2: PartialTierSchema.optional(),
-  tier3: PartialTierSchema.optional(),
-});
+  const id = z.string().min(1, 'must be a non-empty string');
+  const queueList = z.array(id).min(1, "must name at least one queue id, or ['*']");
+  const actuatorBase = {
+    id,
+    tier: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
+    queues: queueList,
+  };
+  const flagValue = z.union([z.string(), z.number(), z.boolean()]);
 
-const id = z.string().min(1, 'must be a non-empty string');
-const queueList = z.array(id).min(1, "must name at least one queue id, or ['*']");
-const actuatorBase = {
-  id,
-  tier: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
-  queues: queueList,
-};
-const flagValue = z.union([z.string(), z.number(), z.boolean()]);
+  const ActuatorSchema = z.discriminatedUnion('type', [
+    z.strictObject({
+      ...actuatorBase,
+      type: z.literal('datatable-row'),
+      datatableId: id,
+      rowId: id,
+      field: id,
+      activeValue: flagValue,
+      inactiveValue: flagValue,
+    }),
+    z.strictObject({ ...actuatorBase, type: z.literal('emergency-group'), groupId: id }),
+    z.strictObject({
+      ...actuatorBase,
+      type: z.literal('flow-publish'),
+      flowId: id,
+      surgeVersion: id,
+      normalVersion: id,
+    }),
+    z.strictObject({
+      ...actuatorBase,
+      type: z.literal('cloudfront-kvs'),
+      key: id,
+      activeValue: z.string(),
+      inactiveValue: z.string(),
+    }),
+    z.strictObject({ ...actuatorBase, type: z.literal('notify-only') }),
+  ]);
 
-export const ActuatorSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    ...actuatorBase,
-    type: z.literal('datatable-row'),
-    datatableId: id,
-    rowId: id,
-    field: id,
-    activeValue: flagValue,
-    inactiveValue: flagValue,
-  }),
-  z.strictObject({ ...actuatorBase, type: z.literal('emergency-group'), groupId: id }),
-  z.strictObject({
-    ...actuatorBase,
-    type: z.literal('flow-publish'),
-    flowId: id,
-    surgeVersion: id,
-    normalVersion: id,
-  }),
-  z.strictObject({
-    ...actuatorBase,
-    type: z.literal('cloudfront-kvs'),
-    key: id,
-    activeValue: z.string(),
-    inactiveValue: z.string(),
-  }),
-  z.strictObject({ ...actuatorBase, type: z.literal('notify-only') }),
-]);
-export type Actuator = z.infer<typeof ActuatorSchema>;
+  const QueueSchema = z.strictObject({
+    id,
+    name: z.string().optional(),
+    tiers: PartialTiersSchema.optional(),
+  });
+
+  const GenesysSchema = z.strictObject({
+    /** A `PureCloudRegionHosts` key, e.g. us_east_1, eu_west_1. */
+    region: z.string().min(1),
+    /** Secrets Manager name of `{ clientId, clientSecret }` for the normal OAuth client. */
+    credentialsSecret: z.string().min(1),
+    /** Secrets Manager name of the break-glass OAuth client, used after a failed re-login. */
+    breakGlassSecret: z.string().min(1).optional(),
+  });
+
+  const FlappingSchema = z.strictObject({
+    /** This many transitions of one tier of one queue inside the window count as flapping. */
+    transitions: z.number().int('must be an integer').min(2, 'must be ≥ 2'),
+    windowSeconds: positiveCount,
+  });
+
+  const ConfigInputSchema = z.strictObject({
+    intervalSeconds: positiveCount.optional(),
+    staleAfterSeconds: positiveCount.optional(),
+    futureToleranceSeconds: positiveCount.optional(),
+    flapping: FlappingSchema.partial().optional(),
+    tiers: PartialTiersSchema.optional(),
+    queues: z.array(QueueSchema).optional(),
+    actuators: z.array(ActuatorSchema).optional(),
+    genesys: GenesysSchema.partial().optional(),
+  });
+  return {
+    TierModeSchema,
+    TierSchema,
+    PartialTierSchema,
+    ActuatorSchema,
+    GenesysSchema,
+    FlappingSchema,
+    ConfigInputSchema,
+  };
+}
+const configSchemas = lazySchema(buildConfigSchemas);
+type ConfigSchemas = ReturnType<typeof buildConfigSchemas>;
+
+export type TierMode = z.infer<ConfigSchemas['TierModeSchema']>;
+export type TierConfig = z.infer<ConfigSchemas['TierSchema']>;
+export type PartialTierConfig = z.infer<ConfigSchemas['PartialTierSchema']>;
+export type Actuator = z.infer<ConfigSchemas['ActuatorSchema']>;
 export type ActuatorType = Actuator['type'];
 export type ActuatorOf<T extends ActuatorType> = Extract<Actuator, { type: T }>;
-
-const QueueSchema = z.strictObject({ id, name: z.string().optional(), tiers: PartialTiersSchema.optional() });
-
-const GenesysSchema = z.strictObject({
-  /** A `PureCloudRegionHosts` key, e.g. us_east_1, eu_west_1. */
-  region: z.string().min(1),
-  /** Secrets Manager name of `{ clientId, clientSecret }` for the normal OAuth client. */
-  credentialsSecret: z.string().min(1),
-  /** Secrets Manager name of the break-glass OAuth client, used after a failed re-login. */
-  breakGlassSecret: z.string().min(1).optional(),
-});
-
-const FlappingSchema = z.strictObject({
-  /** This many transitions of one tier of one queue inside the window count as flapping. */
-  transitions: z.number().int('must be an integer').min(2, 'must be ≥ 2'),
-  windowSeconds: positiveCount,
-});
-export type FlappingConfig = z.infer<typeof FlappingSchema>;
-
-const ConfigInputSchema = z.strictObject({
-  intervalSeconds: positiveCount.optional(),
-  staleAfterSeconds: positiveCount.optional(),
-  futureToleranceSeconds: positiveCount.optional(),
-  flapping: FlappingSchema.partial().optional(),
-  tiers: PartialTiersSchema.optional(),
-  queues: z.array(QueueSchema).optional(),
-  actuators: z.array(ActuatorSchema).optional(),
-  genesys: GenesysSchema.partial().optional(),
-});
-export type SurgeConfigInput = z.infer<typeof ConfigInputSchema>;
+export type FlappingConfig = z.infer<ConfigSchemas['FlappingSchema']>;
+export type SurgeConfigInput = z.infer<ConfigSchemas['ConfigInputSchema']>;
 
 export interface QueueConfig {
   readonly id: string;
@@ -138,7 +160,7 @@ export interface SurgeConfig {
   readonly tiers: Readonly<Record<TierKey, TierConfig>>;
   readonly queues: readonly QueueConfig[];
   readonly actuators: readonly Actuator[];
-  readonly genesys: z.infer<typeof GenesysSchema>;
+  readonly genesys: z.infer<ConfigSchemas['GenesysSchema']>;
 }
 
 /** A tier that switches 4 times within an hour (two full episodes) is flapping: page, and widen the band. */
@@ -233,7 +255,7 @@ function checkBand(tier: TierConfig, path: string): void {
 
 /** Validates a config document (already JSON-parsed) and returns it merged over the defaults. */
 export function parseConfig(input: unknown): SurgeConfig {
-  const parsed = ConfigInputSchema.safeParse(input);
+  const parsed = configSchemas().ConfigInputSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const segments = issue?.path.map(String) ?? [];

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { TierNumber } from './config';
+import { lazySchema } from './lazy-schema';
 
 /** A manual override of one tier for one queue (or every queue, `'*'`), set by an operator. */
 export interface Override {
@@ -17,15 +18,19 @@ export interface Override {
   readonly setAt?: string;
 }
 
-export const OverrideSchema = z.strictObject({
-  queue: z.string().min(1, "must be a queue id or '*'"),
-  tier: z.union([z.literal(1), z.literal(2), z.literal(3)], { message: 'must be 1, 2 or 3' }),
-  state: z.enum(['active', 'inactive'], { message: "must be 'active' or 'inactive'" }),
-  until: z.iso.datetime({ offset: false, message: 'must be an ISO-8601 UTC timestamp (…Z)' }).optional(),
-  reason: z.string().min(1, 'must say why'),
-  by: z.string().min(1, 'must say who'),
-  setAt: z.iso.datetime({ offset: false, message: 'must be an ISO-8601 UTC timestamp (…Z)' }).optional(),
-}) satisfies z.ZodType<Override>;
+/** An override as stored or requested (built on first use: lazySchema). */
+export const OverrideSchema = lazySchema(
+  () =>
+    z.strictObject({
+      queue: z.string().min(1, "must be a queue id or '*'"),
+      tier: z.union([z.literal(1), z.literal(2), z.literal(3)], { message: 'must be 1, 2 or 3' }),
+      state: z.enum(['active', 'inactive'], { message: "must be 'active' or 'inactive'" }),
+      until: z.iso.datetime({ offset: false, message: 'must be an ISO-8601 UTC timestamp (…Z)' }).optional(),
+      reason: z.string().min(1, 'must say why'),
+      by: z.string().min(1, 'must say who'),
+      setAt: z.iso.datetime({ offset: false, message: 'must be an ISO-8601 UTC timestamp (…Z)' }).optional(),
+    }) satisfies z.ZodType<Override>,
+);
 
 /** Is the override in force at `now` (epoch ms)? `until` is exclusive: at `until` it has expired. */
 export const overrideInForce = (o: Override, now: number): boolean =>

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { TierKey } from './config';
 import { StateError } from './errors';
+import { lazySchema } from './lazy-schema';
 
 // A queue's persisted decision state: plain, JSON-safe data (one DynamoDB item per queue).
 // Each tier is a small discriminated union: an inactive tier has no activation time; an active one
@@ -92,28 +93,31 @@ export const isActive = (tier: TierState): tier is ActiveTierState => tier.statu
 
 // ── Hydration (safe restore of stored JSON) ─────────────────────────────────────────────────
 
-const streak = z.number().int('must be an integer').nonnegative('must be ≥ 0');
-const isoUtc = z.iso.datetime({ offset: false, message: 'must be an ISO-8601 UTC timestamp (…Z)' });
-const base = {
-  activateStreak: streak,
-  restoreStreak: streak,
-  // Older items may lack the window: an empty window only delays a flapping page, never a switch.
-  recentTransitions: z.array(z.number().int().nonnegative()).default([]),
-};
-const TierStateSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('inactive'), ...base }),
-  z.object({ status: z.literal('active'), activatedAt: isoUtc, ...base }),
-]);
-const QueueStateSchema = z.object({
-  schemaVersion: z.literal(QUEUE_STATE_SCHEMA_VERSION, {
-    message: `must be ${QUEUE_STATE_SCHEMA_VERSION} (written by a different version of the controller)`,
-  }),
-  queueId: z.string().min(1, 'must be a non-empty string'),
-  lastObservedAt: isoUtc,
-  lastWaiting: streak.optional(),
-  lastAgentsAvailable: streak.nullable().optional(),
-  tiers: z.object({ tier1: TierStateSchema, tier2: TierStateSchema, tier3: TierStateSchema }),
-  effective: z.object({ tier1: z.boolean(), tier2: z.boolean(), tier3: z.boolean() }),
+// Built on first hydration (lazySchema), not when the module loads.
+const QueueStateSchema = lazySchema(() => {
+  const streak = z.number().int('must be an integer').nonnegative('must be ≥ 0');
+  const isoUtc = z.iso.datetime({ offset: false, message: 'must be an ISO-8601 UTC timestamp (…Z)' });
+  const base = {
+    activateStreak: streak,
+    restoreStreak: streak,
+    // Older items may lack the window: an empty window only delays a flapping page, never a switch.
+    recentTransitions: z.array(z.number().int().nonnegative()).default([]),
+  };
+  const TierStateSchema = z.discriminatedUnion('status', [
+    z.object({ status: z.literal('inactive'), ...base }),
+    z.object({ status: z.literal('active'), activatedAt: isoUtc, ...base }),
+  ]);
+  return z.object({
+    schemaVersion: z.literal(QUEUE_STATE_SCHEMA_VERSION, {
+      message: `must be ${QUEUE_STATE_SCHEMA_VERSION} (written by a different version of the controller)`,
+    }),
+    queueId: z.string().min(1, 'must be a non-empty string'),
+    lastObservedAt: isoUtc,
+    lastWaiting: streak.optional(),
+    lastAgentsAvailable: streak.nullable().optional(),
+    tiers: z.object({ tier1: TierStateSchema, tier2: TierStateSchema, tier3: TierStateSchema }),
+    effective: z.object({ tier1: z.boolean(), tier2: z.boolean(), tier3: z.boolean() }),
+  });
 });
 
 /**
@@ -122,7 +126,7 @@ const QueueStateSchema = z.object({
  * Unknown extra keys are dropped, so the result is exactly this version's shape.
  */
 export function hydrateQueueState(json: unknown): QueueState {
-  const parsed = QueueStateSchema.safeParse(json);
+  const parsed = QueueStateSchema().safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.map(String).join('.') || 'state';

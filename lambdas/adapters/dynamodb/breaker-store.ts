@@ -9,6 +9,7 @@ import {
   type StoredBreaker,
 } from '../../core/circuit-breaker';
 import { StoredItemError } from '../../core/errors';
+import { lazySchema } from '../../core/lazy-schema';
 import type { Page } from '../../core/ports';
 import { isConditionFailed, queryPartition, type StateTable } from './items';
 import { Partition } from './table-definition';
@@ -33,25 +34,27 @@ import { Partition } from './table-definition';
 const key = (name: string) => ({ pk: Partition.Breaker, sk: name });
 const COUNT_ATTRIBUTE = /^([cf])_(-?\d+)$/;
 
-const epochMs = z.number().int().nonnegative();
-const count = z.number().int().nonnegative();
-const ItemSchema = z.object({
-  sk: z.string().min(1),
-  status: z.enum(['closed', 'open', 'half-open']).optional(),
-  revision: count.optional(),
-  episode: count.optional(),
-  consecutiveFailures: z.number().int().optional(),
-  lastFailureAt: epochMs.optional(),
-  lastError: z.string().optional(),
-  openedAt: epochMs.optional(),
-  openMs: z.number().int().positive().optional(),
-  openUntil: epochMs.optional(),
-  cause: z.record(z.string(), z.unknown()).optional(),
-  probeSuccesses: count.optional(),
-  probeOwner: z.string().optional(),
-  probeLeaseUntil: epochMs.optional(),
-  pagedEpisode: count.optional(),
-  resolvedEpisode: count.optional(),
+const ItemSchema = lazySchema(() => {
+  const epochMs = z.number().int().nonnegative();
+  const count = z.number().int().nonnegative();
+  return z.object({
+    sk: z.string().min(1),
+    status: z.enum(['closed', 'open', 'half-open']).optional(),
+    revision: count.optional(),
+    episode: count.optional(),
+    consecutiveFailures: z.number().int().optional(),
+    lastFailureAt: epochMs.optional(),
+    lastError: z.string().optional(),
+    openedAt: epochMs.optional(),
+    openMs: z.number().int().positive().optional(),
+    openUntil: epochMs.optional(),
+    cause: z.record(z.string(), z.unknown()).optional(),
+    probeSuccesses: count.optional(),
+    probeOwner: z.string().optional(),
+    probeLeaseUntil: epochMs.optional(),
+    pagedEpisode: count.optional(),
+    resolvedEpisode: count.optional(),
+  });
 });
 
 /** Reads an item (or its absence) into the domain's StoredBreaker; a bad item names its attribute. */
@@ -66,7 +69,7 @@ export function parseBreakerItem(name: string, item: Record<string, unknown> | u
       countedBuckets: [],
     };
   }
-  const parsed = ItemSchema.safeParse(item);
+  const parsed = ItemSchema().safeParse(item);
   const where = `${Partition.Breaker}/${name}`;
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

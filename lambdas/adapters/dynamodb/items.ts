@@ -5,6 +5,7 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { StoredItemError } from '../../core/errors';
+import { lazySchema } from '../../core/lazy-schema';
 import { OverrideSchema } from '../../core/override';
 import type { ManualOverride } from '../../core/persistence';
 import type { Clock, Page } from '../../core/ports';
@@ -74,21 +75,24 @@ function parseItem<T>(schema: z.ZodType<T>, item: Record<string, unknown>): T {
   );
 }
 
-const epochMs = z.number().int().nonnegative();
-const nonEmpty = z.string().min(1, 'must be a non-empty string');
+// Schemas are built on first use (lazySchema): a function builds only those of the items it reads.
+const epochMs = () => z.number().int().nonnegative();
+const nonEmpty = () => z.string().min(1, 'must be a non-empty string');
 
 // ── Queue state ──
 
-const QueueItemSchema = z.object({
-  sk: nonEmpty,
-  /** The core's state as a JSON string: opaque here, cheap to (un)marshal, no DynamoDB type quirks. */
-  state: z.string(),
-  version: z.number().int().positive(),
-  updatedAt: epochMs,
-});
+const QueueItemSchema = lazySchema(() =>
+  z.object({
+    sk: nonEmpty(),
+    /** The core's state as a JSON string: opaque here, cheap to (un)marshal, no DynamoDB type quirks. */
+    state: z.string(),
+    version: z.number().int().positive(),
+    updatedAt: epochMs(),
+  }),
+);
 
 export function parseQueueItem(item: Record<string, unknown>) {
-  const parsed = parseItem(QueueItemSchema, item);
+  const parsed = parseItem(QueueItemSchema(), item);
   let state: unknown;
   try {
     state = JSON.parse(parsed.state);
@@ -100,42 +104,47 @@ export function parseQueueItem(item: Record<string, unknown>) {
 
 // ── Overrides ──
 
-const OverridesItemSchema = z.object({ entries: z.record(z.string(), OverrideSchema).optional() });
+const OverridesItemSchema = lazySchema(() =>
+  z.object({ entries: z.record(z.string(), OverrideSchema()).optional() }),
+);
 
 export function parseOverridesItem(item: Record<string, unknown> | undefined): ManualOverride[] {
   if (!item) return [];
-  const entries = parseItem(OverridesItemSchema, item).entries ?? {};
+  const entries = parseItem(OverridesItemSchema(), item).entries ?? {};
   return Object.values(entries).sort((a, b) => a.queue.localeCompare(b.queue) || a.tier - b.tier);
 }
 
 // ── Actuators ──
 
-const EpisodeSchema = z.object({
-  number: z.number().int().positive(),
-  dedupKey: nonEmpty,
-  openedAt: epochMs,
-  closedAt: epochMs.optional(),
-});
-
-const ActuatorItemSchema = z.object({
-  sk: nonEmpty,
-  demandedBy: z.set(nonEmpty).optional(),
-  applied: z.enum(['active', 'inactive', 'unknown']).optional(),
-  fencingToken: z.number().int().nonnegative().optional(),
-  leaseOwner: nonEmpty.optional(),
-  leaseExpiresAt: epochMs.optional(),
-  episode: EpisodeSchema.optional(),
-  stagedEpisode: EpisodeSchema.optional(),
-  lastError: z.object({ message: z.string(), at: epochMs }).optional(),
-  consecutiveFailures: z.number().int().nonnegative().optional(),
-  updatedAt: epochMs,
-  demandChangedAt: epochMs.optional(),
-  verifiedAt: epochMs.optional(),
-  appliedChangedAt: epochMs.optional(),
+const ActuatorItemSchema = lazySchema(() => {
+  const ms = epochMs();
+  const id = nonEmpty();
+  const EpisodeSchema = z.object({
+    number: z.number().int().positive(),
+    dedupKey: id,
+    openedAt: ms,
+    closedAt: ms.optional(),
+  });
+  return z.object({
+    sk: id,
+    demandedBy: z.set(id).optional(),
+    applied: z.enum(['active', 'inactive', 'unknown']).optional(),
+    fencingToken: z.number().int().nonnegative().optional(),
+    leaseOwner: id.optional(),
+    leaseExpiresAt: ms.optional(),
+    episode: EpisodeSchema.optional(),
+    stagedEpisode: EpisodeSchema.optional(),
+    lastError: z.object({ message: z.string(), at: ms }).optional(),
+    consecutiveFailures: z.number().int().nonnegative().optional(),
+    updatedAt: ms,
+    demandChangedAt: ms.optional(),
+    verifiedAt: ms.optional(),
+    appliedChangedAt: ms.optional(),
+  });
 });
 
 export function parseActuatorItem(item: Record<string, unknown>) {
-  const a = parseItem(ActuatorItemSchema, item);
+  const a = parseItem(ActuatorItemSchema(), item);
   const demandedBy = [...(a.demandedBy ?? [])].sort();
   return {
     actuatorId: a.sk,
@@ -159,45 +168,49 @@ export function parseActuatorItem(item: Record<string, unknown>) {
 
 // ── Page outbox ──
 
-export const PageSchema = z.strictObject({
-  kind: z.enum([
-    'actuator-episode',
-    'recommendation',
-    'stale-observations',
-    'switch-failing',
-    'break-glass-used',
-    'circuit-open',
-    'flapping',
-    'edge-fallback',
-    'operator-override',
-    'crm-lookup-refused',
-    'drift',
-    'future-observation',
-    'controller-alarm',
-    'dr-switchover',
-    'dr-readiness',
-  ]),
-  // PagerDuty caps dedup_key at 255 characters; '#' separates it from the action in the sort key.
-  dedupKey: nonEmpty.max(255, 'must be at most 255 characters'),
-  action: z.enum(['trigger', 'resolve']),
-  severity: z.enum(['critical', 'error', 'warning', 'info']),
-  summary: nonEmpty,
-  reason: z.string(),
-  at: z.iso.datetime({ message: 'must be an ISO-8601 timestamp' }),
-  details: z.record(z.string(), z.unknown()),
-  revision: z.number().int().positive().optional(),
-});
+export const PageSchema = lazySchema(() =>
+  z.strictObject({
+    kind: z.enum([
+      'actuator-episode',
+      'recommendation',
+      'stale-observations',
+      'switch-failing',
+      'break-glass-used',
+      'circuit-open',
+      'flapping',
+      'edge-fallback',
+      'operator-override',
+      'crm-lookup-refused',
+      'drift',
+      'future-observation',
+      'controller-alarm',
+      'dr-switchover',
+      'dr-readiness',
+    ]),
+    // PagerDuty caps dedup_key at 255 characters; '#' separates it from the action in the sort key.
+    dedupKey: nonEmpty().max(255, 'must be at most 255 characters'),
+    action: z.enum(['trigger', 'resolve']),
+    severity: z.enum(['critical', 'error', 'warning', 'info']),
+    summary: nonEmpty(),
+    reason: z.string(),
+    at: z.iso.datetime({ message: 'must be an ISO-8601 timestamp' }),
+    details: z.record(z.string(), z.unknown()),
+    revision: z.number().int().positive().optional(),
+  }),
+);
 
-const OutboxItemSchema = z.object({
-  page: z.string(),
-  status: z.enum(['pending', 'sent', 'dead']),
-  attempts: z.number().int().nonnegative(),
-  createdAt: epochMs,
-  lastError: z.string().optional(),
-});
+const OutboxItemSchema = lazySchema(() =>
+  z.object({
+    page: z.string(),
+    status: z.enum(['pending', 'sent', 'dead']),
+    attempts: z.number().int().nonnegative(),
+    createdAt: epochMs(),
+    lastError: z.string().optional(),
+  }),
+);
 
 export function parseOutboxItem(item: Record<string, unknown>) {
-  const o = parseItem(OutboxItemSchema, item);
+  const o = parseItem(OutboxItemSchema(), item);
   let raw: unknown;
   try {
     raw = JSON.parse(o.page);
@@ -205,7 +218,7 @@ export function parseOutboxItem(item: Record<string, unknown>) {
     throw new StoredItemError(`${item.pk}/${item.sk}`, 'page', 'is not valid JSON', { cause });
   }
   const page = parseWith(
-    PageSchema,
+    PageSchema(),
     raw,
     (field, detail) => new StoredItemError(`${item.pk}/${item.sk}`, `page.${field}`, detail),
   ) as Page;

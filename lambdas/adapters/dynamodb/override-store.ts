@@ -28,7 +28,7 @@ export class DynamoOverrideStore implements OverrideStore {
 
   async put(override: ManualOverride): Promise<void> {
     const valid: ManualOverride = parseWith(
-      OverrideSchema,
+      OverrideSchema(),
       override,
       (field, detail) => new ConfigError(`override.${field}`, detail),
     );

@@ -1,6 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { StateConflictError, StoredItemError } from '../../core/errors';
+import { lazySchema } from '../../core/lazy-schema';
 import {
   type AggregateKind,
   type DuePage,
@@ -13,19 +14,21 @@ import {
 import { isConditionFailed, type StateTable } from './items';
 import { Partition } from './table-definition';
 
-const EpisodeItemSchema = z.object({
-  number: z.number().int().nonnegative().default(0),
-  open: z.boolean().default(false),
-  openedAt: z.number().optional(),
-  closedAt: z.number().optional(),
-  members: z.record(z.string(), z.number()).default({}),
-  revision: z.number().int().nonnegative().default(0),
-  pagedTrigger: z.number().int().nonnegative().default(0),
-  pagedResolve: z.number().int().nonnegative().default(0),
-  announced: z.number().int().nonnegative().default(0),
-  announcedAt: z.number().optional(),
-  version: z.number().int().optional(),
-});
+const EpisodeItemSchema = lazySchema(() =>
+  z.object({
+    number: z.number().int().nonnegative().default(0),
+    open: z.boolean().default(false),
+    openedAt: z.number().optional(),
+    closedAt: z.number().optional(),
+    members: z.record(z.string(), z.number()).default({}),
+    revision: z.number().int().nonnegative().default(0),
+    pagedTrigger: z.number().int().nonnegative().default(0),
+    pagedResolve: z.number().int().nonnegative().default(0),
+    announced: z.number().int().nonnegative().default(0),
+    announcedAt: z.number().optional(),
+    version: z.number().int().optional(),
+  }),
+);
 
 const episodeKey = (id: string) => ({ pk: Partition.PageEpisode, sk: id });
 
@@ -43,7 +46,7 @@ export class DynamoPageEpisodeStore implements PageEpisodeStore {
       new GetCommand({ TableName: this.table.tableName, Key: episodeKey(id), ConsistentRead: true }),
     );
     if (!Item) return { episode: emptyEpisode(kind, tier), version: undefined };
-    const parsed = EpisodeItemSchema.safeParse(Item);
+    const parsed = EpisodeItemSchema().safeParse(Item);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new StoredItemError(

@@ -68,7 +68,7 @@ export class DynamoPageOutbox implements PageOutbox {
 
   async recordNew(page: Page, now: number): Promise<boolean> {
     const valid = parseWith(
-      PageSchema,
+      PageSchema(),
       page,
       (field, detail) => new ConfigError(`page.${field}`, detail),
     ) as Page;

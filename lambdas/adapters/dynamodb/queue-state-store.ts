@@ -1,6 +1,7 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { StateConflictError, StoredItemError } from '../../core/errors';
+import { lazySchema } from '../../core/lazy-schema';
 import type {
   BatchEvaluationSnapshot,
   EvaluationSnapshot,
@@ -50,7 +51,7 @@ export interface QueueStateStoreOptions {
   readonly random?: () => number;
 }
 
-const StaleMarksSchema = z.record(z.string(), z.array(z.string().min(1)));
+const StaleMarksSchema = lazySchema(() => z.record(z.string(), z.array(z.string().min(1))));
 
 function requireId(queueId: string): void {
   if (typeof queueId !== 'string' || queueId.length === 0) {
@@ -66,16 +67,18 @@ interface ShardRead {
   readonly entries: Readonly<Record<string, unknown>>;
 }
 
-const ShardItemSchema = z.object({
-  sk: z.string().min(1),
-  version: z.number().int().positive(),
-  updatedAt: z.number().int().nonnegative(),
-  states: z.record(z.string(), z.unknown()),
-});
+const ShardItemSchema = lazySchema(() =>
+  z.object({
+    sk: z.string().min(1),
+    version: z.number().int().positive(),
+    updatedAt: z.number().int().nonnegative(),
+    states: z.record(z.string(), z.unknown()),
+  }),
+);
 
 function parseShardItem(item: Record<string, unknown>): ShardRead {
   const parsed = parseWith(
-    ShardItemSchema,
+    ShardItemSchema(),
     item,
     (field, detail) => new StoredItemError(`${item.pk}/${item.sk}`, field, detail),
   );
@@ -290,7 +293,7 @@ export class DynamoQueueStateStore implements QueueStateStore {
       throw new StoredItemError(where, 'since', 'is not valid JSON', { cause });
     }
     const since = parseWith(
-      StaleMarksSchema,
+      StaleMarksSchema(),
       json,
       (field, detail) => new StoredItemError(where, `since.${field}`, detail),
     );

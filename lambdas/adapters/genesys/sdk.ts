@@ -1,12 +1,14 @@
-// The only module that touches purecloud-platform-client-v2. Deep imports of the three classes we use keep
-// the Lambda bundle near 590 KB; the package's default export pulls in all 87 API classes (~2 MB).
+// The only module that uses purecloud-platform-client-v2, through deep imports of the classes we use
+// (./genesys-sdk): the package's default export pulls in all 87 API classes (~2 MB).
 import { createRequire } from 'node:module';
-import ApiClient from 'purecloud-platform-client-v2/src/purecloud-platform-client-v2/ApiClient.js';
-import AnalyticsApi from 'purecloud-platform-client-v2/src/purecloud-platform-client-v2/api/AnalyticsApi.js';
-import ArchitectApi from 'purecloud-platform-client-v2/src/purecloud-platform-client-v2/api/ArchitectApi.js';
-import DefaultHttpClient from 'purecloud-platform-client-v2/src/purecloud-platform-client-v2/DefaultHttpClient.js';
-import PureCloudRegionHosts from 'purecloud-platform-client-v2/src/purecloud-platform-client-v2/PureCloudRegionHosts.js';
 import { ConfigError } from '../../core/errors';
+import {
+  AnalyticsApi,
+  ApiClient,
+  ArchitectApi,
+  DefaultHttpClient,
+  PureCloudRegionHosts,
+} from './genesys-sdk';
 
 /** Where login and API calls go instead of the region's hosts (the emulator, a proxy). */
 export interface GatewayOptions {

@@ -1,7 +1,7 @@
 // The Genesys adapter as the Lambda ships it (CJS, minified, winston and form-data replaced by the
 // bundle aliases) must still log in, read observations and switch a row against the emulator.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import {
   type GenesysEmulator,
   startGenesysEmulator,
 } from '../../../drill/genesys-emulator';
-import { LAMBDA_ESBUILD_OPTIONS } from '../../../lib/controller-function';
+import { CONTROLLER_ESBUILD_OPTIONS, genesysSdkBuildCommand } from '../../../lib/controller-function';
 
 const entry = fileURLToPath(new URL('./fixtures/bundled-genesys.ts', import.meta.url));
 
@@ -31,12 +31,15 @@ describe('the bundled Genesys adapter', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'surge-genesys-bundle-'));
     const result = await build({
-      ...LAMBDA_ESBUILD_OPTIONS,
+      ...CONTROLLER_ESBUILD_OPTIONS,
       entryPoints: [entry],
       outfile: join(dir, 'index.js'),
       metafile: true,
     });
-    inputs = Object.keys(result.metafile.inputs);
+    // The Genesys SDK file, written beside index.js by the very command the construct runs after bundling.
+    execSync(`${genesysSdkBuildCommand(dir)} --metafile=${join(dir, 'genesys-sdk.meta.json')}`);
+    const sdkInputs = JSON.parse(readFileSync(join(dir, 'genesys-sdk.meta.json'), 'utf8')).inputs;
+    inputs = [...Object.keys(result.metafile.inputs), ...Object.keys(sdkInputs)];
     emulator = await startGenesysEmulator({ clock: { now: () => Date.now() } });
     emulator.setObservation('sales', { waiting: 240, agentsAvailable: 2 });
   });

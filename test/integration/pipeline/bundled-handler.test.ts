@@ -1,14 +1,18 @@
 // The evaluate Lambda exactly as CDK bundles it (CJS, minified, runtime SDK external, aliases), loaded
 // in a fresh Node process with the construct's environment variables and DynamoDB pointed at dynalite.
 // An observation that changes no tier needs neither Genesys nor Secrets Manager: they load lazily.
-import { execFile } from 'node:child_process';
+import { execFile, execSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoPersistence } from '../../../lambdas/adapters/dynamodb';
-import { KVS_CLIENT_OFF, LAMBDA_ESBUILD_OPTIONS } from '../../../lib/controller-function';
+import {
+  CONTROLLER_ESBUILD_OPTIONS,
+  genesysSdkBuildCommand,
+  KVS_CLIENT_OFF,
+} from '../../../lib/controller-function';
 import { type LocalDynamo, startLocalDynamo } from '../../support/local-dynamo';
 import { observation, observationEvent, T0 } from './harness';
 
@@ -39,11 +43,12 @@ describe('the bundled evaluate Lambda', () => {
     mkdirSync(dir, { recursive: true });
     // The config below has no cloudfront-kvs actuator, so the construct leaves the KeyValueStore client out.
     await build({
-      ...LAMBDA_ESBUILD_OPTIONS,
+      ...CONTROLLER_ESBUILD_OPTIONS,
       define: { ...KVS_CLIENT_OFF },
       entryPoints: [join(root, 'lambdas/handlers/evaluate.ts')],
       outfile: join(dir, 'evaluate.cjs'),
     });
+    execSync(genesysSdkBuildCommand(dir));
     writeFileSync(join(dir, 'surge-config.json'), '{}');
     writeFileSync(
       join(dir, 'bad-config.json'),
