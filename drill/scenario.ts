@@ -473,6 +473,8 @@ export class ScenarioParser {
         while (i < n && isBlank(text.charCodeAt(i))) i++;
         const c = i < n ? text.charCodeAt(i) : LF;
         if (c !== COMMA && c !== LF && !(c === CR && (i + 1 >= n || text.charCodeAt(i + 1) === LF))) {
+          // The error quotes the rest of the line: wait until the line's end has arrived.
+          if (!final && text.indexOf('\n', i) < 0) return INCOMPLETE;
           throw new ScenarioError(
             this.source,
             firstLine,

@@ -131,6 +131,7 @@ async function streamed(text: string, sizes: readonly number[]): Promise<Outcome
   }
 }
 
+/** SCENARIO_RUNS for more cases; SCENARIO_SEED to replay a reported counterexample. */
 describe('streamObservations (properties)', () => {
   it('gives exactly the lines or the error of parseScenario, however the bytes are chunked', async () => {
     await fc.assert(
@@ -144,7 +145,10 @@ describe('streamObservations (properties)', () => {
           expect(await streamed(text, sizes)).toEqual(parsed(text));
         },
       ),
-      { numRuns: 400 },
+      {
+        numRuns: Number(process.env.SCENARIO_RUNS ?? 400),
+        ...(process.env.SCENARIO_SEED ? { seed: Number(process.env.SCENARIO_SEED) } : {}),
+      },
     );
   });
 });
