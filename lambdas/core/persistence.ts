@@ -262,7 +262,9 @@ export interface ActuatorStore {
   releaseLease(lease: Lease): Promise<boolean>;
   /**
    * Creates the item of a configured actuator that has none (never demanded) as `applied: inactive`,
-   * not verified (no verifiedAt), so the convergence sample reads it back first. No-op if it exists.
+   * `verifiedAt: now`, so the convergence sample reads it back one sample period later, like any
+   * settled lever (not at once: a Genesys outage then pages nothing for levers nobody asked for).
+   * No-op if it exists.
    */
   adopt(actuatorId: string, now: number): Promise<void>;
   /**

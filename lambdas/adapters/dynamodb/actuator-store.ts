@@ -188,9 +188,9 @@ export class DynamoActuatorStore implements ActuatorStore {
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: actuatorKey(actuatorId),
-          UpdateExpression: 'SET #applied = :inactive, #updatedAt = :now',
+          UpdateExpression: 'SET #applied = :inactive, #updatedAt = :now, #verifiedAt = :now',
           ConditionExpression: 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: names('#applied', '#updatedAt'),
+          ExpressionAttributeNames: names('#applied', '#updatedAt', '#verifiedAt'),
           ExpressionAttributeValues: { ':inactive': 'inactive', ':now': now },
         }),
       );

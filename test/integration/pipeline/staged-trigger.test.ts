@@ -160,8 +160,10 @@ describe('a switch that fails one way and then succeeds the other way', () => {
 describe('a lever nobody ever demanded', () => {
   it('is read back and put off when switched on by hand, with its pages paired', async () => {
     const p = await open();
+    await quietTicks(p, T0, 1); // adopted as off
     p.emulator.seedRow('surge-control', { key: 'tier1', SurgeActive: true });
-    await quietTicks(p, T0, 2);
+    // Read back by the sample, like any settled lever: 15 minutes after it was adopted.
+    await quietTicks(p, T0 + MINUTE, 16);
 
     expect(tier1Row(p)).toBe(false);
     // Delivered by priority (triggers first); each trigger with its resolve.
