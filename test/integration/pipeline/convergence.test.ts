@@ -4,24 +4,22 @@ import { convergeActuators } from '../../../lambdas/app/converge';
 import type { PollerDeps } from '../../../lambdas/app/deps';
 import type { Actuator } from '../../../lambdas/core/config';
 import { actuatorEpisodePage, staleObservationsPage } from '../../../lambdas/core/pages';
-import { failingFirst, observation, observationEvent, type Pipeline, pipelinePerTest, T0 } from './harness';
+import {
+  episodePages,
+  failingFirst,
+  observation,
+  observationEvent,
+  pipelinePerTest,
+  quietTicks,
+  T0,
+  tier1Row,
+} from './harness';
 import { invariantViolations } from './invariants';
 
 // Issue 9, "always converge": each case reproduced on dynalite + the emulator with the real handlers.
 
 const MINUTE = 60_000;
 const open = pipelinePerTest();
-
-const tier1Row = (p: Pipeline) => p.emulator.readRow('surge-control', 'tier1').SurgeActive;
-const episodePages = (p: Pipeline) => p.pagesSent().filter((x) => x.startsWith('actuator-episode'));
-
-/** Quiet poller ticks, one per minute from `from` (no queue read: only housekeeping). */
-async function quietTicks(p: Pipeline, from: number, n: number): Promise<void> {
-  for (let i = 1; i <= n; i++) {
-    p.clock.set(from + i * MINUTE);
-    await p.poll(undefined, { queueIds: [] });
-  }
-}
 
 /** Deps whose queue-state `save` waits for `gate` before writing (to force an interleaving). */
 function savingAfter(gate: Promise<unknown>) {

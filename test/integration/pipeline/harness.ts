@@ -162,3 +162,17 @@ export function pipelinePerTest(): (options?: Parameters<typeof startPipeline>[0
     return current;
   };
 }
+
+/** Tier 1's lever (the drill's data-table row) at the emulator. */
+export const tier1Row = (p: Pipeline) => p.emulator.readRow('surge-control', 'tier1').SurgeActive;
+
+/** Actuator episode pages delivered, as `kind action dedupKey`. */
+export const episodePages = (p: Pipeline) => p.pagesSent().filter((x) => x.startsWith('actuator-episode'));
+
+/** Quiet poller ticks, one per minute from `from` (no queue read: only convergence and paging). */
+export async function quietTicks(p: Pipeline, from: number, n: number): Promise<void> {
+  for (let i = 1; i <= n; i++) {
+    p.clock.set(from + i * 60_000);
+    await p.poll(undefined, { queueIds: [] });
+  }
+}

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { PollerDeps } from '../../../lambdas/app/deps';
-import { failingFirst, observation, observationEvent, type Pipeline, pipelinePerTest, T0 } from './harness';
+import {
+  episodePages,
+  failingFirst,
+  observation,
+  observationEvent,
+  type Pipeline,
+  pipelinePerTest,
+  quietTicks,
+  T0,
+  tier1Row,
+} from './harness';
 import { invariantViolations } from './invariants';
 
 // Every trigger page gets its resolve, whoever moves the lever after a holder dies between staging a
@@ -9,17 +19,6 @@ import { invariantViolations } from './invariants';
 
 const MINUTE = 60_000;
 const open = pipelinePerTest();
-
-const tier1Row = (p: Pipeline) => p.emulator.readRow('surge-control', 'tier1').SurgeActive;
-const episodePages = (p: Pipeline) => p.pagesSent().filter((x) => x.startsWith('actuator-episode'));
-
-/** Quiet poller ticks, one per minute from `from` (no queue read: only convergence and paging). */
-async function quietTicks(p: Pipeline, from: number, n: number): Promise<void> {
-  for (let i = 1; i <= n; i++) {
-    p.clock.set(from + i * MINUTE);
-    await p.poll(undefined, { queueIds: [] });
-  }
-}
 
 /** A holder that dies after switching and staging its pages, before recording the switch. */
 const diesBeforeRecording = (deps: PollerDeps): PollerDeps => ({
