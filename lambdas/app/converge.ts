@@ -135,8 +135,7 @@ export async function convergeActuators(
   // A configured lever nobody ever demanded has no item, so nothing would ever read it back: one
   // switched on by hand would stay on. The tick (a full run) adopts it as off, and the sample reads it
   // back like any settled lever.
-  const unseen =
-    options.queueIds === undefined ? actuators.filter((a) => !recordById.has(a.id)) : [];
+  const unseen = options.queueIds === undefined ? actuators.filter((a) => !recordById.has(a.id)) : [];
   for (const a of unseen) await deps.actuatorStore.adopt(a.id, now);
 
   // Re-read what the repairs and adoptions changed, then serve the due levers in order of urgency.
