@@ -38,6 +38,7 @@ export function stateTable({
 export type Key = { pk: string; sk: string };
 export const queueKey = (queueId: string): Key => ({ pk: Partition.Queue, sk: queueId });
 export const queueShardKey = (shardId: string): Key => ({ pk: Partition.QueueShard, sk: shardId });
+export const queueHomeKey = (queueId: string): Key => ({ pk: Partition.QueueHome, sk: queueId });
 export const actuatorKey = (actuatorId: string): Key => ({ pk: Partition.Actuator, sk: actuatorId });
 export const overridesKey = (): Key => ({ pk: Partition.Overrides, sk: OVERRIDES_SORT_KEY });
 export const staleMarksKey = (): Key => ({ pk: Partition.StaleMarks, sk: STALE_MARKS_SORT_KEY });

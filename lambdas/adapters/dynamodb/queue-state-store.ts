@@ -1,5 +1,6 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { settleBounded } from '../../core/bounded';
 import { StateConflictError, StoredItemError } from '../../core/errors';
 import { lazySchema } from '../../core/lazy-schema';
 import type {
@@ -23,6 +24,7 @@ import {
   parseQueueItem,
   parseWith,
   queryPartition,
+  queueHomeKey,
   queueKey,
   queueShardKey,
   type StateTable,
@@ -43,6 +45,8 @@ const UNPROCESSED_BACKOFF_CAP_MS = 1_000;
  * writers are other chunks' evaluations and single-queue events: a handful at most).
  */
 const MAX_SHARD_WRITE_ATTEMPTS = 8;
+/** Placement pointers written at once after a shard write that placed queues (a chunk's new queues). */
+const POINTER_WRITE_CONCURRENCY = 16;
 
 export interface QueueStateStoreOptions {
   /** Waits before re-requesting unprocessed keys (a simulated clock's sleep in drills). @default setTimeout */
@@ -161,6 +165,8 @@ interface RefState {
   readonly read: ShardRead;
   /** Queues read from their item of before shards, by that item's version (migrated on write). */
   readonly legacy: Map<string, number>;
+  /** Queues found without their placement pointer (missing, or naming another shard): written on save. */
+  readonly pointers: Set<string>;
 }
 
 interface Snapshot {
@@ -191,14 +197,10 @@ export class DynamoQueueStateStore implements QueueStateStore {
 
   async load(queueId: string): Promise<StoredQueueState | undefined> {
     requireId(queueId);
-    const { preferred } = locate(await this.readShards());
-    const copy = preferred.get(queueId);
-    if (copy?.error) throw copy.error;
-    if (copy?.stored) return copy.stored;
-    const { Item } = await this.table.doc.send(
-      new GetCommand({ TableName: this.table.tableName, Key: queueKey(queueId), ConsistentRead: true }),
-    );
-    return Item ? parseQueueItem(Item) : undefined;
+    const snapshot = await this.snapshot([queueId], undefined);
+    const error = snapshot.errors.get(queueId);
+    if (error) throw error;
+    return snapshot.queues.get(queueId);
   }
 
   async loadForEvaluation(queueId: string): Promise<EvaluationSnapshot> {
@@ -212,10 +214,12 @@ export class DynamoQueueStateStore implements QueueStateStore {
 
   /**
    * With the poller's `shardId`: one BatchGetItem of that shard and the overrides, strongly consistent
-   * (keys left unprocessed are re-requested with full-jitter backoff, then read alone). Queues the
-   * shard does not hold (new ones, or an event of another shape) cost one Query of every shard and a
-   * read of their items from before shards; a queue found nowhere is placed in the named shard, or,
-   * without one, where planChunks puts it. An entry that cannot be read comes back in `unread`.
+   * (keys left unprocessed are re-requested with full-jitter backoff, then read alone). Without one (a
+   * partner-bus event): one BatchGetItem of the overrides and the queues' placement pointers, then one of
+   * the shards they name. Queues not found that way (new ones, a pointer missing or stale) cost one Query
+   * of every shard and a read of their items from before shards; a queue found nowhere is placed in the
+   * named shard, or, without one, where planChunks puts it. An entry that cannot be read comes back in
+   * `unread`.
    */
   async loadManyForEvaluation(
     queueIds: readonly string[],
@@ -244,10 +248,12 @@ export class DynamoQueueStateStore implements QueueStateStore {
     }
     const known = this.refs.get(home);
     const legacy = known?.legacy ?? new Map<string, number>();
+    const repoint = known?.pointers ?? new Set<string>();
     let read =
       known?.read ??
       (home.version === undefined ? emptyShard(home.shardId) : await this.getShard(home.shardId));
     const conflicts: string[] = [];
+    const claimed = new Set<string>();
     for (let attempt = 1; attempt <= MAX_SHARD_WRITE_ATTEMPTS; attempt++) {
       for (const [queueId, { expected }] of entries) {
         const current = read.entries[queueId];
@@ -259,6 +265,20 @@ export class DynamoQueueStateStore implements QueueStateStore {
         }
       }
       if (entries.size === 0) return { written: new Map(), conflicts };
+      // A queue this write places (not in the shard as read) is placed only where its pointer lets it:
+      // a placement raced by another shard's is a conflict here, re-read and decided where that one put it.
+      const placing = [...entries.keys()].filter((q) => read.entries[q] === undefined && !claimed.has(q));
+      if (placing.length > 0) {
+        const lost = new Set(await this.claimPointers(home.shardId, placing));
+        for (const q of placing) {
+          if (!lost.has(q)) claimed.add(q);
+          else {
+            conflicts.push(q);
+            entries.delete(q);
+          }
+        }
+        if (entries.size === 0) return { written: new Map(), conflicts };
+      }
       const states: Record<string, unknown> = { ...read.entries };
       for (const [queueId, { entry }] of entries) states[queueId] = entry;
       try {
@@ -269,7 +289,14 @@ export class DynamoQueueStateStore implements QueueStateStore {
         continue;
       }
       const written = new Map([...entries].map(([q, { expected }]) => [q, (expected ?? 0) + 1]));
-      await this.retireLegacy([...written.keys()].filter((q) => legacy.has(q)));
+      await Promise.all([
+        this.retireLegacy([...written.keys()].filter((q) => legacy.has(q))),
+        // Found here by the lookup of every shard (no pointer yet, or a stale one): point at this shard.
+        this.writePointers(
+          home.shardId,
+          [...written.keys()].filter((q) => repoint.has(q) && !claimed.has(q)),
+        ),
+      ]);
       return { written, conflicts };
     }
     throw new StateConflictError(
@@ -420,7 +447,9 @@ export class DynamoQueueStateStore implements QueueStateStore {
         removed++;
       } catch (error) {
         if (!isConditionFailed(error)) throw error; // the copy moved on: the next listing decides again
+        continue;
       }
+      await this.dropPointer(c.queueId, c.shardId);
     }
     return removed;
   }
@@ -435,14 +464,23 @@ export class DynamoQueueStateStore implements QueueStateStore {
       let r = refOf.get(read.shardId);
       if (!r) {
         r = { shardId: read.shardId, version: read.version };
-        this.refs.set(r, { read, legacy: new Map() });
+        this.refs.set(r, { read, legacy: new Map(), pointers: new Set() });
         refOf.set(read.shardId, r);
       }
       return r;
     };
+    const take = (shard: ShardRead, q: string): void => {
+      const copy = copyOf(shard, q);
+      if (copy.error) errors.set(q, copy.error);
+      else if (copy.stored) {
+        queues.set(q, copy.stored);
+        homes.set(q, ref(shard));
+      }
+    };
     let overrides: BatchEvaluationSnapshot['overrides'] = [];
-    let missing: string[] = [...queueIds];
+    const missing: string[] = [];
     let named: ShardRead | undefined;
+    let pointerOf: ReadonlyMap<string, string> | undefined; // read already (events naming no shard)
     if (shardId !== undefined) {
       const { found, unprocessed } = await this.batchGet([overridesKey(), queueShardKey(shardId)], {
         throwIfUnprocessed: false,
@@ -463,26 +501,28 @@ export class DynamoQueueStateStore implements QueueStateStore {
         for (const q of queueIds) errors.set(q, e); // an unreadable shard item fails its queues only
         return { queues, homes, errors, overrides };
       }
-      missing = [];
       for (const q of queueIds) {
-        if (named.entries[q] === undefined) {
-          missing.push(q);
-          continue;
-        }
-        const copy = copyOf(named, q);
-        if (copy.error) errors.set(q, copy.error);
-        else if (copy.stored) {
-          queues.set(q, copy.stored);
-          homes.set(q, ref(named));
-        }
+        if (named.entries[q] === undefined) missing.push(q);
+        else take(named, q);
       }
     } else {
-      overrides = parseOverridesItem(await this.getItem(overridesKey()));
+      // No shard named: each queue's placement pointer names its shard. A pointer is a hint: one that is
+      // missing, or names a shard that does not hold the queue, sends the queue to the lookup below.
+      const byPointer = await this.readByPointers(queueIds);
+      overrides = byPointer.overrides;
+      pointerOf = byPointer.pointers;
+      for (const q of queueIds) {
+        const shard = byPointer.shardOf.get(q);
+        if (shard instanceof Error) errors.set(q, shard);
+        else if (shard === undefined || shard.entries[q] === undefined) missing.push(q);
+        else take(shard, q);
+      }
     }
     if (missing.length === 0) return { queues, homes, errors, overrides };
 
-    // Queues the named shard does not hold: in another shard (placed there first), in an item from
-    // before shards, or nowhere yet (placed now).
+    // Queues not found where the event or their pointer said: in another shard (placed there first, or
+    // before pointers), in an item from before shards, or nowhere yet (placed now). Their pointers are
+    // written with their next save.
     const shards = await this.readShards();
     const { preferred } = locate(shards);
     const readOf = new Map(shards.map((s) => [s.shardId, s]));
@@ -496,22 +536,30 @@ export class DynamoQueueStateStore implements QueueStateStore {
       if (copy.error) errors.set(q, copy.error);
       else if (copy.stored) {
         queues.set(q, copy.stored);
-        homes.set(q, ref(readOf.get(copy.shardId) as ShardRead));
+        const home = ref(readOf.get(copy.shardId) as ShardRead);
+        homes.set(q, home);
+        this.refs.get(home)?.pointers.add(q);
       }
     }
     if (nowhere.length === 0) return { queues, homes, errors, overrides };
-    const legacy = await this.readLegacy(nowhere);
+    // A queue in no shard goes where its pointer says (another placement claimed it, and may not have
+    // written yet), else to the shard named, else where planChunks puts it.
+    const [legacy, claims] = await Promise.all([
+      this.readLegacy(nowhere),
+      pointerOf ?? this.readPointers(nowhere),
+    ]);
+    const unclaimed = nowhere.filter((q) => !claims.has(q));
     const target =
       shardId !== undefined
-        ? new Map(nowhere.map((q) => [q, shardId]))
+        ? new Map(unclaimed.map((q) => [q, shardId]))
         : new Map(
             planChunks(
               shards.map((s) => ({ shardId: s.shardId, queueIds: Object.keys(s.entries) })),
-              nowhere,
+              unclaimed,
             ).flatMap((c) => c.queueIds.map((q) => [q, c.shardId] as const)),
           );
     for (const q of nowhere) {
-      const id = target.get(q) as string;
+      const id = claims.get(q) ?? (target.get(q) as string);
       const home = ref(readOf.get(id) ?? (named?.shardId === id ? named : emptyShard(id)));
       homes.set(q, home);
       const old = legacy.get(q);
@@ -524,6 +572,127 @@ export class DynamoQueueStateStore implements QueueStateStore {
       }
     }
     return { queues, homes, errors, overrides };
+  }
+
+  /**
+   * The overrides and, for each queue whose placement pointer could be read, the shard it names (or that
+   * shard's parse error): one BatchGetItem of the overrides and ≤ 99 pointers, then one of the shards
+   * named. A pointer or shard left unprocessed counts as not found (the caller looks everywhere).
+   */
+  private async readByPointers(queueIds: readonly string[]): Promise<{
+    overrides: BatchEvaluationSnapshot['overrides'];
+    pointers: Map<string, string>;
+    shardOf: Map<string, ShardRead | StoredItemError>;
+  }> {
+    const keys = [overridesKey(), ...queueIds.map(queueHomeKey)];
+    const pointers = new Map<string, string>();
+    let overridesItem: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i += MAX_KEYS_PER_BATCH_GET) {
+      const { found, unprocessed } = await this.batchGet(keys.slice(i, i + MAX_KEYS_PER_BATCH_GET), {
+        throwIfUnprocessed: false,
+      });
+      for (const item of found) {
+        if (item.pk === Partition.Overrides) overridesItem = item;
+        else if (typeof item.shardId === 'string' && item.shardId.length > 0)
+          pointers.set(String(item.sk), item.shardId);
+      }
+      if (unprocessed.some((k) => k.pk === Partition.Overrides))
+        overridesItem = await this.getItem(overridesKey());
+    }
+    const shardIds = [...new Set(pointers.values())];
+    const shards = new Map<string, ShardRead | StoredItemError>();
+    for (let i = 0; i < shardIds.length; i += MAX_KEYS_PER_BATCH_GET) {
+      const { found } = await this.batchGet(
+        shardIds.slice(i, i + MAX_KEYS_PER_BATCH_GET).map(queueShardKey),
+        {
+          throwIfUnprocessed: false,
+        },
+      );
+      for (const item of found) {
+        try {
+          const shard = parseShardItem(item);
+          shards.set(shard.shardId, shard);
+        } catch (e) {
+          if (!(e instanceof StoredItemError)) throw e;
+          shards.set(String(item.sk), e); // an unreadable shard item fails its queues only
+        }
+      }
+    }
+    const shardOf = new Map<string, ShardRead | StoredItemError>();
+    for (const [q, id] of pointers) {
+      const shard = shards.get(id);
+      if (shard) shardOf.set(q, shard);
+    }
+    return { overrides: parseOverridesItem(overridesItem), pointers, shardOf };
+  }
+
+  /** The shard each queue's placement pointer names (BatchGetItem, 100 keys a call; unread ones left out). */
+  private async readPointers(queueIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (let i = 0; i < queueIds.length; i += MAX_KEYS_PER_BATCH_GET) {
+      const { found } = await this.batchGet(queueIds.slice(i, i + MAX_KEYS_PER_BATCH_GET).map(queueHomeKey), {
+        throwIfUnprocessed: true,
+      });
+      for (const item of found) {
+        if (typeof item.shardId === 'string' && item.shardId.length > 0)
+          out.set(String(item.sk), item.shardId);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Claims each queue's placement for `shardId`: its pointer is written if it has none or names this
+   * shard already. Returns the queues whose pointer names another shard (placed there first).
+   */
+  private async claimPointers(shardId: string, queueIds: readonly string[]): Promise<string[]> {
+    const settled = await settleBounded(queueIds, POINTER_WRITE_CONCURRENCY, (q) =>
+      this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...queueHomeKey(q), shardId, updatedAt: this.table.clock.now() },
+          ConditionExpression: 'attribute_not_exists(pk) OR #shardId = :shardId',
+          ExpressionAttributeNames: { '#shardId': 'shardId' },
+          ExpressionAttributeValues: { ':shardId': shardId },
+        }),
+      ),
+    );
+    const lost: string[] = [];
+    settled.forEach((r, i) => {
+      if (r.status === 'fulfilled') return;
+      if (!isConditionFailed(r.reason)) throw r.reason;
+      lost.push(queueIds[i] as string);
+    });
+    return lost;
+  }
+
+  /** Points each queue at `shardId` (after a write that placed it there); a lost write only costs a lookup. */
+  private async writePointers(shardId: string, queueIds: readonly string[]): Promise<void> {
+    await settleBounded(queueIds, POINTER_WRITE_CONCURRENCY, (q) =>
+      this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...queueHomeKey(q), shardId, updatedAt: this.table.clock.now() },
+        }),
+      ),
+    );
+  }
+
+  /** Deletes the queue's placement pointer if it still names `shardId` (its copy there was removed). */
+  private async dropPointer(queueId: string, shardId: string): Promise<void> {
+    try {
+      await this.table.doc.send(
+        new DeleteCommand({
+          TableName: this.table.tableName,
+          Key: queueHomeKey(queueId),
+          ConditionExpression: '#shardId = :shardId',
+          ExpressionAttributeNames: { '#shardId': 'shardId' },
+          ExpressionAttributeValues: { ':shardId': shardId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error; // it names another shard (or none): leave it
+    }
   }
 
   /** Every shard item, strongly consistent. */

@@ -23,6 +23,12 @@ export const Partition = {
   QueueShard: 'QUEUES',
   /** sk = queue id: one queue's state as items were before shards; read only to migrate them. */
   Queue: 'QUEUE',
+  /**
+   * sk = queue id: the shard that holds the queue's state (a placement pointer, written when the queue is
+   * placed), so an event naming no shard reads one small item and that shard instead of every shard. A
+   * hint only: missing or stale, the reader looks in every shard (docs/architecture.md).
+   */
+  QueueHome: 'QUEUE_HOME',
   /** sk = actuator id: demand set, applied state, fencing token, lease, paging episode. */
   Actuator: 'ACTUATOR',
   /** sk = OVERRIDES_SORT_KEY: the single item holding every manual override. */

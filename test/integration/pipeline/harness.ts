@@ -9,6 +9,7 @@ import { RecordingTelemetry } from '../../../lambdas/app/telemetry';
 import { actuatorsForDrill } from '../../../lambdas/core/actuator-plan';
 import { parseConfig } from '../../../lambdas/core/config';
 import type { QueueObservation } from '../../../lambdas/core/observation';
+import type { QueueStateStore } from '../../../lambdas/core/persistence';
 import type { CredentialsSource } from '../../../lambdas/core/ports';
 import { createEvaluateHandler } from '../../../lambdas/handlers/evaluate-handler';
 import { createPollHandler } from '../../../lambdas/handlers/poll-handler';
@@ -175,4 +176,96 @@ export async function quietTicks(p: Pipeline, from: number, n: number): Promise<
     p.clock.set(from + i * 60_000);
     await p.poll(undefined, { queueIds: [] });
   }
+}
+
+/**
+ * One chunk event: every queue of `queueIds` observed at `at`, `waiting` each (a number, or per queue),
+ * naming `shardId` when given (the poller's event) or none (another sender's).
+ */
+export const chunkAt = (
+  at: number,
+  queueIds: readonly string[],
+  waiting: number | ((queueId: string) => number),
+  shardId?: string,
+  id = 'chunk',
+) =>
+  chunkEvent(
+    queueIds.map((q) => observation(at, typeof waiting === 'number' ? waiting : waiting(q), q)),
+    id,
+    shardId,
+  );
+
+/** What an evaluate response decided, as `queueId outcome` (`accepted`, or the reason it was ignored). */
+export const outcomes = (r: Awaited<ReturnType<Pipeline['evaluate']>>): string[] =>
+  r.kind === 'observations'
+    ? r.results.map((x) => `${x.observation.queueId} ${x.decision.ignoredReason ?? x.decision.outcome}`)
+    : r.kind === 'observation'
+      ? [`${r.result.observation.queueId} ${r.result.decision.ignoredReason ?? r.outcome}`]
+      : [];
+
+/** Deps whose queue-state writes (`saveMany`) go through `wrap` first (a gate, a crash). */
+function wrapSaves(
+  wrap: (
+    save: QueueStateStore['saveMany'],
+    ...args: Parameters<QueueStateStore['saveMany']>
+  ) => ReturnType<QueueStateStore['saveMany']>,
+) {
+  return (deps: PollerDeps): PollerDeps => ({
+    ...deps,
+    queueStates: new Proxy(deps.queueStates, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop !== 'saveMany') return typeof value === 'function' ? value.bind(target) : value;
+        return (...args: Parameters<QueueStateStore['saveMany']>) =>
+          wrap((...a) => target.saveMany(...a), ...args);
+      },
+    }),
+  });
+}
+
+/**
+ * Holds every queue-state write until `release()`: evaluations all read before any of them writes.
+ * `held(n)` resolves once `n` writes are waiting at the gate. `inOrder`: once released, the writes run
+ * one after another in the order they reached it.
+ */
+export function gatedWrites(options: { inOrder?: boolean } = {}) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let previous: Promise<unknown> = gate;
+  let waiting = 0;
+  const watchers: { n: number; resolve: () => void }[] = [];
+  const alter = wrapSaves(async (save, ...args) => {
+    waiting++;
+    for (const w of watchers.filter((x) => x.n <= waiting)) w.resolve();
+    if (!options.inOrder) {
+      await gate;
+      return save(...args);
+    }
+    const mine = previous.then(() => save(...args));
+    previous = mine.catch(() => undefined);
+    return mine;
+  });
+  const held = (n: number) =>
+    new Promise<void>((resolve) => {
+      if (waiting >= n) resolve();
+      else watchers.push({ n, resolve });
+    });
+  return { alter, held, release: () => release() };
+}
+
+/**
+ * The first `times` queue-state writes holding `queueId` (any write, without one) fail with `error`:
+ * a throttled write, or the Lambda killed between recording demand and writing the state.
+ */
+export function failingSaves(options: { times: number; error: () => Error; queueId?: string }) {
+  let left = options.times;
+  return wrapSaves(async (save, home, writes) => {
+    if (left > 0 && (options.queueId === undefined || writes.some((w) => w.queueId === options.queueId))) {
+      left--;
+      throw options.error();
+    }
+    return save(home, writes);
+  });
 }

@@ -1,8 +1,20 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { PollerDeps } from '../../../lambdas/app/deps';
-import type { QueueStateStore } from '../../../lambdas/core/persistence';
 import { countDynamoCalls } from '../../support/local-dynamo';
-import { chunkEvent, observation, observationEvent, type Pipeline, pipelinePerTest, T0 } from './harness';
+import { plantQueueCopy, tier1ActiveState } from '../../support/queue-states';
+import {
+  chunkAt,
+  episodePages,
+  failingSaves,
+  gatedWrites,
+  iso,
+  observation,
+  observationEvent,
+  outcomes,
+  pipelinePerTest,
+  T0,
+  tier1Row,
+} from './harness';
 import { invariantViolations } from './invariants';
 
 // Queue states per chunk (docs/architecture.md, "Queue states per chunk"): the poller forms its queries
@@ -13,36 +25,6 @@ import { invariantViolations } from './invariants';
 
 const MINUTE = 60_000;
 const open = pipelinePerTest();
-const tier1Row = (p: Pipeline) => p.emulator.readRow('surge-control', 'tier1').SurgeActive;
-const episodePages = (p: Pipeline) => p.pagesSent().filter((x) => x.startsWith('actuator-episode'));
-const outcomes = (r: Awaited<ReturnType<Pipeline['evaluate']>>) =>
-  r.kind === 'observations'
-    ? r.results.map((x) => `${x.observation.queueId} ${x.decision.ignoredReason ?? x.decision.outcome}`)
-    : r.kind === 'observation'
-      ? [`${r.result.observation.queueId} ${r.result.decision.ignoredReason ?? r.outcome}`]
-      : [];
-
-/** Holds every `saveMany` until `release()`: evaluations all read before any of them writes. */
-function gatedWrites() {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const alter = (deps: PollerDeps): PollerDeps => ({
-    ...deps,
-    queueStates: new Proxy(deps.queueStates, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (prop !== 'saveMany') return typeof value === 'function' ? value.bind(target) : value;
-        return async (...args: Parameters<QueueStateStore['saveMany']>) => {
-          await gate;
-          return target.saveMany(...args);
-        };
-      },
-    }),
-  });
-  return { alter, release: () => release() };
-}
 
 describe('the poller places queues in shards and names the shard in each event', () => {
   it('keeps placed queues where they are and puts new ones in a shard with room', async () => {
@@ -75,8 +57,9 @@ describe('the poller places queues in shards and names the shard in each event',
     }
     const calls = countDynamoCalls(p.dynamo.client);
     for (const e of events) await p.evaluate(e);
-    // Quiet and placed: one BatchGetItem and one PutItem per shard (new queues: one Query of the shards).
-    expect(calls.snapshot().PutItemCommand).toBe(2);
+    // Quiet and placed: one BatchGetItem and one PutItem per shard; new queues: one Query of the shards
+    // and one claim of each one's placement pointer (docs/architecture.md).
+    expect(calls.snapshot().PutItemCommand).toBe(2 + 30);
     const after = await p.deps.queueStates.listPlacement();
     expect(after.shards.map((s) => [s.shardId, s.queueIds.length])).toEqual([
       ['0000', 100],
@@ -90,19 +73,9 @@ describe('races on one shard', () => {
   it('switches once and pages once when a chunk naming its shard is delivered three times at once', async () => {
     const p = await open();
     const queues = ['q-a', 'q-b', 'q-c'];
-    await p.evaluate(
-      chunkEvent(
-        queues.map((q) => observation(T0, 10, q)),
-        'c',
-        '0000',
-      ),
-    );
+    await p.evaluate(chunkAt(T0, queues, 10, '0000'));
     p.clock.set(T0 + MINUTE);
-    const event = chunkEvent(
-      queues.map((q) => observation(T0 + MINUTE, q === 'q-b' ? 120 : 10, q)),
-      'c',
-      '0000',
-    );
+    const event = chunkAt(T0 + MINUTE, queues, (q) => (q === 'q-b' ? 120 : 10), '0000');
 
     const responses = await Promise.all([p.evaluate(event), p.evaluate(event), p.evaluate(event)]);
 
@@ -117,27 +90,15 @@ describe('races on one shard', () => {
   it('lets a single-queue event and a chunk of its shard race: each queue decided once, the other queues kept', async () => {
     const p = await open();
     const queues = ['q-a', 'q-b', 'q-c'];
-    await p.evaluate(
-      chunkEvent(
-        queues.map((q) => observation(T0, 10, q)),
-        'c',
-        '0000',
-      ),
-    );
+    await p.evaluate(chunkAt(T0, queues, 10, '0000'));
     p.clock.set(T0 + MINUTE);
     const gated = gatedWrites();
     const chaotic = p.handlersWith(gated.alter);
 
     // Both read the shard before either writes: the single event of q-b (a partner bus) and the chunk.
     const single = chaotic.evaluate(observationEvent(observation(T0 + MINUTE, 120, 'q-b')));
-    const chunk = chaotic.evaluate(
-      chunkEvent(
-        queues.map((q) => observation(T0 + MINUTE, q === 'q-b' ? 120 : 10, q)),
-        'c',
-        '0000',
-      ),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const chunk = chaotic.evaluate(chunkAt(T0 + MINUTE, queues, (q) => (q === 'q-b' ? 120 : 10), '0000'));
+    await gated.held(2);
     gated.release();
     const results = [...outcomes(await single), ...outcomes(await chunk)];
 
@@ -152,33 +113,10 @@ describe('races on one shard', () => {
   it('converges after a crash between recording demand and writing the shard (the chunk is redelivered)', async () => {
     const p = await open();
     const queues = ['q-a', 'q-b'];
-    await p.evaluate(
-      chunkEvent(
-        queues.map((q) => observation(T0, 10, q)),
-        'c',
-        '0000',
-      ),
-    );
+    await p.evaluate(chunkAt(T0, queues, 10, '0000'));
     p.clock.set(T0 + MINUTE);
-    let crashes = 1;
-    const crashing = p.handlersWith((deps) => ({
-      ...deps,
-      queueStates: new Proxy(deps.queueStates, {
-        get(target, prop, receiver) {
-          const value = Reflect.get(target, prop, receiver);
-          if (prop !== 'saveMany') return typeof value === 'function' ? value.bind(target) : value;
-          return async (...args: Parameters<QueueStateStore['saveMany']>) => {
-            if (crashes-- > 0) throw new Error('Lambda killed');
-            return target.saveMany(...args);
-          };
-        },
-      }),
-    }));
-    const event = chunkEvent(
-      queues.map((q) => observation(T0 + MINUTE, q === 'q-a' ? 120 : 10, q)),
-      'c',
-      '0000',
-    );
+    const crashing = p.handlersWith(failingSaves({ times: 1, error: () => new Error('Lambda killed') }));
+    const event = chunkAt(T0 + MINUTE, queues, (q) => (q === 'q-a' ? 120 : 10), '0000');
 
     await expect(crashing.evaluate(event)).rejects.toThrow(/Lambda killed/);
     expect((await p.deps.actuatorStore.get('tier1-datatable'))?.demandedBy).toEqual(['q-a']);
@@ -188,13 +126,7 @@ describe('races on one shard', () => {
     expect(p.switchCalls()).toHaveLength(1);
     expect(tier1Row(p)).toBe(true);
     p.clock.set(T0 + 2 * MINUTE);
-    await p.evaluate(
-      chunkEvent(
-        queues.map((q) => observation(T0 + 2 * MINUTE, 10, q)),
-        'c',
-        '0000',
-      ),
-    );
+    await p.evaluate(chunkAt(T0 + 2 * MINUTE, queues, 10, '0000'));
     for (let m = 3; m <= 4; m++) {
       p.clock.set(T0 + m * MINUTE);
       await p.poll(undefined, { queueIds: [] });
@@ -205,30 +137,62 @@ describe('races on one shard', () => {
 });
 
 describe('two placements of a new queue', () => {
-  it('keeps the newest copy, removes the other on the next tick, and the lever follows the copy kept', async () => {
+  it('keeps one copy when two ticks place a new queue in two shards: the later write is re-decided where the first put it', async () => {
     const p = await open();
-    const gated = gatedWrites();
+    const gated = gatedWrites({ inOrder: true });
     const chaotic = p.handlersWith(gated.alter);
     // Two ticks listed the shards before either evaluation wrote, and placed q-new differently: the
-    // older observation (surging) in 0001, the newer (quiet) one in 0000.
-    const older = chaotic.evaluate(chunkEvent([observation(T0, 120, 'q-new')], 'a', '0001'));
+    // older observation (surging) in 0001, the newer (quiet) one in 0000. The older writes first.
+    const older = chaotic.evaluate(chunkAt(T0, ['q-new'], 120, '0001', 'a'));
+    await gated.held(1);
     p.clock.set(T0 + MINUTE);
-    const newer = chaotic.evaluate(chunkEvent([observation(T0 + MINUTE, 10, 'q-new')], 'b', '0000'));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const newer = chaotic.evaluate(chunkAt(T0 + MINUTE, ['q-new'], 10, '0000', 'b'));
+    await gated.held(2);
     gated.release();
     expect([...outcomes(await older), ...outcomes(await newer)]).toEqual([
       'q-new accepted',
       'q-new accepted',
     ]);
-    const raced = await p.deps.queueStates.listPlacement();
-    expect(raced.homes.get('q-new')).toBe('0000');
-    expect(raced.extraCopies).toEqual([{ queueId: 'q-new', shardId: '0001', version: 1 }]);
+    const placed = await p.deps.queueStates.listPlacement();
+    expect(placed.extraCopies).toEqual([]);
+    expect(placed.shards.filter((s) => s.queueIds.length > 0)).toEqual([
+      { shardId: '0001', queueIds: ['q-new'] },
+    ]);
+    // The newer observation was decided on the older one's state: activated, then restored.
+    expect(placed.states).toMatchObject([{ queueId: 'q-new', version: 2, state: { lastWaiting: 10 } }]);
 
     p.clock.set(T0 + 2 * MINUTE);
     p.emulator.setObservation('q-new', { waiting: 10, agentsAvailable: 3 });
     await p.poll(undefined, { queueIds: ['q-new'] });
     const events = p.bus.drain();
+    expect(events.map((e) => e.detail.shardId)).toEqual(['0001']);
+    for (const e of events) await p.evaluate(e);
+    p.clock.set(T0 + 3 * MINUTE);
+    await p.poll(undefined, { queueIds: [] });
+
+    expect(tier1Row(p)).toBe(false);
+    expect(await invariantViolations(p)).toEqual({ levers: [], pages: [] });
+  });
+
+  it('keeps the newest of two copies placed before pointers, removes the other on the next tick, and the lever follows the copy kept', async () => {
+    const p = await open();
+    const raw = DynamoDBDocumentClient.from(p.dynamo.client);
+    await p.evaluate(chunkAt(T0, ['q-new'], 10, '0001'));
+    // A newer copy, surging, in 0000, left by a placement before pointers (its demand never recorded).
+    await plantQueueCopy(
+      { raw, tableName: p.dynamo.tableName, now: p.clock.now() },
+      '0000',
+      'q-new',
+      tier1ActiveState('q-new', iso(T0 + MINUTE)),
+      1,
+    );
+
+    p.clock.set(T0 + 2 * MINUTE);
+    p.emulator.setObservation('q-new', { waiting: 130, agentsAvailable: 3 });
+    await p.poll(undefined, { queueIds: ['q-new'] });
+    const events = p.bus.drain();
     expect(events.map((e) => e.detail.shardId)).toEqual(['0000']);
+    expect(tier1Row(p)).toBe(true); // the tick's convergence followed the copy kept
     for (const e of events) await p.evaluate(e);
     p.clock.set(T0 + 3 * MINUTE);
     await p.poll(undefined, { queueIds: [] });
@@ -239,6 +203,12 @@ describe('two placements of a new queue', () => {
       ['0000', ['q-new']],
       ['0001', []],
     ]);
+    // A single-queue event finds it where it was kept, and its pointer follows.
+    p.clock.set(T0 + 4 * MINUTE);
+    expect(outcomes(await p.evaluate(observationEvent(observation(T0 + 4 * MINUTE, 10, 'q-new'))))).toEqual([
+      'q-new accepted',
+    ]);
+    expect((await p.deps.queueStates.loadForEvaluation('q-new')).home?.shardId).toBe('0000');
     expect(tier1Row(p)).toBe(false);
     expect(await invariantViolations(p)).toEqual({ levers: [], pages: [] });
   });
