@@ -228,18 +228,7 @@ describe('queue states kept per shard (dynalite)', () => {
   });
 
   it('reads a queue from its item of before shards, moves it into a shard on save, and deletes the old item', async () => {
-    await db.raw.send(
-      new PutCommand({
-        TableName: db.tableName,
-        Item: {
-          pk: 'QUEUE',
-          sk: 'q-old',
-          state: JSON.stringify(quiet('q-old', at(0))),
-          version: 41,
-          updatedAt: 1,
-        },
-      }),
-    );
+    await db.plantLegacy('q-old', quiet('q-old', at(0)), 41);
 
     const before = await db.store.queues.loadManyForEvaluation(['q-old'], { shardId: '0000' });
     expect(before.queues.get('q-old')).toMatchObject({ version: 41, state: { lastObservedAt: at(0) } });
@@ -251,11 +240,9 @@ describe('queue states kept per shard (dynalite)', () => {
 
     expect(saved.written.get('q-old')).toBe(42);
     expect((await db.store.queues.list()).map((s) => [s.queueId, s.version])).toEqual([['q-old', 42]]);
-    expect(
-      (await db.raw.send(new GetCommand({ TableName: db.tableName, Key: { pk: 'QUEUE', sk: 'q-old' } })))
-        .Item,
-    ).toBeUndefined();
+    expect(await db.item('QUEUE', 'q-old')).toBeUndefined();
   });
+
   describe('placement pointers: a queue read without its shard named (docs/architecture.md)', () => {
     /** Saves quiet states for `ids` into `shardId`, as a chunk evaluation naming it does. */
     const place = async (shardId: string, ids: readonly string[], minute = 0) => {
@@ -343,18 +330,7 @@ describe('queue states kept per shard (dynalite)', () => {
     });
 
     it('points a queue migrated from its item of before shards at the shard it moved into', async () => {
-      await db.raw.send(
-        new PutCommand({
-          TableName: db.tableName,
-          Item: {
-            pk: 'QUEUE',
-            sk: 'q-old',
-            state: JSON.stringify(quiet('q-old', at(0))),
-            version: 3,
-            updatedAt: 1,
-          },
-        }),
-      );
+      await db.plantLegacy('q-old', quiet('q-old', at(0)), 3);
 
       const read = await db.store.queues.loadForEvaluation('q-old');
       await db.store.queues.saveMany(read.home as never, [

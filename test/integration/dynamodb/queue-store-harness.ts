@@ -1,6 +1,6 @@
 // The queue-state store on dynalite, shared by the store's test files: one server per file, a fresh
 // table per test, a call counter, a raw document client for hand edits, and the items to look at.
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createDynamoPersistence, type DynamoPersistence } from '../../../lambdas/adapters/dynamodb';
 import { countDynamoCalls, type LocalDynamo, startLocalDynamo } from '../../support/local-dynamo';
@@ -28,6 +28,8 @@ export interface QueueStoreTable {
    * left them: no pointer is written or changed.
    */
   plantCopy(shardId: string, queueId: string, state: unknown, version: number): Promise<void>;
+  /** Writes a queue's item of the layout before shards (`QUEUE`/<id>), as a deployed table holds them. */
+  plantLegacy(queueId: string, state: unknown, version: number): Promise<void>;
 }
 
 /**
@@ -73,6 +75,14 @@ export function queueStoreTable(clock: { now(): number }): QueueStoreTable {
     item,
     shardItem: async (shardId) => (await item('QUEUES', shardId)) as ShardItem | undefined,
     pointerOf: async (queueId) => (await item('QUEUE_HOME', queueId))?.shardId as string | undefined,
+    async plantLegacy(queueId, state, version) {
+      await raw.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: 'QUEUE', sk: queueId, state: JSON.stringify(state), version, updatedAt: 1 },
+        }),
+      );
+    },
     plantCopy: (shardId, queueId, state, version) =>
       plantQueueCopy({ raw, tableName, now: clock.now() }, shardId, queueId, state, version),
   };

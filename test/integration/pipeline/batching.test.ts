@@ -3,18 +3,21 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { replay } from '../../../drill/replay';
 import { createDynamoPersistence } from '../../../lambdas/adapters/dynamodb';
-import type { PollerDeps } from '../../../lambdas/app/deps';
 import type { QueueObservation } from '../../../lambdas/core/observation';
 import { createEvaluateHandler } from '../../../lambdas/handlers/evaluate-handler';
 import { countDynamoCalls } from '../../support/local-dynamo';
 import {
+  chunkAt,
   chunkEvent,
+  episodePages,
+  failingSaves,
   iso,
   observation,
   observationEvent,
-  type Pipeline,
+  outcomes,
   pipelinePerTest,
   T0,
+  tier1Row,
 } from './harness';
 import { invariantViolations } from './invariants';
 
@@ -26,34 +29,6 @@ const MINUTE = 60_000;
 const open = pipelinePerTest();
 
 const QUEUES = ['q-a', 'q-b', 'q-c', 'q-d'];
-const tier1Row = (p: Pipeline) => p.emulator.readRow('surge-control', 'tier1').SurgeActive;
-const episodePages = (p: Pipeline) => p.pagesSent().filter((x) => x.startsWith('actuator-episode'));
-
-/** A store whose state write holding the queue named fails the first `times` times, with `error`. */
-function failingSaveOf(queueId: string, times: number, error: () => Error) {
-  return (deps: PollerDeps): PollerDeps => {
-    let left = times;
-    const store = deps.queueStates;
-    return {
-      ...deps,
-      queueStates: new Proxy(store, {
-        get(obj, prop, receiver) {
-          const value = Reflect.get(obj, prop, receiver);
-          if (typeof value !== 'function') return value;
-          if (prop !== 'saveMany') return value.bind(obj);
-          return async (home: unknown, writes: readonly { queueId: string }[]) => {
-            if (writes.some((w) => w.queueId === queueId) && left > 0) {
-              left--;
-              throw error();
-            }
-            return value.apply(obj, [home, writes]);
-          };
-        },
-      }),
-    };
-  };
-}
-
 /**
  * DynamoDB under load hands back part of a BatchGetItem as UnprocessedKeys. This middleware does that
  * to the next `calls` BatchGetItem answers of dynalite: the queue items `which` picks are moved from
@@ -135,23 +110,11 @@ describe('evaluate a chunk of queues in one invocation', () => {
     const p = await open();
     const evaluate = createEvaluateHandler(() => p.deps, p.telemetry); // without the page sender's sweep
     const ids = Array.from({ length: 100 }, (_, i) => `q-${String(i).padStart(3, '0')}`);
-    await evaluate(
-      chunkEvent(
-        ids.map((q) => observation(T0, 10, q)),
-        'chunk',
-        '0000',
-      ),
-    );
+    await evaluate(chunkAt(T0, ids, 10, '0000'));
     const calls = countDynamoCalls(p.dynamo.client);
     p.clock.set(T0 + MINUTE);
 
-    const response = await evaluate(
-      chunkEvent(
-        ids.map((q) => observation(T0 + MINUTE, 11, q)),
-        'chunk',
-        '0000',
-      ),
-    );
+    const response = await evaluate(chunkAt(T0 + MINUTE, ids, 11, '0000'));
 
     expect(response.kind === 'observations' && response.results.map((r) => r.decision.outcome)).toEqual(
       ids.map(() => 'accepted'),
@@ -190,12 +153,7 @@ describe('evaluate a chunk of queues in one invocation', () => {
       ]),
     );
 
-    expect(
-      response.kind === 'observations' &&
-        response.results.map(
-          (r) => `${r.observation.queueId} ${r.decision.ignoredReason ?? r.decision.outcome}`,
-        ),
-    ).toEqual(['q-a accepted', 'q-b accepted', 'q-a out-of-order', 'q-a accepted']);
+    expect(outcomes(response)).toEqual(['q-a accepted', 'q-b accepted', 'q-a out-of-order', 'q-a accepted']);
     const a = await p.deps.queueStates.load('q-a');
     expect(a?.version).toBe(2);
     expect(
@@ -227,7 +185,7 @@ describe('a chunk under races, retries and crashes', () => {
 
   it('re-decides only the conflicting queue when two chunks with a queue in common race', async () => {
     const p = await open();
-    await p.evaluate(chunkEvent(QUEUES.map((q) => observation(T0, 10, q))));
+    await p.evaluate(chunkAt(T0, QUEUES, 10));
     p.clock.set(T0 + MINUTE);
     // A partner-triggered poll and the scheduled one read q-b at the same minute: two chunks race.
     const first = chunkEvent(
@@ -241,13 +199,9 @@ describe('a chunk under races, retries and crashes', () => {
 
     const [r1, r2] = await Promise.all([p.evaluate(first), p.evaluate(second)]);
 
-    const outcomes = [r1, r2].flatMap((r) =>
-      r.kind === 'observations'
-        ? r.results.map((x) => `${x.observation.queueId} ${x.decision.ignoredReason ?? x.decision.outcome}`)
-        : [],
-    );
-    expect(outcomes.filter((o) => o.startsWith('q-b')).sort()).toEqual(['q-b accepted', 'q-b duplicate']);
-    expect(outcomes.filter((o) => !o.startsWith('q-b')).sort()).toEqual([
+    const decided = [r1, r2].flatMap(outcomes);
+    expect(decided.filter((o) => o.startsWith('q-b')).sort()).toEqual(['q-b accepted', 'q-b duplicate']);
+    expect(decided.filter((o) => !o.startsWith('q-b')).sort()).toEqual([
       'q-a accepted',
       'q-c accepted',
       'q-d accepted',
@@ -269,7 +223,9 @@ describe('a chunk under races, retries and crashes', () => {
     );
     await p.evaluate(chunkEvent([observation(T0, 10, 'q-c')], 'c', '0001'));
     p.clock.set(T0 + MINUTE);
-    const broken = p.handlersWith(failingSaveOf('q-c', 1, () => new Error('ProvisionedThroughputExceeded')));
+    const broken = p.handlersWith(
+      failingSaves({ queueId: 'q-c', times: 1, error: () => new Error('ProvisionedThroughputExceeded') }),
+    );
     const chunk = QUEUES.map((q) => observation(T0 + MINUTE, q === 'q-c' || q === 'q-a' ? 120 : 10, q));
 
     await expect(broken.evaluate(chunkEvent(chunk))).rejects.toThrow(/1 of the chunk's entries failed.*q-c/);
@@ -284,12 +240,7 @@ describe('a chunk under races, retries and crashes', () => {
     expect(tier1Row(p)).toBe(true);
 
     const retried = await broken.evaluate(chunkEvent(chunk)); // EventBridge redelivers the chunk
-    expect(
-      retried.kind === 'observations' &&
-        retried.results.map(
-          (r) => `${r.observation.queueId} ${r.decision.ignoredReason ?? r.decision.outcome}`,
-        ),
-    ).toEqual(['q-a duplicate', 'q-b duplicate', 'q-c accepted', 'q-d duplicate']);
+    expect(outcomes(retried)).toEqual(['q-a duplicate', 'q-b duplicate', 'q-c accepted', 'q-d duplicate']);
     expect(p.switchCalls()).toHaveLength(1);
     expect(episodePages(p)).toEqual(['actuator-episode trigger actuator:tier1-datatable:1']);
     expect((await p.deps.actuatorStore.get('tier1-datatable'))?.demandedBy).toEqual(['q-a', 'q-c']);
@@ -297,11 +248,13 @@ describe('a chunk under races, retries and crashes', () => {
 
   it('converges after a crash between one queue’s demand write and its state write (the chunk is retried)', async () => {
     const p = await open();
-    await p.evaluate(chunkEvent(QUEUES.map((q) => observation(T0, 10, q))));
+    await p.evaluate(chunkAt(T0, QUEUES, 10));
     p.clock.set(T0 + MINUTE);
     const chunk = QUEUES.map((q) => observation(T0 + MINUTE, q === 'q-b' ? 120 : 10, q));
     // The Lambda dies after recording q-b's demand, before writing q-b's state (and before switching).
-    const crashing = p.handlersWith(failingSaveOf('q-b', 1, () => new Error('Lambda killed')));
+    const crashing = p.handlersWith(
+      failingSaves({ queueId: 'q-b', times: 1, error: () => new Error('Lambda killed') }),
+    );
 
     await expect(crashing.evaluate(chunkEvent(chunk))).rejects.toThrow(/q-b: Error: Lambda killed/);
     expect((await p.deps.actuatorStore.get('tier1-datatable'))?.demandedBy).toEqual(['q-b']);
@@ -314,7 +267,7 @@ describe('a chunk under races, retries and crashes', () => {
 
     // The load ends; a quiet chunk restores; ticks find nothing to repair.
     p.clock.set(T0 + 2 * MINUTE);
-    await p.evaluate(chunkEvent(QUEUES.map((q) => observation(T0 + 2 * MINUTE, 10, q))));
+    await p.evaluate(chunkAt(T0 + 2 * MINUTE, QUEUES, 10));
     for (let m = 3; m <= 5; m++) {
       p.clock.set(T0 + m * MINUTE);
       await p.poll(undefined, { queueIds: [] });
@@ -325,25 +278,13 @@ describe('a chunk under races, retries and crashes', () => {
 
   it('re-requests keys BatchGetItem left unprocessed, and reads alone the shard still unprocessed after that', async () => {
     const p = await open();
-    await p.evaluate(
-      chunkEvent(
-        QUEUES.map((q) => observation(T0, 10, q)),
-        'chunk',
-        '0000',
-      ),
-    );
+    await p.evaluate(chunkAt(T0, QUEUES, 10, '0000'));
     const calls = countDynamoCalls(p.dynamo.client);
     p.clock.set(T0 + MINUTE);
 
     // Once: the shard holding the chunk's states comes back unprocessed, and the re-request gets it.
     leaveUnprocessed(p.dynamo.client, 1, (sk) => sk === '0000');
-    const once = await p.evaluate(
-      chunkEvent(
-        QUEUES.map((q) => observation(T0 + MINUTE, 10, q)),
-        'chunk',
-        '0000',
-      ),
-    );
+    const once = await p.evaluate(chunkAt(T0 + MINUTE, QUEUES, 10, '0000'));
     expect(once.kind === 'observations' && once.results.map((r) => r.decision.outcome)).toEqual(
       QUEUES.map(() => 'accepted'),
     );
@@ -354,11 +295,7 @@ describe('a chunk under races, retries and crashes', () => {
     p.clock.set(T0 + 2 * MINUTE);
     leaveUnprocessed(p.dynamo.client, 6, (sk) => sk === '0000');
     const stubborn = await p.evaluate(
-      chunkEvent(
-        QUEUES.map((q) => observation(T0 + 2 * MINUTE, q === 'q-d' ? 120 : 10, q)),
-        'chunk',
-        '0000',
-      ),
+      chunkAt(T0 + 2 * MINUTE, QUEUES, (q) => (q === 'q-d' ? 120 : 10), '0000'),
     );
     expect(stubborn.kind === 'observations' && stubborn.results.map((r) => r.decision.outcome)).toEqual(
       QUEUES.map(() => 'accepted'),
@@ -370,13 +307,7 @@ describe('a chunk under races, retries and crashes', () => {
 
   it("decides the rest of the chunk when one queue's stored item is corrupt, and names that queue", async () => {
     const p = await open();
-    await p.evaluate(
-      chunkEvent(
-        QUEUES.map((q) => observation(T0, 10, q)),
-        'chunk',
-        '0000',
-      ),
-    );
+    await p.evaluate(chunkAt(T0, QUEUES, 10, '0000'));
     const raw = DynamoDBDocumentClient.from(p.dynamo.client);
     await raw.send(
       new UpdateCommand({
@@ -390,13 +321,7 @@ describe('a chunk under races, retries and crashes', () => {
     p.clock.set(T0 + MINUTE);
 
     await expect(
-      p.evaluate(
-        chunkEvent(
-          QUEUES.map((q) => observation(T0 + MINUTE, q === 'q-a' ? 120 : 10, q)),
-          'chunk',
-          '0000',
-        ),
-      ),
+      p.evaluate(chunkAt(T0 + MINUTE, QUEUES, (q) => (q === 'q-a' ? 120 : 10), '0000')),
     ).rejects.toThrow(/queue q-b: .*QUEUES\/0000: states\.q-b/);
 
     const versions = (await Promise.all(['q-a', 'q-c', 'q-d'].map((q) => p.deps.queueStates.load(q)))).map(
@@ -440,7 +365,7 @@ describe('the poll tick publishes by chunk and pages stale queues once', () => {
 
   it('writes nothing per queue on later ticks of an outage, pages each silence once, and again after recovery', async () => {
     const p = await open();
-    await p.evaluate(chunkEvent(QUEUES.map((q) => observation(T0, 10, q))));
+    await p.evaluate(chunkAt(T0, QUEUES, 10));
     const calls = countDynamoCalls(p.dynamo.client);
     const writes = () =>
       Object.entries(calls.snapshot())
@@ -503,8 +428,9 @@ describe('the batch read itself (dynalite)', () => {
     calls.reset();
     const snapshot = await store.queues.loadManyForEvaluation(ids, { shardId: '0000' });
 
-    // The 240 it does not hold: one Query of the shards, then their items from before shards (100 keys a call).
-    expect(calls.snapshot()).toEqual({ BatchGetItemCommand: 4, QueryCommand: 1 });
+    // The 240 it does not hold: one Query of the shards, then their items from before shards and their
+    // placement pointers (100 keys a call each).
+    expect(calls.snapshot()).toEqual({ BatchGetItemCommand: 7, QueryCommand: 1 });
     expect([...inShard.queues.keys()].sort()).toEqual(ids.slice(0, 10).sort());
     expect([...snapshot.queues.keys()].sort()).toEqual(ids.slice(0, 10).sort());
     expect(new Set([...snapshot.homes.values()].map((h) => h.shardId))).toEqual(new Set(['0000']));

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDynamoPersistence } from '../../../lambdas/adapters/dynamodb';
 import { convergeActuators } from '../../../lambdas/app/converge';
-import type { PollerDeps } from '../../../lambdas/app/deps';
 import type { Actuator } from '../../../lambdas/core/config';
 import { actuatorEpisodePage, staleObservationsPage } from '../../../lambdas/core/pages';
 import {
@@ -13,6 +12,7 @@ import {
   quietTicks,
   T0,
   tier1Row,
+  writesAfter,
 } from './harness';
 import { invariantViolations } from './invariants';
 
@@ -21,23 +21,6 @@ import { invariantViolations } from './invariants';
 const MINUTE = 60_000;
 const open = pipelinePerTest();
 
-/** Deps whose queue-state `save` waits for `gate` before writing (to force an interleaving). */
-function savingAfter(gate: Promise<unknown>) {
-  return (deps: PollerDeps): PollerDeps => ({
-    ...deps,
-    queueStates: new Proxy(deps.queueStates, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (prop !== 'saveMany') return typeof value === 'function' ? value.bind(target) : value;
-        return async (...args: Parameters<typeof target.saveMany>) => {
-          await gate;
-          return target.saveMany(...args);
-        };
-      },
-    }),
-  });
-}
-
 describe('demand is rebuilt from the queue states', () => {
   it('leaves no demand behind when an older activating and a newer quiet observation are evaluated at once', async () => {
     const p = await open();
@@ -45,7 +28,7 @@ describe('demand is rebuilt from the queue states', () => {
     const quietSaved = new Promise<void>((resolve) => {
       quietDone = resolve;
     });
-    const older = p.handlersWith(savingAfter(quietSaved));
+    const older = p.handlersWith(writesAfter(quietSaved));
 
     // The older (activating) evaluation writes its demand, then waits; the newer (quiet) one saves first.
     const activating = older.evaluate(observationEvent(observation(T0, 120)));

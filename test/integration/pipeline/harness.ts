@@ -223,6 +223,13 @@ function wrapSaves(
   });
 }
 
+/** Deps whose queue-state writes wait for `gate` first (to force an interleaving). */
+export const writesAfter = (gate: Promise<unknown>) =>
+  wrapSaves(async (save, ...args) => {
+    await gate;
+    return save(...args);
+  });
+
 /**
  * Holds every queue-state write until `release()`: evaluations all read before any of them writes.
  * `held(n)` resolves once `n` writes are waiting at the gate. `inOrder`: once released, the writes run
