@@ -21,7 +21,7 @@ import { isoInstant } from '../lambdas/core/time';
 import { createEvaluateHandler } from '../lambdas/handlers/evaluate-handler';
 import { LAMBDA_ESBUILD_OPTIONS } from '../lib/controller-function';
 import { countDynamoCalls, startLocalDynamo } from '../test/support/local-dynamo';
-import { measureOutage, measureTick, type TickMeasure } from './support/tick';
+import { measureOutage, measureSingleQueueEvent, measureTick, type TickMeasure } from './support/tick';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const T0 = Date.parse('2026-11-27T09:00:00Z');
@@ -214,9 +214,29 @@ async function outage(): Promise<void> {
   console.log('  before batching (issue 11): 2,003 calls on the first tick, 1,003 on each later one');
 }
 
+/** One single-queue event (a partner-bus event names no shard) at 5,000 queues: what it reads. */
+async function singleQueueEvent(): Promise<void> {
+  const n = Number(process.env.BENCH_SINGLE_QUEUES ?? 5000);
+  const m = await measureSingleQueueEvent(n);
+  console.log(`\none single-queue QueueObservation event (no shard named) at ${n} queues: its DynamoDB`);
+  const row = (label: string, d: TickMeasure['dynamo']) =>
+    console.log(
+      `  ${label.padEnd(26)} RRU ${d.readUnits.toFixed(1).padStart(5)}, WRU ${d.writeUnits.toFixed(1).padStart(5)}, ` +
+        `items read ${String(d.itemsRead).padStart(3)}  ${JSON.stringify(d.calls)}`,
+    );
+  row('its placement pointer', m.dynamo);
+  if (m.withoutPointer) row('pointer missing (fallback)', m.withoutPointer);
+  console.log(
+    '  before pointers (main 4445080, this bench run in a checkout of it on 2026-12-01): RRU 80.0, WRU 7.0, ' +
+      '{"GetItemCommand":1,"QueryCommand":1,"PutItemCommand":1}: every shard read',
+  );
+}
+
 export async function run(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'single') return singleQueueEvent();
   await callsAndThroughput();
   await bundles();
   await tickAtScale();
   await outage();
+  await singleQueueEvent();
 }

@@ -247,3 +247,51 @@ export async function measureOutage(queues: number): Promise<OutageMeasure> {
     await s.stop();
   }
 }
+
+/** What one single-queue QueueObservation event (a partner-bus event: no shard named) cost in DynamoDB. */
+export interface SingleQueueMeasure {
+  readonly queues: number;
+  readonly dynamo: TickMeasure['dynamo'];
+  /** The same event when the queue's placement pointer is missing (placed before pointers): the lookup of every shard. */
+  readonly withoutPointer?: TickMeasure['dynamo'];
+}
+
+/**
+ * At `queues` quiet queues (placed by one warm-up tick), one QueueObservation event of one queue through
+ * the real evaluate handler, metered; then the same for another queue whose placement pointer item
+ * (`QUEUE_HOME`) was deleted first. On a main without pointers both are the lookup of every shard.
+ */
+export async function measureSingleQueueEvent(queues: number): Promise<SingleQueueMeasure> {
+  const { s, clock, poll, evaluate, meter } = await quietCenter(queues);
+  try {
+    await poll();
+    for (const e of s.bus.drain()) await evaluate(e);
+    clock.set(T0 + MINUTE);
+    const single = async (queueId: string) => {
+      const at = new Date(clock.now()).toISOString();
+      meter.reset();
+      await evaluate({
+        version: '0',
+        id: `single-${queueId}`,
+        'detail-type': 'QueueObservation',
+        source: 'cx-surge.poller',
+        account: '000000000000',
+        time: at,
+        region: 'local',
+        resources: [],
+        detail: { queueId, observedAt: at, waiting: 11, agentsAvailable: 5 },
+      });
+      return meter.snapshot();
+    };
+    const dynamo = await single(queueIdOf(Math.floor(queues / 2)));
+    const { DeleteCommand, DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+    const unpointed = queueIdOf(Math.floor(queues / 2) + 1);
+    await DynamoDBDocumentClient.from(s.dynamo.client).send(
+      new DeleteCommand({ TableName: s.dynamo.tableName, Key: { pk: 'QUEUE_HOME', sk: unpointed } }),
+    );
+    const withoutPointer = await single(unpointed);
+    return { queues, dynamo, withoutPointer };
+  } finally {
+    await s.stop();
+  }
+}
