@@ -78,7 +78,9 @@ export async function convergeActuators(
   const [listing, overrides, records] = await Promise.all([
     options.states
       ? { states: options.states, unreadable: (options.unreadable ?? []).map((queueId) => ({ queueId })) }
-      : deps.queueStates.listPlacement(),
+      : options.queueIds
+        ? statesOf(deps, options.queueIds)
+        : deps.queueStates.listPlacement(),
     deps.overrides.list(),
     deps.actuatorStore.list(),
   ]);
@@ -125,7 +127,14 @@ export async function convergeActuators(
     allQueues: options.queueIds === undefined && unreadable.length === 0,
   });
 
-  const { applied, postponed } = await applyRepairs(deps, repairs, recordById, byQueue, now);
+  const { applied, postponed } = await applyRepairs(
+    deps,
+    repairs,
+    recordById,
+    byQueue,
+    now,
+    options.queueIds,
+  );
   if (applied.length > 0) {
     deps.log.warn('actuator demand disagreed with queue states and overrides: repaired', {
       repairs: applied,
@@ -182,6 +191,7 @@ async function applyRepairs(
   records: ReadonlyMap<string, ActuatorRecord>,
   listed: ReadonlyMap<string, StoredQueueState>,
   now: number,
+  queueIds: readonly string[] | undefined,
 ): Promise<{ applied: DemandRepair[]; postponed: DemandRepair[] }> {
   const applied: DemandRepair[] = [];
   const postponed: DemandRepair[] = [];
@@ -192,7 +202,12 @@ async function applyRepairs(
       postponed.push(repair);
       continue;
     }
-    versionNow ??= new Map((await deps.queueStates.list()).map((s) => [s.queueId, s.version]));
+    versionNow ??= new Map(
+      (queueIds ? (await statesOf(deps, queueIds)).states : await deps.queueStates.list()).map((s) => [
+        s.queueId,
+        s.version,
+      ]),
+    );
     if (versionNow.get(repair.queueId) !== listed.get(repair.queueId)?.version) {
       postponed.push(repair);
       continue;
@@ -201,4 +216,20 @@ async function applyRepairs(
     applied.push(repair);
   }
   return { applied, postponed };
+}
+
+/**
+ * The states of some queues only (an override of a few queues): read through their placement pointers
+ * and their shards, not every shard (docs/architecture.md, "Placement pointers").
+ */
+async function statesOf(
+  deps: ControllerDeps,
+  queueIds: readonly string[],
+): Promise<{ states: StoredQueueState[]; unreadable: { queueId: string }[] }> {
+  if (queueIds.length === 0) return { states: [], unreadable: [] };
+  const snapshot = await deps.queueStates.loadManyForEvaluation(queueIds);
+  return {
+    states: [...snapshot.queues.values()],
+    unreadable: snapshot.unread.map((queueId) => ({ queueId })),
+  };
 }

@@ -1,5 +1,6 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { convergeActuators } from '../../../lambdas/app/converge';
 import { countDynamoCalls } from '../../support/local-dynamo';
 import { plantQueueCopy, tier1ActiveState } from '../../support/queue-states';
 import {
@@ -11,6 +12,7 @@ import {
   observation,
   observationEvent,
   outcomes,
+  type Pipeline,
   pipelinePerTest,
   T0,
   tier1Row,
@@ -66,6 +68,49 @@ describe('the poller places queues in shards and names the shard in each event',
       ['0001', 80],
     ]);
     expect(after.states.find((s) => s.queueId === 'q-000')?.version).toBe(1); // removed from config: kept
+  });
+});
+
+describe('a single-queue event reads its own shard (placement pointers, docs/architecture.md)', () => {
+  /** Query calls by partition key (every shard is one Query of `QUEUES`). */
+  function queriedPartitions(p: Pipeline): string[] {
+    const seen: string[] = [];
+    p.dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'QueryCommand') {
+          const values = (args.input as { ExpressionAttributeValues?: Record<string, unknown> })
+            .ExpressionAttributeValues;
+          const pk = values?.[':pk'];
+          seen.push(typeof pk === 'string' ? pk : String((pk as { S?: string } | undefined)?.S));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'queriedPartitions', override: true },
+    );
+    return seen;
+  }
+
+  it('decides a partner-bus observation and an override of one queue reading only that queue’s shard', async () => {
+    const p = await open();
+    const ids = Array.from({ length: 250 }, (_, i) => `q-${String(i).padStart(3, '0')}`);
+    for (const [i, shardId] of ['0000', '0001', '0002'].entries())
+      await p.evaluate(chunkAt(T0, ids.slice(i * 100, i * 100 + 100), 10, shardId));
+    const queried = queriedPartitions(p);
+    p.clock.set(T0 + MINUTE);
+
+    expect(outcomes(await p.evaluate(observationEvent(observation(T0 + MINUTE, 120, 'q-150'))))).toEqual([
+      'q-150 accepted',
+    ]);
+    expect(tier1Row(p)).toBe(true);
+    p.clock.set(T0 + MINUTE + 30_000); // past the grace for repairing demand just written
+    await p.deps.overrides.put({ queue: 'q-150', tier: 1, state: 'inactive', reason: 'test', by: 'ops' });
+    await convergeActuators(p.deps, { queueIds: ['q-150'] }); // `surge override` applying it at once
+    await p.deliverPages(); // the page sender's run
+    expect(tier1Row(p)).toBe(false);
+
+    expect(queried.filter((pk) => pk === 'QUEUES' || pk === 'QUEUE')).toEqual([]);
+    expect((await p.deps.queueStates.load('q-150'))?.version).toBe(2);
+    expect(await invariantViolations(p)).toEqual({ levers: [], pages: [] });
   });
 });
 
