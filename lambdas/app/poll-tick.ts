@@ -1,8 +1,8 @@
-import { hydrateQueueState, isStale } from '../core/decide';
+import { hydrateQueueState, isStale, type QueueState } from '../core/decide';
 import type { QueueObservation } from '../core/observation';
 import { breakGlassPage, staleObservationsPage } from '../core/pages';
 import type { QueueStatesListing, StaleMarks, StoredQueueState } from '../core/persistence';
-import { planChunks } from '../core/placement';
+import { planChunks, releasableQueues } from '../core/placement';
 import { type ConvergeResult, convergeActuators } from './converge';
 import { ACTUATOR_LEASE_MS, errorMessage, invocationDeadline, type PollerDeps } from './deps';
 import type { ReconcileResult } from './reconcile';
@@ -98,7 +98,8 @@ export async function pollTick(deps: PollerDeps, options: PollOptions = {}): Pro
   if (!listing) throw listError;
   await removeExtraCopies(deps, listing);
   const now = clock.now();
-  const { states } = listing;
+  const released = await releaseRemovedQueues(deps, listing, now);
+  const states = released.size > 0 ? listing.states.filter((s) => !released.has(s.queueId)) : listing.states;
   const staleQueues = await pageStaleQueues(deps, states, pages, now);
 
   const converged = await convergeActuators(deps, {
@@ -143,6 +144,54 @@ async function removeExtraCopies(deps: PollerDeps, listing: QueueStatesListing):
     });
   } catch (e) {
     deps.log.warn('extra queue state copies not removed this tick', { error: errorMessage(e) });
+  }
+}
+
+/**
+ * Queues removed from the config give their place back once that changes no lever and owes no page
+ * (core/placement.ts `releasableQueues`, docs/architecture.md "Removed queues"); each only if its stored
+ * state is still the one listed, so an evaluation that saved it meanwhile keeps it. The rest of the tick
+ * then sees them gone: the stale episode loses them, and convergence drops any demand left in their name.
+ * The overrides are read only when some queue could go (a tick of a steady config reads nothing more).
+ */
+async function releaseRemovedQueues(
+  deps: PollerDeps,
+  listing: QueueStatesListing,
+  now: number,
+): Promise<Set<string>> {
+  const configured = new Set(deps.config.queues.map((q) => q.id));
+  const candidates: QueueState[] = [];
+  const listed = new Map<string, StoredQueueState>();
+  for (const stored of listing.states) {
+    if (configured.has(stored.queueId) || !listing.homes.has(stored.queueId)) continue;
+    try {
+      candidates.push(hydrateQueueState(stored.state));
+      listed.set(stored.queueId, stored);
+    } catch {
+      // convergence logs unreadable states; an unreadable one is never given back
+    }
+  }
+  if (releasableQueues(candidates, deps.config, [], now).length === 0) return new Set();
+  try {
+    const ids = releasableQueues(candidates, deps.config, await deps.overrides.list(), now);
+    const released = await deps.queueStates.releasePlaces(
+      ids.map((queueId) => {
+        const stored = listed.get(queueId) as StoredQueueState;
+        return {
+          queueId,
+          shardId: listing.homes.get(queueId) as string,
+          version: stored.version,
+          state: stored.state,
+        };
+      }),
+    );
+    if (released.length > 0) {
+      deps.log.info('queues removed from the config gave their place back', { queues: released });
+    }
+    return new Set(released);
+  } catch (e) {
+    deps.log.warn('places of removed queues not given back this tick', { error: errorMessage(e) });
+    return new Set();
   }
 }
 

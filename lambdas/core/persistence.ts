@@ -73,6 +73,12 @@ export interface QueueCopyRef {
   readonly version: number;
 }
 
+/** A queue's place to give back: its copy in a shard, and the state listed there. */
+export interface QueuePlace extends QueueCopyRef {
+  /** The state as listed: the place is given back only if the stored state is still exactly this. */
+  readonly state: unknown;
+}
+
 /** Every stored queue state, as the poller lists them each tick. */
 export interface QueueStatesListing {
   /** One per queue (the preferred copy when a queue is in two shards), by queue id. */
@@ -136,6 +142,11 @@ export interface QueueStateStore {
   listPlacement(): Promise<QueueStatesListing>;
   /** Removes the given extra copies, each only if it is still at the version listed. Returns those removed. */
   removeCopies(copies: readonly QueueCopyRef[]): Promise<number>;
+  /**
+   * Gives back the places of queues removed from the config (their state and their room in the shard),
+   * each only if its stored state is still the one listed. Returns the queues released.
+   */
+  releasePlaces(places: readonly QueuePlace[]): Promise<string[]>;
 }
 
 export interface OverrideStore {

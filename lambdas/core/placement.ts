@@ -1,6 +1,13 @@
 // Which queue's state lives in which shard (docs/architecture.md, "Queue states per chunk"). Pure: the
 // DynamoDB adapter stores one item per shard, the poller forms its Genesys queries and events from the
-// shards, and these functions decide where a queue goes and which copy of a queue counts.
+// shards, and these functions decide where a queue goes, which copy of a queue counts, and when a queue
+// removed from the config gives its place back.
+
+import { DEFAULT_FLAPPING, type SurgeConfig, TIER_KEYS } from './config';
+import { effectiveTiersAt } from './convergence';
+import type { QueueState } from './decide';
+import type { Override } from './override';
+import { isoToMs } from './time';
 
 /** Queues per shard: one Genesys observations query and one event each (OBSERVATIONS_PER_EVENT). */
 export const SHARD_CAPACITY = 100;
@@ -108,4 +115,41 @@ function beats(a: QueueCopy, b: QueueCopy): boolean {
   if (!Number.isNaN(at) && at !== bt) return at > bt;
   if (a.version !== b.version) return a.version > b.version;
   return a.shardId < b.shardId;
+}
+
+/**
+ * How long a queue removed from the config stays silent before its place is given back: far longer than
+ * any event naming it can still be delivered (EventBridge keeps an event ≤ 1 h, the Lambda's async queue
+ * ≤ 1 h more), so no late observation of it arrives after its state is gone.
+ */
+export const RELEASE_AFTER_SILENT_MS = 24 * 60 * 60_000;
+
+/**
+ * The queues whose place in their shard can be given back (docs/architecture.md, "Removed queues"): not
+ * in the config, silent for RELEASE_AFTER_SILENT_MS and for the flapping window, every tier inactive and
+ * none effectively on through an override (`'*'` included). Removing such a state changes no lever (it
+ * demands nothing, with or without it) and owes no page: it is in no recommendation or flapping episode,
+ * and it leaves the stale one, which then resolves if it was the last queue in it. A queue in surge keeps
+ * its state and its place: its tiers are held on missing data, as for any silent queue.
+ */
+export function releasableQueues(
+  states: readonly QueueState[],
+  config: SurgeConfig,
+  overrides: readonly Override[],
+  now: number,
+): string[] {
+  const configured = new Set(config.queues.map((q) => q.id));
+  const silentFor = Math.max(
+    RELEASE_AFTER_SILENT_MS,
+    (config.flapping ?? DEFAULT_FLAPPING).windowSeconds * 1000,
+  );
+  return states
+    .filter((s) => {
+      if (configured.has(s.queueId)) return false;
+      if (!(now - isoToMs(s.lastObservedAt) >= silentFor)) return false;
+      if (TIER_KEYS.some((key) => s.tiers[key].status !== 'inactive')) return false;
+      const effective = effectiveTiersAt(s, s.queueId, config, now, overrides);
+      return TIER_KEYS.every((key) => !effective[key]);
+    })
+    .map((s) => s.queueId);
 }

@@ -7,6 +7,7 @@ import type {
   BatchEvaluationSnapshot,
   EvaluationSnapshot,
   QueueCopyRef,
+  QueuePlace,
   QueueStateStore,
   QueueStatesListing,
   QueueWrite,
@@ -452,6 +453,55 @@ export class DynamoQueueStateStore implements QueueStateStore {
       await this.dropPointer(c.queueId, c.shardId);
     }
     return removed;
+  }
+
+  /**
+   * Per shard: one read, then a REMOVE of each queue whose entry still decodes to the version and state
+   * listed, conditional on that exact entry (a queue saved since, or released and placed again since, is
+   * left for a later tick to decide again); bumps the shard's version; drops the queue's pointer if it
+   * names that shard.
+   */
+  async releasePlaces(places: readonly QueuePlace[]): Promise<string[]> {
+    const released: string[] = [];
+    const byShard = new Map<string, QueuePlace[]>();
+    for (const p of places) byShard.set(p.shardId, [...(byShard.get(p.shardId) ?? []), p]);
+    for (const [shardId, list] of byShard) {
+      const shard = await this.getShard(shardId);
+      for (const p of list) {
+        const entry = shard.entries[p.queueId];
+        let stored: { version: number; state: unknown };
+        try {
+          stored = decodeQueueEntry(whereOf(shardId), p.queueId, entry);
+        } catch {
+          continue; // gone, or not readable: nothing to give back
+        }
+        if (stored.version !== p.version || JSON.stringify(stored.state) !== JSON.stringify(p.state))
+          continue;
+        try {
+          await this.table.doc.send(
+            new UpdateCommand({
+              TableName: this.table.tableName,
+              Key: queueShardKey(shardId),
+              UpdateExpression: 'REMOVE #states.#queue SET #version = #version + :one, #updatedAt = :now',
+              ConditionExpression: '#states.#queue = :entry',
+              ExpressionAttributeNames: {
+                '#states': 'states',
+                '#queue': p.queueId,
+                '#version': 'version',
+                '#updatedAt': 'updatedAt',
+              },
+              ExpressionAttributeValues: { ':one': 1, ':now': this.table.clock.now(), ':entry': entry },
+            }),
+          );
+        } catch (error) {
+          if (!isConditionFailed(error)) throw error;
+          continue; // saved since the read above: kept
+        }
+        released.push(p.queueId);
+        await this.dropPointer(p.queueId, shardId);
+      }
+    }
+    return released;
   }
 
   /** The states of `queueIds` (see loadManyForEvaluation), their homes, and the errors of unreadable ones. */

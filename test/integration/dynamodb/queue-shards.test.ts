@@ -13,6 +13,18 @@ const at = (minute: number) => new Date(clock.t + minute * 60_000).toISOString()
 describe('queue states kept per shard (dynalite)', () => {
   const db = queueStoreTable(clock);
   const shardItem = (shardId: string) => db.shardItem(shardId);
+  /** Saves quiet states for `ids` into `shardId`, as a chunk evaluation naming it does. */
+  const place = async (shardId: string, ids: readonly string[], minute = 0) => {
+    const read = await db.store.queues.loadManyForEvaluation(ids, { shardId });
+    await db.store.queues.saveMany(
+      read.homes.get(ids[0] as string) as never,
+      ids.map((q) => ({
+        queueId: q,
+        state: quiet(q, at(minute)),
+        expectedVersion: read.queues.get(q)?.version,
+      })),
+    );
+  };
 
   it('writes a quiet minute of 100 UUID queues as one item under 8 KB (≤ 8 write units), read for 2 read units', async () => {
     const ids = Array.from({ length: 100 }, (_, i) => queueIdOf(i));
@@ -244,18 +256,6 @@ describe('queue states kept per shard (dynalite)', () => {
   });
 
   describe('placement pointers: a queue read without its shard named (docs/architecture.md)', () => {
-    /** Saves quiet states for `ids` into `shardId`, as a chunk evaluation naming it does. */
-    const place = async (shardId: string, ids: readonly string[], minute = 0) => {
-      const read = await db.store.queues.loadManyForEvaluation(ids, { shardId });
-      await db.store.queues.saveMany(
-        read.homes.get(ids[0] as string) as never,
-        ids.map((q) => ({
-          queueId: q,
-          state: quiet(q, at(minute)),
-          expectedVersion: read.queues.get(q)?.version,
-        })),
-      );
-    };
     const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => queueIdOf(from + i));
 
     it('reads a queue through its pointer: the overrides and the pointer in one call, its shard in another, no Query', async () => {
@@ -342,6 +342,47 @@ describe('queue states kept per shard (dynalite)', () => {
       db.calls.reset();
       expect((await db.store.queues.loadForEvaluation('q-old')).queue?.version).toBe(4);
       expect(db.calls.snapshot()).toEqual({ BatchGetItemCommand: 2 });
+    });
+  });
+  describe('places given back (queues removed from the config)', () => {
+    const listed = async (queueId: string) => {
+      const listing = await db.store.queues.listPlacement();
+      const stored = listing.states.find((s) => s.queueId === queueId);
+      return {
+        queueId,
+        shardId: listing.homes.get(queueId) as string,
+        version: stored?.version as number,
+        state: stored?.state,
+      };
+    };
+
+    it('gives a place back only if the state is still the one listed, and drops the pointer to it', async () => {
+      await place('0000', ['q-a', 'q-b', 'q-c']);
+      const [a, b] = [await listed('q-a'), await listed('q-b')];
+      // q-b is saved again after the listing (a late event of it): it stays.
+      await db.store.queues.save('q-b', quiet('q-b', at(1)), 1);
+
+      expect(await db.store.queues.releasePlaces([a, b])).toEqual(['q-a']);
+      expect(await db.store.queues.releasePlaces([a, b])).toEqual([]); // already given back: no-op
+
+      expect(Object.keys((await shardItem('0000'))?.states ?? {}).sort()).toEqual(['q-b', 'q-c']);
+      expect(await db.pointerOf('q-a')).toBeUndefined();
+      expect(await db.pointerOf('q-b')).toBe('0000');
+      // The room is counted again: a new queue goes into it rather than a fresh shard.
+      const { shards } = await db.store.queues.listPlacement();
+      expect(shards).toEqual([{ shardId: '0000', queueIds: expect.arrayContaining(['q-b', 'q-c']) }]);
+    });
+
+    it('does not give back a queue placed again after its place was given back (same version, new state)', async () => {
+      await place('0000', ['q-a']);
+      const stale = await listed('q-a'); // a second tick listed it before the first gave it back
+      expect(await db.store.queues.releasePlaces([stale])).toEqual(['q-a']);
+      // A partner-bus event places it again: version 1 again, another state.
+      await db.store.queues.save('q-a', quiet('q-a', at(5), 70), undefined);
+
+      expect(await db.store.queues.releasePlaces([stale])).toEqual([]);
+      expect((await db.store.queues.load('q-a'))?.state).toMatchObject({ lastWaiting: 70 });
+      expect(await db.pointerOf('q-a')).toBe('0000');
     });
   });
 });
