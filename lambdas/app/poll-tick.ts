@@ -39,7 +39,9 @@ const READ_SHARE = 1 / 3;
  * in the same order):
  *   1. list the queue states by shard; read every queue's depth, one query per shard's queues (a few
  *      at a time; a failed chunk does not discard the others), and publish one QueueObservations
- *      event per shard naming it (one evaluate each, one read and one write of that shard);
+ *      event per shard naming it (one evaluate each, one read and one write of that shard); remove
+ *      copies left by placements before pointers, and give back the places of removed queues that no
+ *      lever or page depends on any more (releaseRemovedQueues);
  *   2. stage a `stale` page for each queue newly silent for staleAfterSeconds (a queue known stale
  *      costs nothing more, see pageStaleQueues);
  *   3. converge: rebuild actuator demand from queue states and overrides, reconcile pending levers and
