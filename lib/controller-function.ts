@@ -208,6 +208,11 @@ export interface ControllerFunctionProps {
   readonly maxEventAge: Duration;
   /** Where failed async events go (the original event as the message body). @default none */
   readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * Ship the Genesys SDK file (GENESYS_SDK_FILE) beside the handler: only functions that call Genesys
+   * need it (send-pages does not). @default true
+   */
+  readonly callsGenesys?: boolean;
 }
 
 /**
@@ -216,11 +221,17 @@ export interface ControllerFunctionProps {
  */
 export class ControllerFunction extends Construct {
   readonly function: NodejsFunction;
+  /** The handler module bundled. */
+  readonly entry: string;
+  /** Whether GENESYS_SDK_FILE ships beside the handler (ControllerFunctionProps.callsGenesys). */
+  readonly shipsGenesysSdk: boolean;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ControllerFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
+    this.shipsGenesysSdk = props.callsGenesys ?? true;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
@@ -256,11 +267,14 @@ export class ControllerFunction extends Construct {
       },
       bundling: {
         ...BASE_BUNDLING,
-        externalModules: [...BASE_BUNDLING.externalModules, GENESYS_SDK_IMPORT],
+        externalModules: [
+          ...BASE_BUNDLING.externalModules,
+          ...(this.shipsGenesysSdk ? [GENESYS_SDK_IMPORT] : []),
+        ],
         // The config travels as a file in the asset, not in an env var (4 KB for all of them): a
         // 5,000-queue config deploys. The asset hash covers it, so a config change redeploys the code.
         // The Genesys SDK file is written next to the handler (GENESYS_SDK_IMPORT).
-        commandHooks: controllerHooks(props.configFile),
+        commandHooks: controllerHooks(props.configFile, this.shipsGenesysSdk),
         ...(props.withKvsClient === false ? { define: { ...KVS_CLIENT_OFF } } : {}),
         // The Genesys adapter reads import.meta.url only when `require` is missing (ESM under tsx);
         // in this CJS bundle `require` exists, so the empty import.meta is never reached.
@@ -336,14 +350,14 @@ export function stageConfigFile(configJson: string, dir: string = tmpdir(), pref
 }
 
 /** A controller function's command hooks: the Genesys SDK file, and the config file when there is one. */
-function controllerHooks(configFile: string | undefined) {
+function controllerHooks(configFile: string | undefined, genesysSdk: boolean) {
   const config = configFile ? configFileHooks(configFile) : undefined;
   return {
     beforeBundling: (): string[] => [],
     beforeInstall: (): string[] => [],
     afterBundling: (inputDir: string, outputDir: string): string[] => [
       ...(config ? config.afterBundling(inputDir, outputDir) : []),
-      genesysSdkBuildCommand(outputDir),
+      ...(genesysSdk ? [genesysSdkBuildCommand(outputDir)] : []),
     ],
   };
 }

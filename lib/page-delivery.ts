@@ -62,6 +62,8 @@ export class PageDelivery extends Construct {
       reservedConcurrentExecutions: undefined,
       retryAttempts: 0,
       maxEventAge: Duration.minutes(5),
+      // Pages go to PagerDuty and SNS only: no Genesys SDK file in the asset.
+      callsGenesys: false,
     });
     this.sender.bindStateTable(props.table).bindPagerTopic(props.topic, props.topicKey);
     // Housekeeping reads only undelivered pages: Query on the sparse due-pages index, nothing else.

@@ -8,19 +8,18 @@ import type { Telemetry } from '../app/telemetry';
 import type { Customer, Order } from '../core/crm/customer';
 import type { LookupAnswer } from '../core/crm/lookup';
 import type { LookupKey } from '../core/crm/ports';
+import { lazySchema } from '../core/lazy-schema';
 
-/** Genesys sends unset inputs as empty strings: those count as absent. */
-const optionalText = z
-  .string()
-  .trim()
-  .max(256, 'must be at most 256 characters')
-  .optional()
-  .transform((v) => (v === '' ? undefined : v));
-
-export const CrmLookupEventSchema = z.object({
-  customerId: optionalText,
-  phone: optionalText,
-  interactionId: optionalText,
+/** The Data Action's input, built on the first lookup (lazySchema), not at cold start. */
+export const CrmLookupEventSchema = lazySchema(() => {
+  /** Genesys sends unset inputs as empty strings: those count as absent. */
+  const optionalText = z
+    .string()
+    .trim()
+    .max(256, 'must be at most 256 characters')
+    .optional()
+    .transform((v) => (v === '' ? undefined : v));
+  return z.object({ customerId: optionalText, phone: optionalText, interactionId: optionalText });
 });
 
 /** The Data Action's output contract: flat scalars, `customer` always an object, `orderHistory` a list. */
@@ -82,7 +81,7 @@ export function createCrmLookupHandler(getRuntime: () => CrmLookupRuntime, telem
         telemetry.info('crm breakers probed', { probes });
         return { probes };
       }
-      const parsed = CrmLookupEventSchema.safeParse(event);
+      const parsed = CrmLookupEventSchema().safeParse(event);
       const input = parsed.success ? parsed.data : undefined;
       const key: LookupKey | undefined = input?.customerId
         ? { customerId: input.customerId }

@@ -13,21 +13,25 @@ import {
 } from '../app/dr-switchover';
 import { DR_MODES, DrPlanError } from '../core/dr-plan';
 import { LeaseHeldError } from '../core/errors';
+import { lazySchema } from '../core/lazy-schema';
 
-export const DrSwitchEventSchema = z.strictObject({
-  action: z.enum(['plan', 'failover', 'failback', 'resume', 'status', 'readiness']),
-  mode: z.enum(DR_MODES).optional(),
-  /** A subset of the configured DIDs (failover/failback/plan). */
-  dids: z.array(z.string()).optional(),
-  direction: z.enum(['failover', 'failback']).optional(),
-  dryRun: z.boolean().optional(),
-  /** The operator's `--yes`. */
-  confirmed: z.boolean().optional(),
-  runId: z.string().min(1).optional(),
-  /** Who asked (the CLI sends the caller's identity ARN). */
-  requestedBy: z.string().max(512).optional(),
-});
-export type DrSwitchEvent = z.infer<typeof DrSwitchEventSchema>;
+/** The event's schema, built on the first event (lazySchema), not at cold start. */
+export const DrSwitchEventSchema = lazySchema(() =>
+  z.strictObject({
+    action: z.enum(['plan', 'failover', 'failback', 'resume', 'status', 'readiness']),
+    mode: z.enum(DR_MODES).optional(),
+    /** A subset of the configured DIDs (failover/failback/plan). */
+    dids: z.array(z.string()).optional(),
+    direction: z.enum(['failover', 'failback']).optional(),
+    dryRun: z.boolean().optional(),
+    /** The operator's `--yes`. */
+    confirmed: z.boolean().optional(),
+    runId: z.string().min(1).optional(),
+    /** Who asked (the CLI sends the caller's identity ARN). */
+    requestedBy: z.string().max(512).optional(),
+  }),
+);
+export type DrSwitchEvent = z.infer<ReturnType<typeof DrSwitchEventSchema>>;
 
 /** What the Lambda (and the CLI) answers: a report, or why nothing was done. */
 export type DrSwitchResult =
@@ -37,7 +41,7 @@ export type DrSwitchResult =
 
 /** Runs one DR action. Refusals (bad event, no --yes, blocked assertions) are answers, not Lambda errors. */
 export async function handleDrEvent(deps: DrDeps, raw: unknown): Promise<DrSwitchResult> {
-  const parsed = DrSwitchEventSchema.safeParse(raw);
+  const parsed = DrSwitchEventSchema().safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return {

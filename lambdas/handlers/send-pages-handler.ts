@@ -7,6 +7,7 @@ import { MetricName } from '../adapters/telemetry-names';
 import type { PageSender, SendReport } from '../app/send-pages';
 import type { Telemetry } from '../app/telemetry';
 import { StoredItemError } from '../core/errors';
+import { lazySchema } from '../core/lazy-schema';
 import type { Clock, Page } from '../core/ports';
 import { Reason } from '../core/reasons';
 import { CLOUDWATCH_ALARM_EVENT } from './events';
@@ -25,26 +26,30 @@ export interface SendPagesDeps {
   readonly clock: Clock;
 }
 
-const StreamEventSchema = z.object({
-  Records: z.array(
-    z.object({
-      eventName: z.string().optional(),
-      dynamodb: z.object({ NewImage: z.record(z.string(), z.unknown()).optional() }).optional(),
-    }),
-  ),
-});
-const AlarmSchema = z.object({
-  source: z.literal(CLOUDWATCH_ALARM_EVENT.source),
-  'detail-type': z.literal(CLOUDWATCH_ALARM_EVENT.detailType),
-  detail: z.object({
-    alarmName: z.string().min(1),
-    state: z.object({ value: z.string(), timestamp: z.string(), reason: z.string().optional() }),
-    previousState: z.object({ value: z.string(), timestamp: z.string() }).optional(),
+/** The three triggers' event schemas, built on the first event (lazySchema), not at cold start. */
+const triggerSchemas = lazySchema(() => ({
+  StreamEventSchema: z.object({
+    Records: z.array(
+      z.object({
+        eventName: z.string().optional(),
+        dynamodb: z.object({ NewImage: z.record(z.string(), z.unknown()).optional() }).optional(),
+      }),
+    ),
   }),
-});
+  AlarmSchema: z.object({
+    source: z.literal(CLOUDWATCH_ALARM_EVENT.source),
+    'detail-type': z.literal(CLOUDWATCH_ALARM_EVENT.detailType),
+    detail: z.object({
+      alarmName: z.string().min(1),
+      state: z.object({ value: z.string(), timestamp: z.string(), reason: z.string().optional() }),
+      previousState: z.object({ value: z.string(), timestamp: z.string() }).optional(),
+    }),
+  }),
+}));
+type AlarmEvent = z.infer<ReturnType<typeof triggerSchemas>['AlarmSchema']>;
 
 /** A CloudWatch alarm of the controller as a page: ALARM triggers, OK resolves the same incident. */
-export function alarmPage(detail: z.infer<typeof AlarmSchema>['detail']): Page | undefined {
+export function alarmPage(detail: AlarmEvent['detail']): Page | undefined {
   const alarm = detail.state.value === 'ALARM';
   const since = alarm
     ? detail.state.timestamp
@@ -75,6 +80,7 @@ export function createSendPagesHandler(getDeps: () => SendPagesDeps, telemetry: 
     try {
       const deps = getDeps();
       let report: SendReport;
+      const { StreamEventSchema, AlarmSchema } = triggerSchemas();
       const stream = StreamEventSchema.safeParse(event);
       const alarm = AlarmSchema.safeParse(event);
       if (stream.success) {

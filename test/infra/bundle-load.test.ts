@@ -1,19 +1,22 @@
 // What a Lambda bundle does when it is loaded, before its first invocation: the very bundle the construct
-// builds, required in a fresh Node process that counts zod schemas as they are built (zod's constructor
+// builds (every function of ours), required in a fresh Node process that counts zod schemas as they are built (zod's constructor
 // defines `_zod` on every schema instance) and the Powertools settings read from the environment (the
 // Logger and Metrics constructors read them). Loading must build neither; the first invocation builds
 // what it uses and fails a bad event with the same message as before (docs/architecture.md#cold-start).
 import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONTROLLER_ESBUILD_OPTIONS,
+  ControllerFunction,
   GENESYS_SDK_IMPORT,
   KVS_CLIENT_OFF,
+  LAMBDA_ESBUILD_OPTIONS,
 } from '../../lib/controller-function';
+import { buildStack } from './support';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 // Inside the project, so the runtime-provided SDK clients resolve from node_modules as on Lambda.
@@ -24,11 +27,13 @@ interface LoadProbe {
   readonly afterFirstInvocation: {
     readonly schemas: number;
     readonly powertoolsSettings: readonly string[];
-    readonly error: string;
+    /** The handler's rejection, or its answer when it answers instead (crm-lookup always answers). */
+    readonly error?: string;
+    readonly answer?: unknown;
   };
 }
 
-/** Loads `bundle` in a fresh process, then invokes its handler once with `event` (which must fail). */
+/** Loads `bundle` in a fresh process, then invokes its handler once with `event`. */
 function probeLoad(bundle: string, event: unknown): Promise<LoadProbe> {
   const script = `
     let schemas = 0;
@@ -39,10 +44,8 @@ function probeLoad(bundle: string, event: unknown): Promise<LoadProbe> {
     const settings = () => [...read].filter((k) => k.startsWith('POWERTOOLS_')).sort();
     const { handler } = require(${JSON.stringify(bundle)});
     const atLoad = { schemas, powertoolsSettings: settings() };
-    handler(${JSON.stringify(event)}, { awsRequestId: 'req-1' }).then(
-      () => { console.error('the handler accepted a bad event'); process.exit(3); },
-      (e) => process.stdout.write('\\n' + JSON.stringify({ atLoad, afterFirstInvocation: { schemas, powertoolsSettings: settings(), error: e.message } })),
-    );`;
+    const report = (outcome) => process.stdout.write('\\n' + JSON.stringify({ atLoad, afterFirstInvocation: { schemas, powertoolsSettings: settings(), ...outcome } }));
+    handler(${JSON.stringify(event)}, { awsRequestId: 'req-1' }).then((answer) => report({ answer }), (e) => report({ error: e.message }));`;
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -97,5 +100,89 @@ describe('loading the evaluate bundle', () => {
     expect(probe.afterFirstInvocation.error).toBe(
       'not an EventBridge event: event.detail-type: Invalid input: expected string, received undefined',
     );
+  });
+});
+
+describe('loading the other functions', () => {
+  beforeAll(() => mkdirSync(dir, { recursive: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Built as their constructs build them: poll-observations and send-pages by ControllerFunction (the
+  // Genesys SDK in a file of its own), crm-lookup and dr-switch by their own constructs (BASE_BUNDLING).
+  const functions = [
+    { entry: 'poll-observations', options: CONTROLLER_ESBUILD_OPTIONS },
+    { entry: 'send-pages', options: CONTROLLER_ESBUILD_OPTIONS },
+    { entry: 'crm-lookup', options: LAMBDA_ESBUILD_OPTIONS },
+    { entry: 'dr-switch', options: LAMBDA_ESBUILD_OPTIONS },
+  ] as const;
+
+  it.each(functions)(
+    '$entry builds no zod schema and reads no Powertools setting at load',
+    async ({ entry, options }) => {
+      const bundle = join(dir, `${entry}.cjs`);
+      await build({
+        ...options,
+        define: { ...KVS_CLIENT_OFF },
+        entryPoints: [join(root, `lambdas/handlers/${entry}.ts`)],
+        outfile: bundle,
+      });
+      // An event none of them accepts; without their environment each fails or refuses on its first call.
+      const probe = await probeLoad(bundle, { bogus: true });
+
+      expect(probe.atLoad).toEqual({ schemas: 0, powertoolsSettings: [] });
+      expect(probe.afterFirstInvocation.error ?? probe.afterFirstInvocation.answer).toBeDefined();
+    },
+  );
+
+  it('crm-lookup builds its schemas on the first lookup and still answers a bad event with its contract', async () => {
+    const bundle = join(dir, 'crm-lookup-first.cjs');
+    await build({
+      ...LAMBDA_ESBUILD_OPTIONS,
+      entryPoints: [join(root, 'lambdas/handlers/crm-lookup.ts')],
+      outfile: bundle,
+    });
+    const probe = await probeLoad(bundle, { customerId: 'x'.repeat(300) });
+
+    expect(probe.atLoad.schemas).toBe(0);
+    expect(probe.afterFirstInvocation.schemas).toBeGreaterThan(0);
+    // A customer id over 256 characters fails the input schema: no key, so the contract's 400 answer.
+    expect(probe.afterFirstInvocation.answer).toMatchObject({
+      found: false,
+      source: 'none',
+      errorStatus: 400,
+    });
+  });
+});
+
+describe('the Genesys SDK file in each controller function', () => {
+  beforeAll(() => mkdirSync(dir, { recursive: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ships beside exactly the handlers whose bundle requires it', async () => {
+    const { stack } = buildStack();
+    const functions = stack.node
+      .findAll()
+      .filter((c): c is ControllerFunction => c instanceof ControllerFunction);
+    const byEntry = new Map<string, { ships: boolean; requires: boolean }>();
+    for (const f of functions) {
+      const result = await build({
+        ...CONTROLLER_ESBUILD_OPTIONS,
+        define: { ...KVS_CLIENT_OFF },
+        entryPoints: [f.entry],
+        outfile: join(dir, `${f.node.id}.cjs`),
+        metafile: true,
+      });
+      const requires = Object.values(result.metafile.outputs).some((o) =>
+        o.imports.some((i) => i.external && i.path === GENESYS_SDK_IMPORT),
+      );
+      byEntry.set(basename(f.entry, '.ts'), { ships: f.shipsGenesysSdk, requires });
+    }
+
+    // The poller and evaluate call Genesys; send-pages never does, so its asset carries no SDK file.
+    expect(Object.fromEntries(byEntry)).toEqual({
+      'poll-observations': { ships: true, requires: true },
+      evaluate: { ships: true, requires: true },
+      'send-pages': { ships: false, requires: false },
+    });
   });
 });

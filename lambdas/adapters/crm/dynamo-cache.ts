@@ -6,19 +6,23 @@ import * as z from 'zod';
 import { CUSTOMER_FIELDS } from '../../core/crm/config';
 import type { CachedCustomer, CacheOutcome } from '../../core/crm/lookup';
 import { type CustomerCache, cacheKeyOf, type LookupKey } from '../../core/crm/ports';
+import { lazySchema } from '../../core/lazy-schema';
 import type { StateTable } from '../dynamodb/items';
 import { TTL_ATTRIBUTE } from '../dynamodb/table-definition';
 
 export const CRM_CACHE_PREFIX = 'CRM_CACHE#';
 export const CRM_CACHE_SORT_KEY = 'CUSTOMER';
 
-const CachedItemSchema = z.object({
-  customer: z
-    .record(z.enum(CUSTOMER_FIELDS), z.string())
-    .refine((c) => typeof c.customerId === 'string' && c.customerId !== '', 'customerId is required'),
-  source: z.enum(['primary', 'secondary']),
-  fetchedAt: z.number().int().nonnegative(),
-});
+/** A cached record as stored (built on the first read: lazySchema). */
+const CachedItemSchema = lazySchema(() =>
+  z.object({
+    customer: z
+      .record(z.enum(CUSTOMER_FIELDS), z.string())
+      .refine((c) => typeof c.customerId === 'string' && c.customerId !== '', 'customerId is required'),
+    source: z.enum(['primary', 'secondary']),
+    fetchedAt: z.number().int().nonnegative(),
+  }),
+);
 
 /** Runs `work` but gives up (rejects) after `timeoutMs`; the SDK call itself is aborted too. */
 async function within<T>(timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -45,7 +49,7 @@ export class DynamoCustomerCache implements CustomerCache {
         ),
       );
       if (!Item) return { kind: 'miss' };
-      const parsed = CachedItemSchema.safeParse(Item);
+      const parsed = CachedItemSchema().safeParse(Item);
       // A malformed item is no customer: treat it as a miss rather than show wrong data.
       if (!parsed.success) return { kind: 'failed', detail: 'cached item does not have the expected shape' };
       return { kind: 'hit', record: parsed.data as CachedCustomer };

@@ -12,6 +12,7 @@ import { at, mapCustomer, mapOrderHistory, sourceFieldOf } from '../../core/crm/
 import type { CallOutcome, Endpoint } from '../../core/crm/lookup';
 import type { CrmEndpointPort, LookupKey } from '../../core/crm/ports';
 import { type AccessToken, tokenUsable, tokenValidUntil } from '../../core/crm/token';
+import { lazySchema } from '../../core/lazy-schema';
 import type { Clock } from '../../core/ports';
 import { HttpNetworkError, HttpTimeoutError, type HttpTransport } from './http';
 import type { CrmSecrets } from './secrets';
@@ -42,11 +43,14 @@ export interface RestCrmEndpointOptions {
   readonly onEvent?: (event: EndpointEvent) => void;
 }
 
-const TokenResponseSchema = z.object({
-  access_token: z.string().min(1),
-  token_type: z.string().regex(/^bearer$/i),
-  expires_in: z.number().positive(),
-});
+/** An OAuth token answer (built on the first token: lazySchema). */
+const TokenResponseSchema = lazySchema(() =>
+  z.object({
+    access_token: z.string().min(1),
+    token_type: z.string().regex(/^bearer$/i),
+    expires_in: z.number().positive(),
+  }),
+);
 
 class TokenFailure extends Error {}
 
@@ -180,7 +184,7 @@ export class RestCrmEndpoint implements CrmEndpointPort {
     } catch {
       throw new TokenFailure('token endpoint answered a body that is not JSON');
     }
-    const parsed = TokenResponseSchema.safeParse(json);
+    const parsed = TokenResponseSchema().safeParse(json);
     if (!parsed.success)
       throw new TokenFailure('token endpoint answered without a bearer access_token/expires_in');
     return {

@@ -15,7 +15,7 @@ const input = action.contract.input.inputSchema;
 
 describe('Data Action definition', () => {
   it('declares exactly the inputs the handler parses', () => {
-    expect(Object.keys(input.properties).sort()).toEqual(Object.keys(CrmLookupEventSchema.shape).sort());
+    expect(Object.keys(input.properties).sort()).toEqual(Object.keys(CrmLookupEventSchema().shape).sort());
   });
 
   it('declares every output field the handler returns, for every kind of answer', () => {

@@ -29,7 +29,7 @@ describe('crm-lookup handler', () => {
   );
 
   it('treats empty strings from Genesys as absent and prefers the customer id', () => {
-    expect(CrmLookupEventSchema.parse({ customerId: '', phone: '+1555', interactionId: '' })).toEqual({
+    expect(CrmLookupEventSchema().parse({ customerId: '', phone: '+1555', interactionId: '' })).toEqual({
       phone: '+1555',
     });
   });
