@@ -37,11 +37,11 @@ export interface ReplayResult extends RunReport {
  * state per queue and the report's lists (transitions, actuations, ignored lines, pages), which grow
  * with what happened, not with the number of lines — so a streamed file replays in flat memory.
  *
- * Each queue's state is a working state decided in place (`decideInPlace`, which decides as `decide`
- * does): a quiet observation allocates nothing.
+ * Each queue's state is a working state decided in place (`decideInPlace`, the rules `decide` applies
+ * to a copy): a quiet observation allocates nothing.
  */
 export class ScenarioReplay implements ObservationSink {
-  private readonly actuators: readonly Actuator[];
+  private readonly planner: ActuatorPlanner;
   /** Per queue number (order of first appearance). */
   private readonly states: WorkingQueueState[] = [];
   /** Queue numbers for `push`. */
@@ -54,21 +54,11 @@ export class ScenarioReplay implements ObservationSink {
     agentsAvailable: null,
   };
   private readonly decision = newWorkingDecision();
-  private readonly demandedBy: Map<string, string[]>;
-  private readonly episodes = new Map<string, number>(); // dedup-key counters, per actuator / recommendation
   private readonly staleMs: number;
-  readonly report: Mutable<ReplayResult> = {
-    transitions: [],
-    actuations: [],
-    ignored: [],
-    pages: [],
-    queues: [],
-    observations: 0,
-  };
+  readonly report = newReplayReport();
 
   constructor(private readonly config: SurgeConfig) {
-    this.actuators = actuatorsForDrill(config);
-    this.demandedBy = new Map<string, string[]>(this.actuators.map((a) => [a.id, []]));
+    this.planner = new ActuatorPlanner(actuatorsForDrill(config));
     this.staleMs = config.staleAfterSeconds * 1000;
   }
 
@@ -90,15 +80,15 @@ export class ScenarioReplay implements ObservationSink {
     );
   }
 
-  observe(
-    line: number,
-    queue: number,
-    queueId: string,
-    observedAt: string,
-    observedAtMs: number,
-    waiting: number,
-    agentsAvailable: number | null,
-  ): void {
+  readonly observe: ObservationSink['observe'] = (
+    line,
+    queue,
+    queueId,
+    observedAt,
+    observedAtMs,
+    waiting,
+    agentsAvailable,
+  ) => {
     const { config, report, decision } = this;
     let state = this.states[queue];
     if (state === undefined) {
@@ -145,17 +135,9 @@ export class ScenarioReplay implements ObservationSink {
       report.pages.push(toReportPage(flappingPage(queueId, tierNumber(key), observedAt)));
     }
     if (decision.effectiveChanged.length > 0) {
-      planned(
-        report,
-        queueId,
-        decision.effective,
-        this.actuators,
-        this.demandedBy,
-        this.episodes,
-        observedAt,
-      );
+      this.planner.plan(report, queueId, decision.effective, observedAt);
     }
-  }
+  };
 }
 
 export function replay(lines: Iterable<ScenarioLine>, config: SurgeConfig): ReplayResult {
@@ -166,34 +148,51 @@ export function replay(lines: Iterable<ScenarioLine>, config: SurgeConfig): Repl
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-function planned(
-  report: RunReport,
-  queueId: string,
-  effective: Readonly<Record<TierKey, boolean>>,
-  actuators: readonly Actuator[],
-  demandedBy: Map<string, string[]>,
-  episodes: Map<string, number>,
-  at: string,
-): void {
-  const now = Date.parse(at);
-  for (const demand of planActuators(actuators, queueId, effective)) {
-    const before = demandedBy.get(demand.actuatorId) ?? [];
-    const after = withDemand(before, queueId, demand.demanding);
-    demandedBy.set(demand.actuatorId, after);
-    const wanted = desiredState(after);
-    if (desiredState(before) === wanted) continue;
-    const actuator = actuators.find((a) => a.id === demand.actuatorId) as Actuator;
-    report.actuations.push({
-      at,
-      actuatorId: actuator.id,
-      action: wanted === 'active' ? 'activate' : 'restore',
-      result: 'planned',
-    });
-    // Episode numbering as the live actuator record does it: a new episode opens at each switch-on.
-    const n = (episodes.get(actuator.id) ?? 0) + (wanted === 'active' ? 1 : 0);
-    episodes.set(actuator.id, n);
-    report.pages.push(
-      toReportPage(actuatorEpisodePage(actuator, wanted, actuatorEpisodeKey(actuator.id, n), after, now)),
-    );
+/** A replay report with nothing in it yet, to fill in as the observations come. */
+export const newReplayReport = (): Mutable<ReplayResult> => ({
+  transitions: [],
+  actuations: [],
+  ignored: [],
+  pages: [],
+  queues: [],
+  observations: 0,
+});
+
+/**
+ * The actuator side of a replay: which queues demand each actuator, and each actuator's episode count.
+ * A queue's effective tiers changed: `plan` reports the switches that follow (result `planned`) and their
+ * episode pages, numbered as the live actuator record numbers them.
+ */
+export class ActuatorPlanner {
+  private readonly demandedBy: Map<string, string[]>;
+  private readonly episodes = new Map<string, number>();
+
+  constructor(private readonly actuators: readonly Actuator[]) {
+    this.demandedBy = new Map<string, string[]>(actuators.map((a) => [a.id, []]));
+  }
+
+  plan(report: RunReport, queueId: string, effective: Readonly<Record<TierKey, boolean>>, at: string): void {
+    const { actuators, demandedBy, episodes } = this;
+    const now = Date.parse(at);
+    for (const demand of planActuators(actuators, queueId, effective)) {
+      const before = demandedBy.get(demand.actuatorId) ?? [];
+      const after = withDemand(before, queueId, demand.demanding);
+      demandedBy.set(demand.actuatorId, after);
+      const wanted = desiredState(after);
+      if (desiredState(before) === wanted) continue;
+      const actuator = actuators.find((a) => a.id === demand.actuatorId) as Actuator;
+      report.actuations.push({
+        at,
+        actuatorId: actuator.id,
+        action: wanted === 'active' ? 'activate' : 'restore',
+        result: 'planned',
+      });
+      // A new episode opens at each switch-on.
+      const n = (episodes.get(actuator.id) ?? 0) + (wanted === 'active' ? 1 : 0);
+      episodes.set(actuator.id, n);
+      report.pages.push(
+        toReportPage(actuatorEpisodePage(actuator, wanted, actuatorEpisodeKey(actuator.id, n), after, now)),
+      );
+    }
   }
 }

@@ -56,38 +56,6 @@ export const INITIAL_TIER_STATE: InactiveTierState = Object.freeze({
   recentTransitions: Object.freeze([]) as readonly number[],
 });
 
-export const activateTier = (
-  tier: TierState,
-  activatedAt: string,
-  transitions: readonly number[],
-): ActiveTierState => ({
-  status: 'active',
-  activateStreak: tier.activateStreak,
-  restoreStreak: tier.restoreStreak,
-  recentTransitions: transitions,
-  activatedAt,
-});
-
-export const restoreTier = (tier: TierState, transitions: readonly number[]): InactiveTierState => ({
-  status: 'inactive',
-  activateStreak: tier.activateStreak,
-  restoreStreak: tier.restoreStreak,
-  recentTransitions: transitions,
-});
-
-/** Same status and activation time, new streaks. */
-export function withStreaks(tier: TierState, activateStreak: number, restoreStreak: number): TierState {
-  return tier.status === 'active'
-    ? {
-        status: 'active',
-        activateStreak,
-        restoreStreak,
-        recentTransitions: tier.recentTransitions,
-        activatedAt: tier.activatedAt,
-      }
-    : { status: 'inactive', activateStreak, restoreStreak, recentTransitions: tier.recentTransitions };
-}
-
 /** Is the tier active by the controller's own decision (ignoring mode and overrides)? */
 export const isActive = (tier: TierState): tier is ActiveTierState => tier.status === 'active';
 

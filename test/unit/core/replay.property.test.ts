@@ -1,52 +1,33 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ReplayResult, replay, ScenarioReplay } from '../../../drill/replay';
-import { type RunReport, toReportPage, toReportTransition } from '../../../drill/report';
+import {
+  ActuatorPlanner,
+  newReplayReport,
+  type ReplayResult,
+  replay,
+  ScenarioReplay,
+} from '../../../drill/replay';
+import { toReportPage, toReportTransition } from '../../../drill/report';
 import { type ObservationSink, type ScenarioLine, streamObservations } from '../../../drill/scenario';
-import {
-  actuatorsForDrill,
-  desiredState,
-  planActuators,
-  withDemand,
-} from '../../../lambdas/core/actuator-plan';
-import {
-  type Actuator,
-  parseConfig,
-  type SurgeConfig,
-  tierKey,
-  tierNumber,
-} from '../../../lambdas/core/config';
-import { type AcceptedDecision, decide } from '../../../lambdas/core/decide';
-import {
-  actuatorEpisodePage,
-  flappingPage,
-  recommendationPage,
-  staleObservationsPage,
-} from '../../../lambdas/core/pages';
-import { actuatorEpisodeKey } from '../../../lambdas/core/persistence';
+import { actuatorsForDrill } from '../../../lambdas/core/actuator-plan';
+import { parseConfig, type SurgeConfig, tierKey, tierNumber } from '../../../lambdas/core/config';
+import { decide } from '../../../lambdas/core/decide';
+import { flappingPage, recommendationPage, staleObservationsPage } from '../../../lambdas/core/pages';
 import { Reason } from '../../../lambdas/core/reasons';
 import type { QueueState } from '../../../lambdas/core/state';
 import { isoToMs } from '../../../lambdas/core/time';
 import { T0 } from './helpers';
 
-// The replay decides in place (decideInPlace, working states). This reference replays with `decide`
-// and immutable states, as the replay did before: whatever the scenario and config, the reports must
-// be equal — transitions, actuations, ignored lines and every page.
+// The replay decides in place (decideInPlace, one working state per queue carried along). This
+// reference replays with `decide` and immutable states, as the replay did before: whatever the scenario
+// and config, the reports must be equal — transitions, actuations, ignored lines and every page. Both
+// plan actuations with the same ActuatorPlanner; what differs is how they decide and read the states.
 
 function referenceReplay(lines: readonly ScenarioLine[], config: SurgeConfig): ReplayResult {
-  const actuators = actuatorsForDrill(config);
   const states = new Map<string, QueueState>();
-  const demandedBy = new Map<string, string[]>(actuators.map((a) => [a.id, []]));
-  const episodes = new Map<string, number>();
+  const planner = new ActuatorPlanner(actuatorsForDrill(config));
   const staleMs = config.staleAfterSeconds * 1000;
-  const report = {
-    transitions: [],
-    actuations: [],
-    ignored: [],
-    pages: [],
-    queues: [],
-    observations: 0,
-  } as { -readonly [K in keyof ReplayResult]: ReplayResult[K] };
+  const report = newReplayReport();
   for (const { line, observation } of lines) {
     const { queueId, observedAt } = observation;
     const state = states.get(queueId);
@@ -78,42 +59,10 @@ function referenceReplay(lines: readonly ScenarioLine[], config: SurgeConfig): R
       report.pages.push(toReportPage(flappingPage(queueId, tierNumber(key), observedAt)));
     }
     if (decision.effectiveChanged.length > 0) {
-      planned(report, decision, actuators, demandedBy, episodes, observedAt);
+      planner.plan(report, queueId, decision.effective, observedAt);
     }
   }
   return report;
-}
-
-function planned(
-  report: RunReport,
-  decision: AcceptedDecision,
-  actuators: readonly Actuator[],
-  demandedBy: Map<string, string[]>,
-  episodes: Map<string, number>,
-  at: string,
-): void {
-  const queueId = decision.next.queueId;
-  for (const demand of planActuators(actuators, queueId, decision.effective)) {
-    const before = demandedBy.get(demand.actuatorId) ?? [];
-    const after = withDemand(before, queueId, demand.demanding);
-    demandedBy.set(demand.actuatorId, after);
-    const wanted = desiredState(after);
-    if (desiredState(before) === wanted) continue;
-    const actuator = actuators.find((a) => a.id === demand.actuatorId) as Actuator;
-    report.actuations.push({
-      at,
-      actuatorId: actuator.id,
-      action: wanted === 'active' ? 'activate' : 'restore',
-      result: 'planned',
-    });
-    const n = (episodes.get(actuator.id) ?? 0) + (wanted === 'active' ? 1 : 0);
-    episodes.set(actuator.id, n);
-    report.pages.push(
-      toReportPage(
-        actuatorEpisodePage(actuator, wanted, actuatorEpisodeKey(actuator.id, n), after, Date.parse(at)),
-      ),
-    );
-  }
 }
 
 const QUEUES = ['a', 'b', 'c'];
