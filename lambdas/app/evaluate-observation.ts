@@ -150,6 +150,8 @@ export async function evaluateObservations(
     work.length > 0 ? await reconcileMany(deps, work.map(asWork), switchPages, deadline) : [];
   for (const a of actuations)
     if (a.result === 'error') failures.push({ actuatorId: a.actuatorId, error: a.error });
+  // The chunk's queues join each page episode together: one write per episode, not one per queue.
+  for (const pages of pagesOf.values()) switchPages.adoptJoins(pages);
   await switchPages.deliver(deadline);
   for (const pages of pagesOf.values()) await pages.deliver(deadline);
   const results = observations.flatMap((o) => {

@@ -120,6 +120,25 @@ export class StagedPages {
     }
   }
 
+  /**
+   * Moves `other`'s queued episode joins (and the facts of their queues) into this batch, so that a
+   * chunk's queues join each episode in one conditional write instead of one write per queue: 100 queues
+   * crossing a recommend threshold in one chunk are one write, and 50 chunks racing on the episode item
+   * retry 50 writes, not 5,000. Call it after `other`'s decisions are final (after discardExcept).
+   */
+  adoptJoins(other: StagedPages): void {
+    for (const [id, join] of other.joins) {
+      const mine = this.joins.get(id) ?? { ...join, queues: new Set<string>() };
+      for (const q of join.queues) {
+        mine.queues.add(q);
+        const f = other.facts.get(q);
+        if (f && !this.facts.has(q)) this.facts.set(q, f);
+      }
+      this.joins.set(id, mine);
+    }
+    other.joins.clear();
+  }
+
   /** Pages this invocation staged, in staging order. */
   get pages(): readonly Page[] {
     return this.staged;

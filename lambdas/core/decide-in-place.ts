@@ -83,7 +83,7 @@ export interface WorkingTierState {
   recentTransitions: readonly number[];
   /** `observedAt` of the activation while active; '' while inactive. */
   activatedAt: string;
-  /** The same in epoch ms (NaN while inactive). */
+  /** The same in epoch ms (NaN while inactive, and until first needed in a copy of a stored state). */
   activatedAtMs: number;
 }
 
@@ -174,7 +174,7 @@ function workingTierOf(tier: TierState | undefined): WorkingTierState {
     restoreStreak: tier.restoreStreak,
     recentTransitions: tier.recentTransitions,
     activatedAt: tier.activatedAt,
-    activatedAtMs: isoToMs(tier.activatedAt),
+    activatedAtMs: Number.NaN, // parsed when a restore first needs it
   };
 }
 
@@ -200,28 +200,53 @@ export function workingStateOf(state: QueueState | undefined, queueId: string): 
   };
 }
 
+// Object literals written out, without spreads: `decide` makes a state this way on every call, and
+// spreading into a literal took most of its time. The flapping window is shared, not copied: neither
+// side ever writes into it.
 function tierStateOf(t: WorkingTierState): TierState {
-  const base = {
-    activateStreak: t.activateStreak,
-    restoreStreak: t.restoreStreak,
-    recentTransitions: [...t.recentTransitions],
-  };
+  const { recentTransitions } = t;
   return t.status === 'active'
-    ? { status: 'active', ...base, activatedAt: t.activatedAt }
-    : { status: 'inactive', ...base };
+    ? {
+        status: 'active',
+        activateStreak: t.activateStreak,
+        restoreStreak: t.restoreStreak,
+        recentTransitions,
+        activatedAt: t.activatedAt,
+      }
+    : {
+        status: 'inactive',
+        activateStreak: t.activateStreak,
+        restoreStreak: t.restoreStreak,
+        recentTransitions,
+      };
 }
 
 /** The QueueState a working state stands for (undefined before its first accepted observation). */
 export function queueStateOf(w: WorkingQueueState): QueueState | undefined {
   if (!w.accepted) return undefined;
+  const tiers = { tier1: tierStateOf(w.tier1), tier2: tierStateOf(w.tier2), tier3: tierStateOf(w.tier3) };
+  const effective = { tier1: w.effective.tier1, tier2: w.effective.tier2, tier3: w.effective.tier3 };
+  const { lastWaiting, lastAgentsAvailable } = w;
+  if (lastWaiting !== undefined && lastAgentsAvailable !== undefined) {
+    return {
+      schemaVersion: QUEUE_STATE_SCHEMA_VERSION,
+      queueId: w.queueId,
+      lastObservedAt: w.lastObservedAt,
+      lastWaiting,
+      lastAgentsAvailable,
+      tiers,
+      effective,
+    };
+  }
+  // A stored state from before `lastWaiting` was kept, not yet observed again.
   return {
     schemaVersion: QUEUE_STATE_SCHEMA_VERSION,
     queueId: w.queueId,
     lastObservedAt: w.lastObservedAt,
-    ...(w.lastWaiting === undefined ? {} : { lastWaiting: w.lastWaiting }),
-    ...(w.lastAgentsAvailable === undefined ? {} : { lastAgentsAvailable: w.lastAgentsAvailable }),
-    tiers: { tier1: tierStateOf(w.tier1), tier2: tierStateOf(w.tier2), tier3: tierStateOf(w.tier3) },
-    effective: { ...w.effective },
+    ...(lastWaiting === undefined ? {} : { lastWaiting }),
+    ...(lastAgentsAvailable === undefined ? {} : { lastAgentsAvailable }),
+    tiers,
+    effective,
   };
 }
 
@@ -410,6 +435,7 @@ function stepTier(
     if (t.status === 'inactive' && activateStreak >= tier.activate.forObservations) {
       action = 'activate';
     } else if (t.status === 'active' && restoreStreak >= tier.restore.forObservations) {
+      if (Number.isNaN(t.activatedAtMs)) t.activatedAtMs = isoToMs(t.activatedAt);
       if (at - t.activatedAtMs >= tier.minActiveSeconds * 1000) action = 'restore';
       else addReason(out, Reason.MIN_ACTIVE_HOLD);
     }

@@ -116,7 +116,13 @@ export function decide(
   const out = newWorkingDecision();
   decideInPlace(
     working,
-    { ...observation, observedAtMs: isoToMs(observation.observedAt) },
+    {
+      queueId: observation.queueId,
+      observedAt: observation.observedAt,
+      observedAtMs: isoToMs(observation.observedAt),
+      waiting: observation.waiting,
+      agentsAvailable: observation.agentsAvailable,
+    },
     config,
     now,
     overrides,

@@ -66,6 +66,38 @@ function episodeViolations(delivered: readonly Page[], stillOpen: ReadonlySet<st
 const firstPages = (pages: readonly Page[]) =>
   pages.filter((d) => d.revision === undefined).map((d) => `${d.action} ${d.dedupKey}`);
 
+function episodesOf(p: Pipeline) {
+  const { episodes } = p.deps.pager;
+  if (!episodes) throw new Error('no episode store');
+  return episodes;
+}
+
+/** The pipeline's handlers with the episode store's conditional writes counted (the real store still writes). */
+function countingEpisodeSaves(p: Pipeline) {
+  const store = episodesOf(p);
+  let saves = 0;
+  const counted = new Proxy(store, {
+    get(target, key) {
+      const value = Reflect.get(target, key);
+      if (typeof value !== 'function') return value;
+      return key === 'save'
+        ? (...args: unknown[]) => {
+            saves++;
+            return value.apply(target, args);
+          }
+        : value.bind(target);
+    },
+  });
+  const pager = new Proxy(p.deps.pager, {
+    get(target, key) {
+      if (key === 'episodes') return counted;
+      const value = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { handlers: p.handlersWith((d) => ({ ...d, pager })), saves: () => saves };
+}
+
 async function openEpisodeKeys(p: Pipeline): Promise<Set<string>> {
   const { episodes } = p.deps.pager;
   if (!episodes) throw new Error('no episode store');
@@ -229,6 +261,39 @@ describe('one page per episode and tier across queues', () => {
       'sales: 412 waiting, 3 agents available; tier 1 on (tier1-datatable)',
       'sales: 12 waiting, 9 agents available; tier 1 off after 23 min (tier1-datatable)',
     ]);
+  });
+
+  it('joins a chunk of 100 queues to its episode in one write, and 5 racing chunks in a few', async () => {
+    const p = await open({ config: RECOMMEND_TIER3 });
+    const { handlers, saves } = countingEpisodeSaves(p);
+    const queues = queueIds(200);
+    // One chunk of 100 queues over the threshold: one evaluate invocation.
+    await handlers.evaluate(
+      chunkEvent(
+        queues.slice(0, 100).map((q, i) => observation(T0, 60 + i, q)),
+        'one',
+      ),
+    );
+    expect(saves()).toBe(1);
+    // Five chunks of 20 more at once: one write each, plus a retry per lost race at most.
+    const racing = [0, 1, 2, 3, 4].map((c) => queues.slice(100 + c * 20, 120 + c * 20));
+    await Promise.all(
+      racing.map((chunk, c) =>
+        handlers.evaluate(
+          chunkEvent(
+            chunk.map((q) => observation(T0, 70, q)),
+            `race-${c}`,
+          ),
+        ),
+      ),
+    );
+    expect(saves()).toBeGreaterThanOrEqual(6);
+    expect(saves()).toBeLessThanOrEqual(1 + 5 + 4 + 3 + 2 + 1);
+
+    const { episode } = await episodesOf(p).get('recommendation', 3);
+    expect(episode.open).toBe(true);
+    expect(Object.keys(episode.members).sort()).toEqual(queues);
+    expect(firstPages(pagesOf(p, 'recommendation'))).toEqual(['trigger recommend:tier3:1']);
   });
 });
 
