@@ -1,16 +1,3 @@
-// The evaluate pipeline's figures (issue 4): storage and Genesys calls per evaluation, evaluations per
-// second through the real evaluate handler on dynalite, each handler's Lambda bundle (bytes and
-// fresh-process load time), and one whole tick at 100 / 1,000 / 5,000 queues (issue 11, batching:
-// ./support/tick.ts). Prints numbers; asserts nothing.
-//   BENCH_QUEUES=100,1000 npm run bench pipeline   — other tick sizes (default 100,1000,5000)
-//   BENCH_BEFORE=FILE.jsonl                         — print these earlier measureTick results beside
-//     (bench/baselines/tick-before-shards.jsonl: main at 4ce92b7, one item per queue, measured 2026-11-30
-//     on this shared machine at load ~9; made with `console.log(JSON.stringify(await measureTick(n)))`)
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { SURGE_CONTROL_TABLE } from '../drill/genesys-emulator';
 import { SimulatedClock } from '../drill/simulated-clock';
 import { startStandIns } from '../drill/stand-ins';
@@ -19,13 +6,10 @@ import { actuatorsForDrill } from '../lambdas/core/actuator-plan';
 import { parseConfig } from '../lambdas/core/config';
 import { isoInstant } from '../lambdas/core/time';
 import { createEvaluateHandler } from '../lambdas/handlers/evaluate-handler';
-import { LAMBDA_ESBUILD_OPTIONS } from '../lib/controller-function';
 import { countDynamoCalls, startLocalDynamo } from '../test/support/local-dynamo';
 import { measureOutage, measureSingleQueueEvent, measureTick, type TickMeasure } from './support/tick';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const T0 = Date.parse('2026-11-27T09:00:00Z');
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const event = (queueId: string, at: number, waiting: number) => ({
   version: '0',
   id: `${queueId}-${at}`,
@@ -85,47 +69,6 @@ async function callsAndThroughput(): Promise<void> {
     console.log(`  evaluations/s, ${Q} queues at once ${(((Q * perQueue) / msParallel) * 1000).toFixed(0)}`);
   } finally {
     await s.stop();
-  }
-}
-
-async function bundles(): Promise<void> {
-  // Inside the project so the runtime-provided SDK clients resolve from node_modules, as on Lambda.
-  const dir = join(root, 'node_modules', '.cache', 'surge-bench');
-  mkdirSync(dir, { recursive: true });
-  const baseline = median(
-    Array.from({ length: 5 }, () =>
-      Number(
-        execFileSync(process.execPath, ['-e', 'const t=performance.now();console.log(performance.now()-t)'], {
-          encoding: 'utf8',
-        }),
-      ),
-    ),
-  );
-  console.log(
-    '\nLambda bundles (esbuild as the CDK construct runs it: CJS, minified, runtime SDK external, aliases)',
-  );
-  console.log('  handler             bytes       load ms (median of 5 fresh processes)');
-  try {
-    for (const handler of ['evaluate', 'poll-observations']) {
-      const outfile = join(dir, `${handler}.cjs`);
-      await build({
-        ...LAMBDA_ESBUILD_OPTIONS,
-        entryPoints: [join(root, `lambdas/handlers/${handler}.ts`)],
-        outfile,
-      });
-      const script = `const t=performance.now();require(${JSON.stringify(outfile)});console.log(performance.now()-t)`;
-      const load = median(
-        Array.from({ length: 5 }, () =>
-          Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })),
-        ),
-      );
-      console.log(
-        `  ${handler.padEnd(18)}  ${String(statSync(outfile).size).padStart(9)}   ${(load - baseline).toFixed(0)}`,
-      );
-    }
-    console.log('  targets: evaluate ≤ 1 MB (1,048,576 bytes), load ≤ 150 ms');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -235,7 +178,6 @@ async function singleQueueEvent(): Promise<void> {
 export async function run(): Promise<void> {
   if (process.env.BENCH_ONLY === 'single') return singleQueueEvent();
   await callsAndThroughput();
-  await bundles();
   await tickAtScale();
   await outage();
   await singleQueueEvent();
