@@ -634,38 +634,28 @@ export class DynamoQueueStateStore implements QueueStateStore {
     pointers: Map<string, string>;
     shardOf: Map<string, ShardRead | StoredItemError>;
   }> {
-    const keys = [overridesKey(), ...queueIds.map(queueHomeKey)];
     const pointers = new Map<string, string>();
     let overridesItem: Record<string, unknown> | undefined;
-    for (let i = 0; i < keys.length; i += MAX_KEYS_PER_BATCH_GET) {
-      const { found, unprocessed } = await this.batchGet(keys.slice(i, i + MAX_KEYS_PER_BATCH_GET), {
-        throwIfUnprocessed: false,
-      });
-      for (const item of found) {
-        if (item.pk === Partition.Overrides) overridesItem = item;
-        else if (typeof item.shardId === 'string' && item.shardId.length > 0)
-          pointers.set(String(item.sk), item.shardId);
-      }
-      if (unprocessed.some((k) => k.pk === Partition.Overrides))
-        overridesItem = await this.getItem(overridesKey());
+    const read = await this.batchGetAll([overridesKey(), ...queueIds.map(queueHomeKey)], {
+      throwIfUnprocessed: false,
+    });
+    for (const item of read.found) {
+      if (item.pk === Partition.Overrides) overridesItem = item;
+      else if (typeof item.shardId === 'string' && item.shardId.length > 0)
+        pointers.set(String(item.sk), item.shardId);
     }
-    const shardIds = [...new Set(pointers.values())];
+    if (read.unprocessed.some((k) => k.pk === Partition.Overrides))
+      overridesItem = await this.getItem(overridesKey());
     const shards = new Map<string, ShardRead | StoredItemError>();
-    for (let i = 0; i < shardIds.length; i += MAX_KEYS_PER_BATCH_GET) {
-      const { found } = await this.batchGet(
-        shardIds.slice(i, i + MAX_KEYS_PER_BATCH_GET).map(queueShardKey),
-        {
-          throwIfUnprocessed: false,
-        },
-      );
-      for (const item of found) {
-        try {
-          const shard = parseShardItem(item);
-          shards.set(shard.shardId, shard);
-        } catch (e) {
-          if (!(e instanceof StoredItemError)) throw e;
-          shards.set(String(item.sk), e); // an unreadable shard item fails its queues only
-        }
+    const named = [...new Set(pointers.values())].map(queueShardKey);
+    const { found } = await this.batchGetAll(named, { throwIfUnprocessed: false });
+    for (const item of found) {
+      try {
+        const shard = parseShardItem(item);
+        shards.set(shard.shardId, shard);
+      } catch (e) {
+        if (!(e instanceof StoredItemError)) throw e;
+        shards.set(String(item.sk), e); // an unreadable shard item fails its queues only
       }
     }
     const shardOf = new Map<string, ShardRead | StoredItemError>();
@@ -679,14 +669,9 @@ export class DynamoQueueStateStore implements QueueStateStore {
   /** The shard each queue's placement pointer names (BatchGetItem, 100 keys a call; unread ones left out). */
   private async readPointers(queueIds: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (let i = 0; i < queueIds.length; i += MAX_KEYS_PER_BATCH_GET) {
-      const { found } = await this.batchGet(queueIds.slice(i, i + MAX_KEYS_PER_BATCH_GET).map(queueHomeKey), {
-        throwIfUnprocessed: true,
-      });
-      for (const item of found) {
-        if (typeof item.shardId === 'string' && item.shardId.length > 0)
-          out.set(String(item.sk), item.shardId);
-      }
+    const { found } = await this.batchGetAll(queueIds.map(queueHomeKey), { throwIfUnprocessed: true });
+    for (const item of found) {
+      if (typeof item.shardId === 'string' && item.shardId.length > 0) out.set(String(item.sk), item.shardId);
     }
     return out;
   }
@@ -787,17 +772,13 @@ export class DynamoQueueStateStore implements QueueStateStore {
   /** Items from before shards of these queues (BatchGetItem, 100 keys a call): state, or the item's error. */
   private async readLegacy(queueIds: readonly string[]): Promise<Map<string, StoredQueueState | Error>> {
     const out = new Map<string, StoredQueueState | Error>();
-    for (let i = 0; i < queueIds.length; i += MAX_KEYS_PER_BATCH_GET) {
-      const { found } = await this.batchGet(queueIds.slice(i, i + MAX_KEYS_PER_BATCH_GET).map(queueKey), {
-        throwIfUnprocessed: true,
-      });
-      for (const item of found) {
-        try {
-          const parsed = parseQueueItem(item);
-          out.set(parsed.queueId, parsed);
-        } catch (e) {
-          out.set(String(item.sk), e instanceof Error ? e : new Error(String(e)));
-        }
+    const { found } = await this.batchGetAll(queueIds.map(queueKey), { throwIfUnprocessed: true });
+    for (const item of found) {
+      try {
+        const parsed = parseQueueItem(item);
+        out.set(parsed.queueId, parsed);
+      } catch (e) {
+        out.set(String(item.sk), e instanceof Error ? e : new Error(String(e)));
       }
     }
     return out;
@@ -812,6 +793,21 @@ export class DynamoQueueStateStore implements QueueStateStore {
         // Harmless if left: a queue in a shard is never read from its old item.
       }
     }
+  }
+
+  /** BatchGetItem of any number of keys, 100 a call (each with its re-requests, see batchGet). */
+  private async batchGetAll(
+    keys: readonly Key[],
+    options: { throwIfUnprocessed: boolean },
+  ): Promise<{ found: Record<string, unknown>[]; unprocessed: Key[] }> {
+    const found: Record<string, unknown>[] = [];
+    const unprocessed: Key[] = [];
+    for (let i = 0; i < keys.length; i += MAX_KEYS_PER_BATCH_GET) {
+      const r = await this.batchGet(keys.slice(i, i + MAX_KEYS_PER_BATCH_GET), options);
+      found.push(...r.found);
+      unprocessed.push(...r.unprocessed);
+    }
+    return { found, unprocessed };
   }
 
   /** One BatchGetItem (≤ 100 keys) and its re-requests of unprocessed keys, with full-jitter backoff. */
