@@ -26,6 +26,15 @@ const diesBeforeRecording = (deps: PollerDeps): PollerDeps => ({
   actuatorStore: failingFirst(deps.actuatorStore, 'recordApplied', 1, () => new Error('Lambda died')),
 });
 
+/** At minute 2 a surge: the holder switches the lever on, stages episode 2's trigger, then dies. */
+async function surgeAndDieBeforeRecording(p: Pipeline): Promise<void> {
+  p.clock.set(T0 + 2 * MINUTE);
+  const dying = p.handlersWith(diesBeforeRecording);
+  await expect(dying.evaluate(observationEvent(observation(T0 + 2 * MINUTE, 120)))).rejects.toThrow(
+    /Lambda died/,
+  );
+}
+
 /** One whole episode (on, then off), so the next one is number 2. */
 async function firstEpisode(p: Pipeline): Promise<void> {
   await p.evaluate(observationEvent(observation(T0, 120)));
@@ -42,11 +51,7 @@ describe('a holder that dies between staging its trigger and recording the switc
     const p = await open();
     await firstEpisode(p);
 
-    p.clock.set(T0 + 2 * MINUTE);
-    const dying = p.handlersWith(diesBeforeRecording);
-    await expect(dying.evaluate(observationEvent(observation(T0 + 2 * MINUTE, 120)))).rejects.toThrow(
-      /Lambda died/,
-    );
+    await surgeAndDieBeforeRecording(p);
     expect(tier1Row(p)).toBe(true);
     expect(episodePages(p).slice(2)).toEqual(['actuator-episode trigger actuator:tier1-datatable:2']);
 
@@ -76,11 +81,7 @@ describe('a holder that dies between staging its trigger and recording the switc
     const p = await open();
     await firstEpisode(p);
 
-    p.clock.set(T0 + 2 * MINUTE);
-    const dying = p.handlersWith(diesBeforeRecording);
-    await expect(dying.evaluate(observationEvent(observation(T0 + 2 * MINUTE, 120)))).rejects.toThrow(
-      /Lambda died/,
-    );
+    await surgeAndDieBeforeRecording(p);
     p.emulator.seedRow('surge-control', { key: 'tier1', SurgeActive: false });
     await quietTicks(p, T0 + 2 * MINUTE, 1);
 
