@@ -287,7 +287,7 @@ async function decideAndRecord(
         toWrite.set(r.value.home.shardId, group);
       } else results.set(o, r.value);
     });
-    const again: QueueObservation[] = [];
+    const again = new Set<QueueObservation>();
     await Promise.all(
       [...toWrite.values()].map(async (group) => {
         let conflicts: ReadonlySet<string>;
@@ -311,7 +311,7 @@ async function decideAndRecord(
         for (const u of group) {
           const o = u.observation;
           if (conflicts.has(o.queueId)) {
-            again.push(o);
+            again.add(o);
             continue;
           }
           await realignDemand(deps, o.queueId, u.decision.effective, written.get(o) as Map<string, boolean>);
@@ -320,7 +320,7 @@ async function decideAndRecord(
         }
       }),
     );
-    todo = todo.filter((o) => again.includes(o));
+    todo = todo.filter((o) => again.has(o));
   }
   for (const o of todo) {
     results.set(

@@ -59,7 +59,7 @@ export function isEffective(
 }
 
 /** Has an override of this queue and tier run out by `now` (so the automatic state applies again)? */
-export function hasLapsedOverride(
+function hasLapsedOverride(
   overrides: readonly Override[] | undefined,
   queueId: string,
   tier: TierNumber,

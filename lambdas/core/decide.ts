@@ -17,7 +17,6 @@ export {
   activatePredicate,
   futureToleranceMs,
   GAP_FACTOR,
-  hasLapsedOverride,
   restorePredicate,
 } from './decide-in-place';
 export type { Override } from './override';

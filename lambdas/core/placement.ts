@@ -109,8 +109,8 @@ export function preferredCopy<T extends QueueCopy>(copies: readonly T[]): T | un
 }
 
 function beats(a: QueueCopy, b: QueueCopy): boolean {
-  const at = a.lastObservedAt === undefined ? Number.NaN : Date.parse(a.lastObservedAt);
-  const bt = b.lastObservedAt === undefined ? Number.NaN : Date.parse(b.lastObservedAt);
+  const at = a.lastObservedAt === undefined ? Number.NaN : isoToMs(a.lastObservedAt);
+  const bt = b.lastObservedAt === undefined ? Number.NaN : isoToMs(b.lastObservedAt);
   if (Number.isNaN(at) !== Number.isNaN(bt)) return !Number.isNaN(at);
   if (!Number.isNaN(at) && at !== bt) return at > bt;
   if (a.version !== b.version) return a.version > b.version;

@@ -132,15 +132,18 @@ function copyOf(shard: ShardRead, queueId: string): Copy {
   }
 }
 
-/** The preferred copy of each queue over all shards, and the others (docs/architecture.md). */
-function locate(shards: readonly ShardRead[]): {
-  preferred: Map<string, Copy>;
-  extra: Copy[];
-  extraOf: Map<string, Copy[]>;
-} {
+/**
+ * The preferred copy of each queue over all shards, and the others (docs/architecture.md). `only`: decode
+ * just these queues' entries (a lookup of a few queues need not decode every shard's).
+ */
+function locate(
+  shards: readonly ShardRead[],
+  only?: ReadonlySet<string>,
+): { preferred: Map<string, Copy>; extra: Copy[] } {
   const copies = new Map<string, Copy[]>();
   for (const shard of shards) {
     for (const queueId of Object.keys(shard.entries)) {
+      if (only && !only.has(queueId)) continue;
       const list = copies.get(queueId) ?? [];
       list.push(copyOf(shard, queueId));
       copies.set(queueId, list);
@@ -148,17 +151,12 @@ function locate(shards: readonly ShardRead[]): {
   }
   const preferred = new Map<string, Copy>();
   const extra: Copy[] = [];
-  const extraOf = new Map<string, Copy[]>();
   for (const [queueId, list] of copies) {
     const best = preferredCopy(list) as Copy;
     preferred.set(queueId, best);
-    const others = list.filter((c) => c !== best);
-    if (others.length > 0) {
-      extra.push(...others);
-      extraOf.set(queueId, others);
-    }
+    for (const c of list) if (c !== best) extra.push(c);
   }
-  return { preferred, extra, extraOf };
+  return { preferred, extra };
 }
 
 /** What a read learnt about a shard, kept for the write that follows it (keyed by the ref handed out). */
@@ -574,7 +572,7 @@ export class DynamoQueueStateStore implements QueueStateStore {
     // before pointers), in an item from before shards, or nowhere yet (placed now). Their pointers are
     // written with their next save.
     const shards = await this.readShards();
-    const { preferred } = locate(shards);
+    const { preferred } = locate(shards, new Set(missing));
     const readOf = new Map(shards.map((s) => [s.shardId, s]));
     const nowhere: string[] = [];
     for (const q of missing) {
